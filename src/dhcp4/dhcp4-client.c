@@ -1,0 +1,910 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon side of one interface (see dhcp4-client.h). Everything with an fd or a
+ * clock lives here: the AF_PACKET socket (open only in the states that broadcast),
+ * the UDP socket bound to the leased address (unicast RENEW/RELEASE), the rtnetlink
+ * monitor, one CLOCK_BOOTTIME timer re-armed from the engine's next deadline after
+ * every dispatch, and the lease file.
+ *
+ * The engine's clock is CLOCK_BOOTTIME shifted by a constant so that a lease acquired
+ * before this boot (read back from the lease file) still has a representable
+ * acquisition time.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "dhcp4-client.h"
+#include "dhcp4-lease-file.h"
+#include "dhcp4-socket.h"
+#include "fileio.h"
+#include "log.h"
+#include "parse-util.h"
+#include "rtnl.h"
+
+/* 2^50 usec ≈ 35 years: far more than any lease persisted before this boot. */
+#define ENGINE_CLOCK_OFFSET (UINT64_C(1) << 50)
+#define MAX_FOREIGN_ADDRESSES 64
+
+struct Dhcp4Client {
+        sd_event *event;
+        char ifname[IF_NAMESIZE];
+        int ifindex;
+        uint8_t mac[6];
+        bool carrier;
+
+        Dhcp4Config config;
+        Dhcp4Engine *engine;
+        Rtnl *rtnl;
+
+        int raw_fd;
+        int udp_fd;
+        struct in_addr udp_address; /* what udp_fd is bound to */
+        sd_event_source *raw_source;
+        sd_event_source *udp_source;
+        sd_event_source *rtnl_source;
+        sd_event_source *timer_source;
+
+        char *state_dir;
+        char *lease_path;
+
+        /* What we put on the interface; the engine's view may run ahead of it. */
+        bool configured;
+        Dhcp4Lease configured_lease;
+
+        bool dispatching;
+        char last_error[256];
+
+        Dhcp4ClientStateHandler state_handler;
+        void *state_userdata;
+};
+
+static uint64_t now_boottime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static uint64_t now_realtime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static uint64_t engine_now(void) {
+        return now_boottime() + ENGINE_CLOCK_OFFSET;
+}
+
+uint64_t dhcp4_client_engine_to_realtime(const Dhcp4Client *c, uint64_t engine_usec) {
+        uint64_t now_e = engine_now(), now_r = now_realtime();
+        if (engine_usec >= now_e)
+                return usec_add(now_r, engine_usec - now_e);
+        return usec_sub(now_r, now_e - engine_usec);
+}
+
+static const char *addr_str(struct in_addr a, char buf[static INET_ADDRSTRLEN]) {
+        return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static void client_set_error(Dhcp4Client *c, const char *fmt, ...) _printf_(2, 3);
+static void client_set_error(Dhcp4Client *c, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+        va_end(ap);
+}
+
+static int client_dispatch(Dhcp4Client *c);
+
+/* ---- sockets ---------------------------------------------------------------- */
+
+static int on_raw_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Dhcp4Client *c = userdata;
+        uint8_t buf[DHCP4_SOCKET_RAW_BUFFER_SIZE];
+
+        /* Bounded: one wakeup never starves the loop, whatever arrives. */
+        for (int i = 0; i < 64 && c->raw_fd >= 0; i++) {
+                const uint8_t *payload;
+                size_t len;
+                int r = dhcp4_socket_recv_raw(c->raw_fd, buf, sizeof(buf), &payload, &len);
+                if (r == -EAGAIN)
+                        break;
+                if (r < 0) {
+                        log_warning_errno(r, "Reading the packet socket failed, reopening it on the next send: %m");
+                        break;
+                }
+                if (r > 0) {
+                        log_debug("Dropped datagram: %s", dhcp4_packet_result_to_string(r));
+                        continue;
+                }
+                r = dhcp4_engine_receive(c->engine, payload, len, engine_now());
+                if (r < 0)
+                        return log_error_errno(r, "Engine failed on a received packet: %m");
+                if (r > 0 && r < _DHCP4_PARSE_MAX)
+                        log_debug("Ignored DHCP message: %s", dhcp4_parse_result_to_string(r));
+                else if (r >= _DHCP4_PARSE_MAX)
+                        log_debug("Ignored DHCP message (code %d in state %s)", r,
+                                  dhcp4_state_to_string(dhcp4_engine_get_state(c->engine)));
+        }
+        return client_dispatch(c);
+}
+
+static int on_udp_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Dhcp4Client *c = userdata;
+        uint8_t buf[DHCP4_MAX_MESSAGE_LEN];
+
+        for (int i = 0; i < 64 && c->udp_fd >= 0; i++) {
+                size_t len;
+                int r = dhcp4_socket_recv_udp(c->udp_fd, buf, sizeof(buf), &len);
+                if (r == -EAGAIN)
+                        break;
+                if (r < 0) {
+                        log_warning_errno(r, "Reading the UDP socket failed: %m");
+                        break;
+                }
+                if (r > 0) {
+                        log_debug("Dropped UDP datagram: %s", dhcp4_packet_result_to_string(r));
+                        continue;
+                }
+                r = dhcp4_engine_receive(c->engine, buf, len, engine_now());
+                if (r < 0)
+                        return log_error_errno(r, "Engine failed on a received packet: %m");
+                if (r > 0)
+                        log_debug("Ignored DHCP message on UDP socket (code %d)", r);
+        }
+        return client_dispatch(c);
+}
+
+static void client_close_raw(Dhcp4Client *c) {
+        c->raw_source = sd_event_source_disable_unref(c->raw_source);
+        c->raw_fd = safe_close(c->raw_fd);
+}
+
+static void client_close_udp(Dhcp4Client *c) {
+        c->udp_source = sd_event_source_disable_unref(c->udp_source);
+        c->udp_fd = safe_close(c->udp_fd);
+        c->udp_address.s_addr = 0;
+}
+
+static int client_open_raw(Dhcp4Client *c) {
+        int r;
+
+        if (c->raw_fd >= 0)
+                return 0;
+        r = dhcp4_socket_open_raw(c->ifindex, &c->raw_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the packet socket on %s: %m", c->ifname);
+        r = sd_event_add_io(c->event, &c->raw_source, c->raw_fd, EPOLLIN, on_raw_readable, c);
+        if (r < 0) {
+                c->raw_fd = safe_close(c->raw_fd);
+                return log_error_errno(r, "Failed to watch the packet socket: %m");
+        }
+        (void)sd_event_source_set_description(c->raw_source, "dhcp4-raw");
+        return 0;
+}
+
+static int client_open_udp(Dhcp4Client *c, struct in_addr address) {
+        int r;
+
+        if (c->udp_fd >= 0 && c->udp_address.s_addr == address.s_addr)
+                return 0;
+        client_close_udp(c);
+        r = dhcp4_socket_open_udp(c->ifindex, c->ifname, address, &c->udp_fd);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(c->event, &c->udp_source, c->udp_fd, EPOLLIN, on_udp_readable, c);
+        if (r < 0) {
+                c->udp_fd = safe_close(c->udp_fd);
+                return r;
+        }
+        (void)sd_event_source_set_description(c->udp_source, "dhcp4-udp");
+        c->udp_address = address;
+        return 0;
+}
+
+/* The packet socket is needed in every state that broadcasts or waits for a reply to
+ * a broadcast; in BOUND/RENEWING the UDP socket suffices, so a bound client takes no
+ * wakeups for other traffic. */
+static bool state_needs_raw(Dhcp4State s) {
+        switch (s) {
+        case DHCP4_STATE_INIT:
+        case DHCP4_STATE_SELECTING:
+        case DHCP4_STATE_REQUESTING:
+        case DHCP4_STATE_INIT_REBOOT:
+        case DHCP4_STATE_REBOOTING:
+        case DHCP4_STATE_REBINDING:
+        case DHCP4_STATE_DECLINED:
+        case DHCP4_STATE_PROBING:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static void client_update_sockets(Dhcp4Client *c) {
+        Dhcp4State s = dhcp4_engine_get_state(c->engine);
+
+        if (state_needs_raw(s) && c->carrier)
+                (void)client_open_raw(c);
+        else
+                client_close_raw(c);
+
+        if (!c->configured)
+                client_close_udp(c);
+        else if (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING || s == DHCP4_STATE_REBINDING) {
+                int r = client_open_udp(c, c->configured_lease.address);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to open the UDP socket on the leased address: %m");
+        }
+}
+
+/* ---- lease file ------------------------------------------------------------- */
+
+static int client_persist(Dhcp4Client *c, const Dhcp4Lease *l) {
+        char buf[DHCP4_LEASE_FILE_MAX];
+        size_t len;
+        int r;
+
+        r = dhcp4_lease_file_format(l, dhcp4_client_engine_to_realtime(c, l->acquired_usec), buf, sizeof(buf),
+                                    &len);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot represent the lease in the lease file: %m");
+        r = mkdir_p(c->state_dir, 0755);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot create state directory %s: %m", c->state_dir);
+        r = write_file_atomic(c->lease_path, buf, len, 0644);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to write lease file %s: %m", c->lease_path);
+        return 0;
+}
+
+static void client_forget(Dhcp4Client *c) {
+        if (unlink(c->lease_path) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove lease file %s: %m", c->lease_path);
+}
+
+/* Returns 1 and the remembered lease in engine time when one is usable, else 0. */
+static int client_load_lease(Dhcp4Client *c, Dhcp4Lease *ret) {
+        _cleanup_(freep) char *text = NULL;
+        size_t len;
+        uint64_t acquired_rt, now_rt, elapsed;
+        const char *why = NULL;
+        Dhcp4Lease l;
+        int r;
+
+        r = read_file_full(c->lease_path, DHCP4_LEASE_FILE_MAX * 4, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0) {
+                log_warning_errno(r, "Lease file %s unreadable, ignoring it: %m", c->lease_path);
+                return 0;
+        }
+        r = dhcp4_lease_file_parse(text, len, &l, &acquired_rt, &why);
+        if (r < 0) {
+                log_warning("Lease file %s is corrupt (%s), ignoring it and starting with DISCOVER",
+                            c->lease_path, why ? why : "unknown reason");
+                return 0;
+        }
+        if (memcmp(l.client_id + 1, c->mac, 6) != 0) {
+                log_info("Lease file %s belongs to another MAC address, ignoring it", c->lease_path);
+                return 0;
+        }
+        now_rt = now_realtime();
+        elapsed = usec_sub(now_rt, acquired_rt);
+        if (l.lifetime != UINT32_MAX && elapsed >= (uint64_t)l.lifetime * USEC_PER_SEC) {
+                log_info("Remembered lease for %s has expired, starting with DISCOVER", c->ifname);
+                return 0;
+        }
+        l.acquired_usec = usec_sub(engine_now(), elapsed);
+        *ret = l;
+        return 1;
+}
+
+/* ---- netlink: address and routes --------------------------------------------- */
+
+static uint32_t lease_remaining_sec(const Dhcp4Lease *l, uint64_t now) {
+        uint64_t end, left;
+
+        if (l->lifetime == UINT32_MAX)
+                return RTNL_LIFETIME_INFINITY;
+        end = usec_add(l->acquired_usec, (uint64_t)l->lifetime * USEC_PER_SEC);
+        left = usec_sub(end, now) / USEC_PER_SEC;
+        if (left == 0)
+                left = 1; /* the engine expires it; the kernel must not race it */
+        return left >= RTNL_LIFETIME_INFINITY ? RTNL_LIFETIME_INFINITY - 1 : (uint32_t)left;
+}
+
+static int client_ensure_multicast_route(Dhcp4Client *c) {
+        RtnlRoute rt = {
+                .ifindex = c->ifindex,
+                .dst = c->config.multicast_route_prefix.address,
+                .dst_len = c->config.multicast_route_prefix.prefixlen,
+                .scope = RT_SCOPE_LINK,
+                .protocol = RTPROT_STATIC,
+                .metric = c->config.multicast_route_metric,
+                .table = RT_TABLE_MAIN,
+        };
+        int r;
+
+        if (!c->config.multicast_route)
+                return 0;
+        r = rtnl_route_exists(c->rtnl, &rt);
+        if (r > 0)
+                return 0;
+        r = rtnl_route_replace(c->rtnl, &rt);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to add multicast route on %s: %m (%s)", c->ifname,
+                                         rtnl_last_error_message(c->rtnl));
+        log_info("Multicast route %s/%u dev %s metric %" PRIu32 " installed",
+                 inet_ntoa(rt.dst), rt.dst_len, c->ifname, rt.metric);
+        return 1;
+}
+
+static void client_install_lease_routes(Dhcp4Client *c, const Dhcp4Lease *l) {
+        char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+        int r;
+
+        /* RFC 3442 §3: when option 121 is present, option 3 must be ignored. */
+        if (c->config.use_routes && l->n_routes > 0) {
+                for (size_t i = 0; i < l->n_routes; i++) {
+                        RtnlRoute rt = {
+                                .ifindex = c->ifindex,
+                                .dst = l->routes[i].destination,
+                                .dst_len = l->routes[i].prefixlen,
+                                .gateway = l->routes[i].gateway,
+                                .prefsrc = l->address,
+                                .scope = l->routes[i].gateway.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
+                                .protocol = RTPROT_DHCP,
+                                .metric = c->config.route_metric,
+                        };
+                        r = rtnl_route_replace(c->rtnl, &rt);
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to add route %s/%u via %s: %m",
+                                                  addr_str(rt.dst, a), rt.dst_len, addr_str(rt.gateway, g));
+                }
+        } else if (c->config.use_gateway && l->n_routers > 0) {
+                RtnlRoute rt = {
+                        .ifindex = c->ifindex,
+                        .gateway = l->routers[0],
+                        .prefsrc = l->address,
+                        .scope = RT_SCOPE_UNIVERSE,
+                        .protocol = RTPROT_DHCP,
+                        .metric = c->config.route_metric,
+                };
+                r = rtnl_route_replace(c->rtnl, &rt);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to add default route via %s: %m", addr_str(rt.gateway, g));
+        }
+}
+
+/* Sole owner of IPv4 on the interface: every other IPv4 address goes. */
+static void client_remove_foreign_addresses(Dhcp4Client *c, const struct in_addr *keep, uint8_t keep_len) {
+        RtnlAddr addrs[MAX_FOREIGN_ADDRESSES];
+        char a[INET_ADDRSTRLEN];
+        size_t n;
+        int r;
+
+        if (!c->config.remove_foreign_addresses)
+                return;
+        r = rtnl_addr_list(c->rtnl, c->ifindex, addrs, ELEMENTSOF(addrs), &n);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to list addresses on %s: %m", c->ifname);
+                return;
+        }
+        for (size_t i = 0; i < MIN(n, ELEMENTSOF(addrs)); i++) {
+                if (keep && addrs[i].address.s_addr == keep->s_addr && addrs[i].prefixlen == keep_len)
+                        continue;
+                r = rtnl_addr_del(c->rtnl, c->ifindex, addrs[i].address, addrs[i].prefixlen);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove foreign address %s/%u: %m",
+                                          addr_str(addrs[i].address, a), addrs[i].prefixlen);
+                else if (r > 0)
+                        log_fields(LOG_NOTICE, ((const char *[]){ "REASON=foreign-address", NULL }),
+                                   "Removed foreign address %s/%u from %s (this daemon owns IPv4 here)",
+                                   addr_str(addrs[i].address, a), addrs[i].prefixlen, c->ifname);
+        }
+}
+
+static int client_configure(Dhcp4Client *c, const Dhcp4Lease *l) {
+        char a[INET_ADDRSTRLEN], field[64];
+        uint32_t left = lease_remaining_sec(l, engine_now());
+        bool replacing = c->configured && c->configured_lease.address.s_addr != l->address.s_addr;
+        Dhcp4Lease old = c->configured_lease;
+        int r;
+
+        /* Make before break: the new address is added before the old one goes. */
+        r = rtnl_addr_replace(c->rtnl, c->ifindex, l->address, l->prefixlen, l->broadcast, left, left);
+        if (r < 0) {
+                client_set_error(c, "adding %s/%u failed: %s", addr_str(l->address, a), l->prefixlen,
+                                 strerror(-r));
+                return log_error_errno(r, "Failed to configure %s/%u on %s: %m (%s)", addr_str(l->address, a),
+                                       l->prefixlen, c->ifname, rtnl_last_error_message(c->rtnl));
+        }
+        c->configured = true;
+        c->configured_lease = *l;
+        if (replacing) {
+                r = rtnl_addr_del(c->rtnl, c->ifindex, old.address, old.prefixlen);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove previous address %s: %m", addr_str(old.address, a));
+        }
+        client_remove_foreign_addresses(c, &l->address, l->prefixlen);
+        (void)client_ensure_multicast_route(c);
+        client_install_lease_routes(c, l);
+        client_update_sockets(c);
+
+        snprintf(field, sizeof(field), "ADDRESS=%s/%u", addr_str(l->address, a), l->prefixlen);
+        log_fields(LOG_INFO, ((const char *[]){ field, NULL }),
+                   "Configured %s/%u on %s, valid for %" PRIu32 " s (T1 %" PRIu32 " s, T2 %" PRIu32 " s)",
+                   a, l->prefixlen, c->ifname, left, l->t1, l->t2);
+        c->last_error[0] = '\0';
+        return 0;
+}
+
+static void client_deconfigure(Dhcp4Client *c, struct in_addr address, uint8_t prefixlen) {
+        char a[INET_ADDRSTRLEN];
+        int r;
+
+        r = rtnl_addr_del(c->rtnl, c->ifindex, address, prefixlen);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove %s/%u from %s: %m", addr_str(address, a), prefixlen,
+                                  c->ifname);
+        else
+                log_info("Removed %s/%u from %s", addr_str(address, a), prefixlen, c->ifname);
+        if (c->configured && c->configured_lease.address.s_addr == address.s_addr)
+                c->configured = false;
+        client_update_sockets(c);
+}
+
+/* ---- actions ----------------------------------------------------------------- */
+
+static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
+        char xid[32], type[32], dst[INET_ADDRSTRLEN];
+        const char *name = dhcp4_message_type_to_string(a->message_type);
+        int r;
+
+        snprintf(xid, sizeof(xid), "XID=0x%08" PRIx32, a->xid);
+        snprintf(type, sizeof(type), "DHCP_MESSAGE=%s", name ? name : "?");
+
+        if (a->type == DHCP4_ACTION_SEND_BROADCAST) {
+                struct in_addr src;
+                /* ciaddr (RFC 2131 §4.1): the source is our address only when we have one
+                 * configured and the message carries it (REBINDING, RELEASE). */
+                memcpy(&src, a->packet + 12, sizeof(src));
+                if (!(c->configured && src.s_addr == c->configured_lease.address.s_addr))
+                        src.s_addr = 0;
+                r = client_open_raw(c);
+                if (r >= 0)
+                        r = dhcp4_socket_send_raw(c->raw_fd, c->ifindex, a->packet, a->len, src);
+                if (r < 0) {
+                        log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
+                                 "Failed to broadcast %s: %m; the retransmit timer will retry", name);
+                        return;
+                }
+                log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s (broadcast)", name);
+                return;
+        }
+
+        r = c->configured ? client_open_udp(c, c->configured_lease.address) : -EADDRNOTAVAIL;
+        if (r >= 0)
+                r = dhcp4_socket_send_udp(c->udp_fd, a->address, a->packet, a->len);
+        if (r < 0) {
+                log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
+                         "Failed to send %s to %s: %m; the retransmit timer will retry", name,
+                         addr_str(a->address, dst));
+                return;
+        }
+        log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s to %s", name,
+                 addr_str(a->address, dst));
+}
+
+static void client_on_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state) {
+        char state[48], addr[64] = "", a[INET_ADDRSTRLEN];
+        const Dhcp4Lease *l = dhcp4_engine_get_lease(c->engine);
+
+        snprintf(state, sizeof(state), "STATE=%s", dhcp4_state_to_string(new_state));
+        if (l)
+                snprintf(addr, sizeof(addr), "ADDRESS=%s", addr_str(l->address, a));
+        log_fields(new_state == DHCP4_STATE_BOUND ? LOG_INFO : LOG_DEBUG,
+                   ((const char *[]){ state, addr[0] ? addr : NULL, NULL }), "State %s -> %s",
+                   dhcp4_state_to_string(old_state), dhcp4_state_to_string(new_state));
+        (void)sd_notifyf(false, "STATUS=%s%s%s", dhcp4_state_to_string(new_state), l ? " " : "",
+                         l ? addr_str(l->address, a) : "");
+        client_update_sockets(c);
+        if (c->state_handler)
+                c->state_handler(c, old_state, new_state, c->state_userdata);
+}
+
+static void client_on_event(Dhcp4Client *c, const Dhcp4Action *a) {
+        char ev[48], addr[64], ab[INET_ADDRSTRLEN];
+        int level = LOG_NOTICE;
+
+        snprintf(ev, sizeof(ev), "EVENT=%s", dhcp4_event_to_string(a->event));
+        snprintf(addr, sizeof(addr), "ADDRESS=%s", addr_str(a->address, ab));
+        switch (a->event) {
+        case DHCP4_EVENT_NAK:
+                client_set_error(c, "NAK from server%s%s", a->text[0] ? ": " : "", a->text);
+                break;
+        case DHCP4_EVENT_EXPIRED:
+                client_set_error(c, "lease on %s expired without renewal", ab);
+                level = LOG_WARNING;
+                break;
+        case DHCP4_EVENT_CONFLICT:
+                client_set_error(c, "address %s is in use by another host (%s)", ab, a->text);
+                level = LOG_WARNING;
+                break;
+        case DHCP4_EVENT_BAD_LEASE:
+                client_set_error(c, "server sent an unusable lease: %s", a->text);
+                level = LOG_WARNING;
+                break;
+        case DHCP4_EVENT_REQUEST_TIMEOUT:
+        case DHCP4_EVENT_REBOOT_TIMEOUT:
+                level = LOG_INFO;
+                break;
+        default:
+                break;
+        }
+        log_fields(level, ((const char *[]){ ev, addr, NULL }), "%s on %s%s%s", dhcp4_event_to_string(a->event),
+                   ab, a->text[0] ? ": " : "", a->text);
+}
+
+/* Pops and carries out every queued action, then re-arms the one timer. Engine
+ * inputs made while handling an action (the ACD answer) queue more actions, which
+ * this loop picks up. */
+static int client_dispatch(Dhcp4Client *c) {
+        Dhcp4Action *a;
+        uint64_t deadline;
+        int r;
+
+        if (c->dispatching)
+                return 0;
+        c->dispatching = true;
+
+        a = malloc(sizeof(*a)); /* ~1.5 KiB: keep it off the stack of a signal-safe path */
+        if (!a) {
+                c->dispatching = false;
+                return -ENOMEM;
+        }
+        while (dhcp4_engine_pop_action(c->engine, a) > 0) {
+                switch (a->type) {
+                case DHCP4_ACTION_SEND_BROADCAST:
+                case DHCP4_ACTION_SEND_UNICAST:
+                        client_send(c, a);
+                        break;
+                case DHCP4_ACTION_PROBE:
+                        /* ACD disabled in this build path: the address is taken as free. */
+                        r = dhcp4_engine_probe_result(c->engine, false, NULL, engine_now());
+                        if (r < 0)
+                                log_error_errno(r, "Engine rejected the probe result: %m");
+                        break;
+                case DHCP4_ACTION_CONFIGURE:
+                        if (client_configure(c, &a->lease) < 0) {
+                                /* Without the address the lease is useless: start over. */
+                                (void)dhcp4_engine_restart(c->engine, NULL, 0, engine_now());
+                        }
+                        break;
+                case DHCP4_ACTION_DECONFIGURE:
+                        client_deconfigure(c, a->address, a->prefixlen);
+                        break;
+                case DHCP4_ACTION_PERSIST:
+                        (void)client_persist(c, &a->lease);
+                        break;
+                case DHCP4_ACTION_FORGET:
+                        client_forget(c);
+                        break;
+                case DHCP4_ACTION_STATE:
+                        client_on_state(c, a->old_state, a->new_state);
+                        break;
+                case DHCP4_ACTION_EVENT:
+                        client_on_event(c, a);
+                        break;
+                }
+        }
+        free(a);
+
+        deadline = dhcp4_engine_next_deadline(c->engine);
+        if (deadline == UINT64_MAX) {
+                r = sd_event_source_set_enabled(c->timer_source, SD_EVENT_OFF);
+        } else {
+                uint64_t at = usec_sub(deadline, ENGINE_CLOCK_OFFSET);
+                r = sd_event_source_set_time(c->timer_source, at ? at : 1);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(c->timer_source, SD_EVENT_ONESHOT);
+        }
+        c->dispatching = false;
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the lease timer: %m");
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Dhcp4Client *c = userdata;
+        int r = dhcp4_engine_timeout(c->engine, engine_now());
+        if (r < 0)
+                return log_error_errno(r, "Engine failed on timeout: %m");
+        return client_dispatch(c);
+}
+
+/* ---- netlink monitor ---------------------------------------------------------- */
+
+static int client_apply_link(Dhcp4Client *c, const RtnlLink *link) {
+        int r;
+
+        if (link->has_mac && memcmp(link->mac, c->mac, 6) != 0) {
+                char m[18];
+                memcpy(c->mac, link->mac, 6);
+                log_notice("MAC address of %s changed to %s; client id follows", c->ifname, format_mac(c->mac, m));
+                r = dhcp4_engine_set_mac(c->engine, c->mac, engine_now());
+                if (r < 0)
+                        return r;
+        }
+        if (link->carrier != c->carrier) {
+                c->carrier = link->carrier;
+                log_info("%s carrier %s", c->ifname, c->carrier ? "up: confirming the lease" : "down");
+                r = dhcp4_engine_link(c->engine, c->carrier, engine_now());
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static bool route_is_multicast(const Dhcp4Client *c, const RtnlRoute *rt) {
+        return c->config.multicast_route && rt->ifindex == c->ifindex &&
+               rt->dst.s_addr == c->config.multicast_route_prefix.address.s_addr &&
+               rt->dst_len == c->config.multicast_route_prefix.prefixlen && rt->metric == c->config.multicast_route_metric;
+}
+
+static bool client_is_bound(const Dhcp4Client *c) {
+        Dhcp4State s = dhcp4_engine_get_state(c->engine);
+        return c->configured &&
+               (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING || s == DHCP4_STATE_REBINDING);
+}
+
+static void client_resync(Dhcp4Client *c) {
+        RtnlLink link;
+        RtnlAddr addrs[MAX_FOREIGN_ADDRESSES];
+        size_t n;
+        bool present = false;
+        int r;
+
+        r = rtnl_link_get_by_index(c->rtnl, c->ifindex, &link);
+        if (r >= 0)
+                (void)client_apply_link(c, &link);
+        if (!client_is_bound(c))
+                return;
+        (void)client_ensure_multicast_route(c);
+        r = rtnl_addr_list(c->rtnl, c->ifindex, addrs, ELEMENTSOF(addrs), &n);
+        if (r < 0)
+                return;
+        for (size_t i = 0; i < MIN(n, ELEMENTSOF(addrs)); i++)
+                if (addrs[i].address.s_addr == c->configured_lease.address.s_addr)
+                        present = true;
+        if (!present) {
+                log_notice("Leased address was removed from %s by someone else; putting it back", c->ifname);
+                (void)client_configure(c, &c->configured_lease);
+        }
+}
+
+static int on_rtnl_event(Rtnl *rtnl, const RtnlEvent *ev, void *userdata) {
+        Dhcp4Client *c = userdata;
+        char a[INET_ADDRSTRLEN];
+
+        switch (ev->type) {
+        case RTNL_EVENT_NEWLINK:
+                if (ev->link.ifindex == c->ifindex)
+                        return client_apply_link(c, &ev->link) < 0 ? 0 : 0;
+                break;
+        case RTNL_EVENT_DELLINK:
+                if (ev->link.ifindex == c->ifindex) {
+                        log_error("Interface %s disappeared; exiting (the unit restarts us when it returns)",
+                                  c->ifname);
+                        return sd_event_exit(c->event, EXIT_FAILURE);
+                }
+                break;
+        case RTNL_EVENT_DELROUTE:
+                if (route_is_multicast(c, &ev->route) && client_is_bound(c)) {
+                        log_notice("Multicast route on %s was deleted; putting it back", c->ifname);
+                        (void)client_ensure_multicast_route(c);
+                }
+                break;
+        case RTNL_EVENT_DELADDR:
+                if (ev->addr.ifindex == c->ifindex && client_is_bound(c) &&
+                    ev->addr.address.s_addr == c->configured_lease.address.s_addr) {
+                        log_notice("Leased address %s was removed from %s by someone else; putting it back",
+                                   addr_str(ev->addr.address, a), c->ifname);
+                        (void)client_configure(c, &c->configured_lease);
+                }
+                break;
+        case RTNL_EVENT_OVERRUN:
+                log_notice("Netlink notifications were lost; re-reading the state of %s", c->ifname);
+                client_resync(c);
+                break;
+        default:
+                break;
+        }
+        return 0;
+}
+
+static int on_rtnl_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Dhcp4Client *c = userdata;
+        int r = rtnl_monitor_dispatch(c->rtnl, on_rtnl_event, c);
+        if (r < 0 && r != -EAGAIN)
+                log_warning_errno(r, "Reading netlink notifications failed: %m");
+        return client_dispatch(c);
+}
+
+/* ---- lifecycle ----------------------------------------------------------------- */
+
+int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, const Dhcp4Config *config,
+                     const char *state_dir) {
+        _cleanup_(dhcp4_client_freep) Dhcp4Client *c = NULL;
+
+        if (!ret || !event || !ifname || !config || !state_dir || !ifname_valid(ifname))
+                return -EINVAL;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->raw_fd = c->udp_fd = -1;
+        c->event = sd_event_ref(event);
+        snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
+        c->config = *config;
+        c->state_dir = strdup(state_dir);
+        if (!c->state_dir || asprintf(&c->lease_path, "%s/%s.lease", state_dir, ifname) < 0) {
+                c->lease_path = NULL;
+                return -ENOMEM;
+        }
+        *ret = c;
+        c = NULL;
+        return 0;
+}
+
+Dhcp4Client *dhcp4_client_free(Dhcp4Client *c) {
+        if (!c)
+                return NULL;
+        client_close_raw(c);
+        client_close_udp(c);
+        sd_event_source_disable_unref(c->rtnl_source);
+        sd_event_source_disable_unref(c->timer_source);
+        dhcp4_engine_free(c->engine);
+        rtnl_free(c->rtnl);
+        sd_event_unref(c->event);
+        free(c->state_dir);
+        free(c->lease_path);
+        free(c);
+        return NULL;
+}
+
+int dhcp4_client_start(Dhcp4Client *c) {
+        Dhcp4EngineConfig ec;
+        Dhcp4Lease remembered;
+        RtnlLink link;
+        uint64_t seed;
+        char m[18];
+        int r;
+
+        r = rtnl_new(&c->rtnl);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open rtnetlink: %m");
+        r = rtnl_link_get_by_name(c->rtnl, c->ifname, &link);
+        if (r == -ENODEV)
+                return log_error_errno(r, "No interface named %s", c->ifname);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read interface %s: %m", c->ifname);
+        if (!link.has_mac)
+                return log_error_errno(-EPROTONOSUPPORT, "%s has no Ethernet address; DHCP needs one", c->ifname);
+        c->ifindex = link.ifindex;
+        memcpy(c->mac, link.mac, 6);
+        c->carrier = link.carrier;
+
+        r = dhcp4_config_to_engine(&c->config, &ec);
+        if (r < 0)
+                return log_error_errno(r, "Invalid engine configuration: %m");
+        memcpy(ec.mac, c->mac, 6);
+        if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+                seed = now_realtime() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)c->ifindex;
+        ec.seed = seed;
+        r = dhcp4_engine_new(&c->engine, &ec);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the DHCP engine: %m");
+
+        r = sd_event_add_io(c->event, &c->rtnl_source, rtnl_monitor_fd(c->rtnl), EPOLLIN, on_rtnl_readable, c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch rtnetlink: %m");
+        r = sd_event_add_time(c->event, &c->timer_source, CLOCK_BOOTTIME, UINT64_MAX, 0, on_timer, c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the lease timer: %m");
+        /* Timers in this daemon are protocol deadlines: no coalescing slack. */
+        (void)sd_event_source_set_time_accuracy(c->timer_source, 1);
+        (void)sd_event_source_set_enabled(c->timer_source, SD_EVENT_OFF);
+
+        log_info("Starting on %s (ifindex %d, MAC %s, client id 01:%s, carrier %s)", c->ifname, c->ifindex,
+                 format_mac(c->mac, m), m, c->carrier ? "up" : "down");
+
+        r = client_load_lease(c, &remembered);
+        if (r > 0) {
+                char a[INET_ADDRSTRLEN];
+                log_info("Remembered lease %s/%u found: confirming it (INIT-REBOOT)",
+                         addr_str(remembered.address, a), remembered.prefixlen);
+        } else {
+                /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
+                client_remove_foreign_addresses(c, NULL, 0);
+        }
+        r = dhcp4_engine_start(c->engine, r > 0 ? &remembered : NULL, engine_now());
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the DHCP engine: %m");
+        if (!c->carrier) {
+                r = dhcp4_engine_link(c->engine, false, engine_now());
+                if (r < 0)
+                        return r;
+        }
+        return client_dispatch(c);
+}
+
+void dhcp4_client_stop(Dhcp4Client *c) {
+        if (!c || !c->engine)
+                return;
+        (void)dhcp4_engine_stop(c->engine);
+        (void)client_dispatch(c);
+        client_close_raw(c);
+        client_close_udp(c);
+}
+
+void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, void *userdata) {
+        c->state_handler = h;
+        c->state_userdata = userdata;
+}
+
+int dhcp4_client_release(Dhcp4Client *c) {
+        int r = dhcp4_engine_release(c->engine, engine_now());
+        if (r < 0)
+                return r;
+        return client_dispatch(c);
+}
+
+int dhcp4_client_renew(Dhcp4Client *c) {
+        int r = dhcp4_engine_renew(c->engine, engine_now());
+        if (r < 0)
+                return r;
+        return client_dispatch(c);
+}
+
+int dhcp4_client_rebind(Dhcp4Client *c) {
+        int r = dhcp4_engine_rebind(c->engine, engine_now());
+        if (r < 0)
+                return r;
+        return client_dispatch(c);
+}
+
+int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse) {
+        int r = dhcp4_engine_restart(c->engine, refuse, n_refuse, engine_now());
+        if (r < 0)
+                return r;
+        return client_dispatch(c);
+}
+
+Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c) {
+        return c->engine ? dhcp4_engine_get_state(c->engine) : DHCP4_STATE_STOPPED;
+}
+
+const Dhcp4Lease *dhcp4_client_get_lease(const Dhcp4Client *c) {
+        return c->engine ? dhcp4_engine_get_lease(c->engine) : NULL;
+}
+
+const char *dhcp4_client_get_ifname(const Dhcp4Client *c) {
+        return c->ifname;
+}
+
+const char *dhcp4_client_get_last_error(const Dhcp4Client *c) {
+        return c->last_error;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon side of one interface: owns the sockets, the netlink connection, the
+ * timers and the lease file, feeds the pure engine (dhcp4-engine) with packets,
+ * timeouts, link events and commands, and carries out the actions it queues.
+ * Not the protocol: every protocol decision is the engine's.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "dhcp4-config.h"
+#include "dhcp4-engine.h"
+#include "infradhcp/lease.h"
+#include "infradhcp/macro.h"
+
+typedef struct Dhcp4Client Dhcp4Client;
+
+/* Called after every state change (for status/monitor consumers). */
+typedef void (*Dhcp4ClientStateHandler)(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state,
+                                        void *userdata);
+
+int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, const Dhcp4Config *config,
+                     const char *state_dir);
+Dhcp4Client *dhcp4_client_free(Dhcp4Client *c);
+DEFINE_FREEP(Dhcp4Client, dhcp4_client_free)
+
+/* Resolves the interface, opens netlink, loads the persisted lease and starts the
+ * engine. Returns 0 or -errno (e.g. -ENODEV: no such interface). */
+int dhcp4_client_start(Dhcp4Client *c);
+/* SIGTERM path: stop without releasing; the kernel lifetime keeps the address. */
+void dhcp4_client_stop(Dhcp4Client *c);
+
+void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, void *userdata);
+
+/* Commands (operator/agent). Each returns 0 or -errno. */
+int dhcp4_client_release(Dhcp4Client *c);
+int dhcp4_client_renew(Dhcp4Client *c);
+int dhcp4_client_rebind(Dhcp4Client *c);
+int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse);
+
+/* Observers. */
+Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c);
+const Dhcp4Lease *dhcp4_client_get_lease(const Dhcp4Client *c);
+const char *dhcp4_client_get_ifname(const Dhcp4Client *c);
+const char *dhcp4_client_get_last_error(const Dhcp4Client *c);
+/* Converts an engine timestamp to CLOCK_REALTIME usec (for status output). */
+uint64_t dhcp4_client_engine_to_realtime(const Dhcp4Client *c, uint64_t engine_usec);

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * infradhcpd: a DHCPv4 client daemon that exclusively owns one interface.
+ * This file is the command line, configuration loading, signals and the sd-event
+ * main loop; the per-interface work is dhcp4-client.c.
+ *
+ *   infradhcpd [--config FILE] [--state-dir DIR] [--runtime-dir DIR] [--log-level LEVEL] IFNAME
+ *
+ * Signals: SIGTERM/SIGINT stop without releasing (the address keeps its kernel
+ * lifetime), SIGUSR1 renews now, SIGUSR2 releases (DHCPRELEASE, address removed,
+ * the daemon stays up idle until told to renew).
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "dhcp4-client.h"
+#include "dhcp4-config.h"
+#include "fileio.h"
+#include "log.h"
+#include "parse-util.h"
+
+#define CONFIG_MAX_SIZE (64 * 1024)
+
+typedef struct Args {
+        const char *config_path; /* NULL: default, optional */
+        const char *state_dir;
+        const char *runtime_dir;
+        const char *ifname;
+} Args;
+
+static void help(void) {
+        printf("Usage: infradhcpd [OPTIONS] IFNAME\n"
+               "\n"
+               "DHCPv4 client daemon that exclusively owns the IPv4 configuration of IFNAME.\n"
+               "Runs in the foreground.\n"
+               "\n"
+               "  --config FILE       configuration (default " SYSCONFDIR "/infradhcp/IFNAME.conf if present)\n"
+               "  --state-dir DIR     lease directory (default " STATE_DIR ")\n"
+               "  --runtime-dir DIR   runtime directory for control sockets (default " RUNTIME_DIR ")\n"
+               "  --log-level LEVEL   err, warning, notice, info (default), debug\n"
+               "  -h --help           show this help\n"
+               "  --version           show the version\n"
+               "\n"
+               "Signals: TERM/INT stop without releasing, USR1 renews, USR2 releases.\n");
+}
+
+static int parse_args(int argc, char *argv[], Args *ret) {
+        enum { ARG_CONFIG = 0x100, ARG_STATE_DIR, ARG_RUNTIME_DIR, ARG_LOG_LEVEL, ARG_VERSION };
+        static const struct option options[] = {
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        Args a = { .state_dir = STATE_DIR, .runtime_dir = RUNTIME_DIR };
+        int c, level;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("infradhcpd %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_CONFIG:
+                        a.config_path = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        a.state_dir = optarg;
+                        break;
+                case ARG_RUNTIME_DIR:
+                        a.runtime_dir = optarg;
+                        break;
+                case ARG_LOG_LEVEL:
+                        level = log_level_from_string(optarg);
+                        if (level < 0) {
+                                fprintf(stderr, "infradhcpd: invalid --log-level '%s' (err, warning, notice, info, debug)\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        log_set_max_level(level);
+                        break;
+                case '?':
+                        if (optopt)
+                                fprintf(stderr, "infradhcpd: option -%c needs a value or is unknown (see --help)\n",
+                                        optopt);
+                        else
+                                fprintf(stderr, "infradhcpd: unknown option '%s' (see --help)\n", argv[optind - 1]);
+                        return -EINVAL;
+                default:
+                        fprintf(stderr, "infradhcpd: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+                        return -EINVAL;
+                }
+        }
+        if (optind != argc - 1) {
+                fprintf(stderr, "infradhcpd: expected exactly one interface name (see --help)\n");
+                return -EINVAL;
+        }
+        a.ifname = argv[optind];
+        if (!ifname_valid(a.ifname)) {
+                fprintf(stderr, "infradhcpd: '%s' is not a valid interface name\n", a.ifname);
+                return -EINVAL;
+        }
+        if (!*a.state_dir || !*a.runtime_dir) {
+                fprintf(stderr, "infradhcpd: directories must not be empty\n");
+                return -EINVAL;
+        }
+        *ret = a;
+        return 1;
+}
+
+static int load_config(const Args *a, Dhcp4Config *ret) {
+        _cleanup_(freep) char *text = NULL, *default_path = NULL;
+        const char *path = a->config_path;
+        char err[256] = "";
+        size_t len;
+        int r;
+
+        dhcp4_config_init(ret);
+        if (!path) {
+                if (asprintf(&default_path, "%s/infradhcp/%s.conf", SYSCONFDIR, a->ifname) < 0)
+                        return log_error_errno(-ENOMEM, "Out of memory");
+                if (access(default_path, F_OK) < 0)
+                        return 0; /* optional */
+                path = default_path;
+        }
+        r = read_file_full(path, CONFIG_MAX_SIZE, &text, &len);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read configuration %s: %m", path);
+        r = dhcp4_config_parse(ret, text, len, err, sizeof(err));
+        if (r < 0)
+                return log_error_errno(r, "Invalid configuration %s: %s", path, err);
+        log_debug("Configuration loaded from %s", path);
+        return 0;
+}
+
+typedef struct Daemon {
+        sd_event *event;
+        Dhcp4Client *client;
+} Daemon;
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Daemon *d = userdata;
+        log_info("Received %s: stopping without release; the address keeps its kernel lifetime",
+                 strsignal((int)si->ssi_signo));
+        (void)sd_notify(false, "STOPPING=1");
+        dhcp4_client_stop(d->client);
+        return sd_event_exit(d->event, EXIT_SUCCESS);
+}
+
+static int on_sigusr(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Daemon *d = userdata;
+        int r;
+
+        if (si->ssi_signo == SIGUSR1) {
+                log_info("Renew requested (SIGUSR1)");
+                r = dhcp4_client_renew(d->client);
+        } else {
+                log_info("Release requested (SIGUSR2)");
+                r = dhcp4_client_release(d->client);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Command failed: %m");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        Args args;
+        Dhcp4Config config;
+        Daemon d = {};
+        sigset_t mask;
+        int r, ret = EXIT_FAILURE;
+
+        log_set_identifier("infradhcpd");
+        r = parse_args(argc, argv, &args);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        log_set_field("INTERFACE", args.ifname);
+
+        if (load_config(&args, &config) < 0)
+                return EXIT_FAILURE;
+        r = mkdir_p(args.state_dir, 0755);
+        if (r < 0) {
+                log_error_errno(r, "Cannot create state directory %s: %m", args.state_dir);
+                return EXIT_FAILURE;
+        }
+        r = mkdir_p(args.runtime_dir, 0755);
+        if (r < 0) {
+                log_error_errno(r, "Cannot create runtime directory %s: %m", args.runtime_dir);
+                return EXIT_FAILURE;
+        }
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGUSR2);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        r = sd_event_default(&d.event);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create the event loop: %m");
+                goto finish;
+        }
+        (void)sd_event_set_watchdog(d.event, true);
+        if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, on_sigterm, &d)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGINT, on_sigterm, &d)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGUSR1, on_sigusr, &d)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGUSR2, on_sigusr, &d)) < 0) {
+                log_error_errno(r, "Failed to watch signals: %m");
+                goto finish;
+        }
+
+        r = dhcp4_client_new(&d.client, d.event, args.ifname, &config, args.state_dir);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the client: %m");
+                goto finish;
+        }
+        r = dhcp4_client_start(d.client);
+        if (r < 0)
+                goto finish;
+
+        (void)sd_notify(false, "READY=1\nSTATUS=Started");
+        r = sd_event_loop(d.event);
+        if (r < 0) {
+                log_error_errno(r, "Event loop failed: %m");
+                goto finish;
+        }
+        ret = r;
+
+finish:
+        dhcp4_client_free(d.client);
+        sd_event_unref(d.event);
+        return ret;
+}
