@@ -27,6 +27,8 @@ void log_set_identifier(const char *ident); /* SYSLOG_IDENTIFIER */
 void log_set_field(const char *key, const char *value);
 
 /* Logs with extra one-shot fields given as a NULL-terminated list of "KEY=value" strings.
+ * With error != 0 (either sign), "%m" in fmt expands to strerror(error); if fmt has no
+ * "%m", ": strerror(error)" is appended. ERRNO= goes to the journal.
  * Returns -abs(error) if error != 0, else 0, so callers can `return log_error_errno(r, ...)`. */
 int log_fullv(int level, int error, const char *const *fields, const char *fmt, va_list ap) _printf_(4, 0);
 int log_full(int level, int error, const char *const *fields, const char *fmt, ...) _printf_(4, 5);

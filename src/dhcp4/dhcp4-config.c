@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * infradhcpd configuration: defaults and a strict parser for the systemd-networkd
+ * style INI text of /etc/infradhcp/IFNAME.conf. Strict because an operator's typo
+ * ("UseGatway=yes") silently ignored would leave a node misconfigured with nothing
+ * in the logs: every unknown section, key or bad value is an error with its line.
+ * Pure: text in, struct out; the daemon reads the file. Not here: the engine and the
+ * ACD machine (this only stores their settings).
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dhcp4-config.h"
+#include "infradhcp/macro.h"
+#include "parse-util.h"
+
+#define CONFIG_LINE_MAX 1024
+#define DURATION_MAX (30 * 86400 * USEC_PER_SEC) /* 30 days: beyond is a typo, and keeps sums far from overflow */
+
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned and uint32_t fields share a parser");
+
+static const char *const acd_profile_names[_DHCP4_ACD_PROFILE_MAX] = {
+        [DHCP4_ACD_PROFILE_DATACENTER] = "datacenter",
+        [DHCP4_ACD_PROFILE_RFC5227] = "rfc5227",
+};
+
+const char *dhcp4_acd_profile_to_string(Dhcp4AcdProfile p) {
+        if ((unsigned) p >= _DHCP4_ACD_PROFILE_MAX)
+                return NULL;
+        return acd_profile_names[p];
+}
+
+void dhcp4_acd_config_set_profile(Dhcp4AcdConfig *a, Dhcp4AcdProfile p) {
+        a->profile = p;
+        switch (p) {
+        case DHCP4_ACD_PROFILE_RFC5227:
+                /* RFC 5227 §1.1 constants. */
+                a->probe_wait_usec = 1 * USEC_PER_SEC;
+                a->probe_num = 3;
+                a->probe_min_usec = 1 * USEC_PER_SEC;
+                a->probe_max_usec = 2 * USEC_PER_SEC;
+                a->announce_wait_usec = 2 * USEC_PER_SEC;
+                a->announce_num = 2;
+                a->announce_interval_usec = 2 * USEC_PER_SEC;
+                a->defend_interval_usec = 10 * USEC_PER_SEC;
+                break;
+        case DHCP4_ACD_PROFILE_DATACENTER:
+        default:
+                /* Same structure, scaled so ACK → address in use is ≤ 200 ms
+                 * (10 + 2 × 50 + 80 = 190 ms worst case). Announce/defend keep the RFC
+                 * values: they run after the address is in use and delay nothing. */
+                a->profile = DHCP4_ACD_PROFILE_DATACENTER;
+                a->probe_wait_usec = 10 * USEC_PER_MSEC;
+                a->probe_num = 3;
+                a->probe_min_usec = 30 * USEC_PER_MSEC;
+                a->probe_max_usec = 50 * USEC_PER_MSEC;
+                a->announce_wait_usec = 80 * USEC_PER_MSEC;
+                a->announce_num = 2;
+                a->announce_interval_usec = 2 * USEC_PER_SEC;
+                a->defend_interval_usec = 10 * USEC_PER_SEC;
+                break;
+        }
+}
+
+void dhcp4_config_init(Dhcp4Config *c) {
+        *c = (Dhcp4Config) {
+                .hostname = "",
+                .request_broadcast = false, /* replies reach the AF_PACKET socket unicast too */
+                .remove_foreign_addresses = true,
+
+                /* Data-centre defaults, the same as dhcp4_engine_config_init(): the
+                 * fabric answers in milliseconds, so no initial random delay (RFC 2131
+                 * §4.4.1 suggests 1-10 s to desynchronise a building's worth of clients
+                 * after a power cut; here nodes boot independently), and a silent
+                 * server during INIT-REBOOT falls back to DISCOVER within 2 s. */
+                .initial_delay_usec = 0,
+                .retransmit_initial_usec = 1 * USEC_PER_SEC,
+                .retransmit_max_usec = 16 * USEC_PER_SEC,
+                .retransmit_jitter_usec = 100 * USEC_PER_MSEC,
+                .reboot_timeout_usec = 2 * USEC_PER_SEC,
+                .request_max_attempts = 4,
+                .renew_retransmit_min_usec = 10 * USEC_PER_SEC,
+                .decline_backoff_initial_usec = 1 * USEC_PER_SEC,
+                .decline_backoff_max_usec = 64 * USEC_PER_SEC,
+                .decline_quarantine_usec = 600 * USEC_PER_SEC,
+
+                /* A default route from option 3 on the infra VLAN would replace the
+                 * node's own default route: off unless asked for. */
+                .use_gateway = false,
+                .use_routes = false,
+                .route_metric = 1024, /* systemd-networkd's DHCP route metric */
+                .multicast_route = true,
+                .multicast_route_metric = 401, /* what the ACI host agent installs */
+                .multicast_route_prefix = { .address = { .s_addr = htonl(0xe0000000) }, .prefixlen = 4 },
+
+                .acd = { .enabled = true },
+        };
+        dhcp4_acd_config_set_profile(&c->acd, DHCP4_ACD_PROFILE_DATACENTER);
+}
+
+/* ---- error and number formatting ---- */
+
+_printf_(3, 4) static int config_error(char *err, size_t errlen, const char *fmt, ...) {
+        if (err && errlen > 0) {
+                va_list ap;
+
+                va_start(ap, fmt);
+                vsnprintf(err, errlen, fmt, ap);
+                va_end(ap);
+        }
+        return -EINVAL;
+}
+
+static const char *format_duration(uint64_t usec, char buf[static 32]) {
+        if (usec % USEC_PER_SEC == 0)
+                snprintf(buf, 32, "%" PRIu64 "s", usec / USEC_PER_SEC);
+        else if (usec % USEC_PER_MSEC == 0)
+                snprintf(buf, 32, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+        else
+                snprintf(buf, 32, "%" PRIu64 "us", usec);
+        return buf;
+}
+
+/* ---- key table ---- */
+
+typedef enum ValueType {
+        VALUE_BOOL,
+        VALUE_DURATION,
+        VALUE_UINT, /* unsigned or uint32_t */
+        VALUE_HOSTNAME,
+        VALUE_PREFIX,
+        VALUE_ACD_PROFILE,
+} ValueType;
+
+typedef struct ConfigKey {
+        const char *section;
+        const char *key;
+        ValueType type;
+        size_t offset, size;
+        uint64_t min, max;
+        int acd_bit; /* >= 0: a value Profile= sets unless given explicitly */
+} ConfigKey;
+
+#define FIELD_SIZE(f) sizeof(((Dhcp4Config *) 0)->f)
+#define KEY(sec, name, t, f, lo, hi, bit) { sec, name, t, offsetof(Dhcp4Config, f), FIELD_SIZE(f), lo, hi, bit }
+#define MS USEC_PER_MSEC
+#define SEC USEC_PER_SEC
+
+static const ConfigKey config_keys[] = {
+        KEY("DHCPv4", "Hostname", VALUE_HOSTNAME, hostname, 0, 0, -1),
+        KEY("DHCPv4", "RequestBroadcast", VALUE_BOOL, request_broadcast, 0, 0, -1),
+        KEY("DHCPv4", "RemoveForeignAddresses", VALUE_BOOL, remove_foreign_addresses, 0, 0, -1),
+
+        KEY("Timing", "InitialDelaySec", VALUE_DURATION, initial_delay_usec, 0, DURATION_MAX, -1),
+        KEY("Timing", "RetransmitInitialSec", VALUE_DURATION, retransmit_initial_usec, 1 * MS, DURATION_MAX, -1),
+        KEY("Timing", "RetransmitMaxSec", VALUE_DURATION, retransmit_max_usec, 1 * MS, DURATION_MAX, -1),
+        KEY("Timing", "RetransmitJitterSec", VALUE_DURATION, retransmit_jitter_usec, 0, DURATION_MAX, -1),
+        KEY("Timing", "RebootTimeoutSec", VALUE_DURATION, reboot_timeout_usec, 1 * MS, DURATION_MAX, -1),
+        KEY("Timing", "RequestMaxAttempts", VALUE_UINT, request_max_attempts, 1, 1000, -1),
+        KEY("Timing", "RenewRetransmitMinSec", VALUE_DURATION, renew_retransmit_min_usec, 1 * MS, DURATION_MAX, -1),
+        KEY("Timing", "DeclineBackoffInitialSec", VALUE_DURATION, decline_backoff_initial_usec, 1 * MS, DURATION_MAX,
+            -1),
+        KEY("Timing", "DeclineBackoffMaxSec", VALUE_DURATION, decline_backoff_max_usec, 1 * MS, DURATION_MAX, -1),
+        KEY("Timing", "DeclineQuarantineSec", VALUE_DURATION, decline_quarantine_usec, 0, DURATION_MAX, -1),
+
+        KEY("Routes", "UseGateway", VALUE_BOOL, use_gateway, 0, 0, -1),
+        KEY("Routes", "UseRoutes", VALUE_BOOL, use_routes, 0, 0, -1),
+        KEY("Routes", "RouteMetric", VALUE_UINT, route_metric, 0, UINT32_MAX, -1),
+        KEY("Routes", "MulticastRoute", VALUE_BOOL, multicast_route, 0, 0, -1),
+        KEY("Routes", "MulticastRouteMetric", VALUE_UINT, multicast_route_metric, 0, UINT32_MAX, -1),
+        KEY("Routes", "MulticastRoutePrefix", VALUE_PREFIX, multicast_route_prefix, 0, 0, -1),
+
+        KEY("ACD", "Enabled", VALUE_BOOL, acd.enabled, 0, 0, -1),
+        KEY("ACD", "Profile", VALUE_ACD_PROFILE, acd.profile, 0, 0, -1),
+        KEY("ACD", "ProbeWaitSec", VALUE_DURATION, acd.probe_wait_usec, 0, 60 * SEC, 0),
+        KEY("ACD", "ProbeNum", VALUE_UINT, acd.probe_num, 1, 255, 1),
+        KEY("ACD", "ProbeMinSec", VALUE_DURATION, acd.probe_min_usec, 0, 60 * SEC, 2),
+        KEY("ACD", "ProbeMaxSec", VALUE_DURATION, acd.probe_max_usec, 0, 60 * SEC, 3),
+        KEY("ACD", "AnnounceWaitSec", VALUE_DURATION, acd.announce_wait_usec, 0, 60 * SEC, 4),
+        KEY("ACD", "AnnounceNum", VALUE_UINT, acd.announce_num, 0, 255, 5),
+        KEY("ACD", "AnnounceIntervalSec", VALUE_DURATION, acd.announce_interval_usec, 0, 60 * SEC, 6),
+        KEY("ACD", "DefendIntervalSec", VALUE_DURATION, acd.defend_interval_usec, 0, 3600 * SEC, 7),
+};
+
+static const char *const config_sections[] = { "DHCPv4", "Timing", "Routes", "ACD" };
+
+/* RFC 1123 host name characters; option 12 carries it verbatim (RFC 2132 §3.14). */
+static bool hostname_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= LEASE_HOSTNAME_MAX || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || s[n - 1] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char ch = s[i];
+
+                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                      ch == '-' || ch == '.'))
+                        return false;
+                if (ch == '.' && (s[i + 1] == '.' || s[i + 1] == '-' || s[i - 1] == '-'))
+                        return false;
+        }
+        return true;
+}
+
+static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsigned line, char *err,
+                         size_t errlen) {
+        uint8_t *field = (uint8_t *) c + k->offset;
+        char a[32], b[32];
+        int r;
+
+        switch (k->type) {
+        case VALUE_BOOL: {
+                bool x;
+
+                if (parse_bool(v, &x) < 0)
+                        return config_error(err, errlen, "line %u: invalid %s=%s: expected yes or no", line, k->key, v);
+                memcpy(field, &x, sizeof(x));
+                return 0;
+        }
+        case VALUE_DURATION: {
+                uint64_t x;
+
+                r = parse_duration_usec(v, &x);
+                if (r < 0 || x < k->min || x > k->max)
+                        return config_error(err, errlen,
+                                            "line %u: invalid %s=%s: expected a duration between %s and %s "
+                                            "(e.g. \"250ms\", \"2s\", \"5min\")",
+                                            line, k->key, v, format_duration(k->min, a), format_duration(k->max, b));
+                memcpy(field, &x, sizeof(x));
+                return 0;
+        }
+        case VALUE_UINT: {
+                uint32_t x;
+
+                r = parse_u32(v, &x);
+                if (r < 0 || x < k->min || x > k->max)
+                        return config_error(err, errlen,
+                                            "line %u: invalid %s=%s: expected an integer between %" PRIu64
+                                            " and %" PRIu64,
+                                            line, k->key, v, k->min, k->max);
+                memcpy(field, &x, sizeof(x));
+                return 0;
+        }
+        case VALUE_HOSTNAME:
+                if (!hostname_valid(v))
+                        return config_error(err, errlen,
+                                            "line %u: invalid %s=%s: expected a host name of at most %d letters, "
+                                            "digits, '-' and '.'",
+                                            line, k->key, v, LEASE_HOSTNAME_MAX - 1);
+                memset(field, 0, k->size);
+                memcpy(field, v, strlen(v));
+                return 0;
+        case VALUE_PREFIX: {
+                Dhcp4Subnet s;
+
+                if (parse_ipv4_prefix(v, &s.address, &s.prefixlen) < 0)
+                        return config_error(err, errlen, "line %u: invalid %s=%s: expected a.b.c.d/len", line,
+                                            k->key, v);
+                /* A route destination: host bits set are a typo for another network. */
+                if ((s.address.s_addr & ~lease_prefix_mask(s.prefixlen)) != 0)
+                        return config_error(err, errlen, "line %u: invalid %s=%s: host bits set", line, k->key, v);
+                memcpy(field, &s, sizeof(s));
+                return 0;
+        }
+        case VALUE_ACD_PROFILE:
+                for (int p = 0; p < _DHCP4_ACD_PROFILE_MAX; p++)
+                        if (strcmp(v, acd_profile_names[p]) == 0) {
+                                Dhcp4AcdProfile x = (Dhcp4AcdProfile) p;
+
+                                memcpy(field, &x, sizeof(x));
+                                return 0;
+                        }
+                return config_error(err, errlen, "line %u: invalid %s=%s: expected datacenter or rfc5227", line,
+                                    k->key, v);
+        }
+        return -EINVAL;
+}
+
+static char *strip(char *s) {
+        char *e;
+
+        while (*s == ' ' || *s == '\t' || *s == '\r')
+                s++;
+        e = s + strlen(s);
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+                *--e = '\0';
+        return s;
+}
+
+int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, size_t errlen) {
+        Dhcp4Config n, defaults;
+        const char *section = NULL;
+        bool profile_seen = false;
+        unsigned acd_explicit = 0, line = 0;
+        const char *p = text, *end;
+        int r;
+
+        if (!c || (!text && len > 0))
+                return config_error(err, errlen, "invalid arguments");
+        if (err && errlen > 0)
+                err[0] = '\0';
+
+        n = *c;
+        dhcp4_config_init(&defaults);
+        end = text + len;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                char buf[CONFIG_LINE_MAX], *s, *eq, *key, *value;
+                const ConfigKey *k = NULL;
+
+                line++;
+                if (memchr(p, '\0', l))
+                        return config_error(err, errlen, "line %u: NUL byte", line);
+                if (l >= sizeof(buf))
+                        return config_error(err, errlen, "line %u: line too long (max %d bytes)", line,
+                                            CONFIG_LINE_MAX - 1);
+                memcpy(buf, p, l);
+                buf[l] = '\0';
+                p = nl ? nl + 1 : end;
+
+                s = strip(buf);
+                if (*s == '\0' || *s == '#' || *s == ';')
+                        continue;
+
+                if (*s == '[') {
+                        size_t sl = strlen(s);
+
+                        section = NULL;
+                        if (sl < 3 || s[sl - 1] != ']')
+                                return config_error(err, errlen, "line %u: malformed section header %s", line, s);
+                        s[sl - 1] = '\0';
+                        for (size_t i = 0; i < ELEMENTSOF(config_sections); i++)
+                                if (strcmp(s + 1, config_sections[i]) == 0)
+                                        section = config_sections[i];
+                        if (!section)
+                                return config_error(err, errlen,
+                                                    "line %u: unknown section [%s] (known: [DHCPv4], [Timing], "
+                                                    "[Routes], [ACD])",
+                                                    line, s + 1);
+                        continue;
+                }
+
+                eq = strchr(s, '=');
+                if (!eq)
+                        return config_error(err, errlen, "line %u: expected Key=value or [Section], got \"%s\"", line,
+                                            s);
+                *eq = '\0';
+                key = strip(s);
+                value = strip(eq + 1);
+                if (!*key)
+                        return config_error(err, errlen, "line %u: missing key before '='", line);
+                if (!section)
+                        return config_error(err, errlen, "line %u: %s= outside of a section", line, key);
+
+                for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                        if (config_keys[i].section == section && strcmp(config_keys[i].key, key) == 0) {
+                                k = config_keys + i;
+                                break;
+                        }
+                if (!k)
+                        return config_error(err, errlen, "line %u: unknown key %s in [%s]", line, key, section);
+
+                if (*value == '\0') {
+                        /* systemd convention: an empty assignment resets to the default. */
+                        memcpy((uint8_t *) &n + k->offset, (const uint8_t *) &defaults + k->offset, k->size);
+                        if (k->acd_bit >= 0)
+                                acd_explicit &= ~(1u << k->acd_bit);
+                } else {
+                        r = config_assign(&n, k, value, line, err, errlen);
+                        if (r < 0)
+                                return r;
+                        if (k->acd_bit >= 0)
+                                acd_explicit |= 1u << k->acd_bit;
+                }
+                if (k->type == VALUE_ACD_PROFILE)
+                        profile_seen = true;
+        }
+
+        if (profile_seen) {
+                /* Profile= fills what the text does not set, independent of line order. */
+                Dhcp4AcdConfig prof = n.acd;
+
+                dhcp4_acd_config_set_profile(&prof, n.acd.profile);
+                for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                        const ConfigKey *k = config_keys + i;
+
+                        if (k->acd_bit < 0 || (acd_explicit & (1u << k->acd_bit)))
+                                continue;
+                        memcpy((uint8_t *) &n + k->offset,
+                               (const uint8_t *) &prof + (k->offset - offsetof(Dhcp4Config, acd)), k->size);
+                }
+        }
+
+        r = dhcp4_config_verify(&n, err, errlen);
+        if (r < 0)
+                return r;
+
+        *c = n;
+        return 0;
+}
+
+int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
+        char a[32], b[32];
+
+        if (!c)
+                return config_error(err, errlen, "invalid arguments");
+        if (c->retransmit_initial_usec == 0 || c->retransmit_initial_usec > c->retransmit_max_usec)
+                return config_error(err, errlen, "RetransmitInitialSec= (%s) is greater than RetransmitMaxSec= (%s)",
+                                    format_duration(c->retransmit_initial_usec, a),
+                                    format_duration(c->retransmit_max_usec, b));
+        /* Jitter is ± around each timeout: it must not reach zero or below. */
+        if (c->retransmit_jitter_usec >= c->retransmit_initial_usec)
+                return config_error(err, errlen,
+                                    "RetransmitJitterSec= (%s) must be less than RetransmitInitialSec= (%s)",
+                                    format_duration(c->retransmit_jitter_usec, a),
+                                    format_duration(c->retransmit_initial_usec, b));
+        if (c->request_max_attempts == 0)
+                return config_error(err, errlen, "RequestMaxAttempts= must be at least 1");
+        if (c->reboot_timeout_usec == 0 || c->renew_retransmit_min_usec == 0)
+                return config_error(err, errlen, "RebootTimeoutSec= and RenewRetransmitMinSec= must not be 0");
+        if (c->decline_backoff_initial_usec == 0 || c->decline_backoff_initial_usec > c->decline_backoff_max_usec)
+                return config_error(err, errlen,
+                                    "DeclineBackoffInitialSec= (%s) is greater than DeclineBackoffMaxSec= (%s)",
+                                    format_duration(c->decline_backoff_initial_usec, a),
+                                    format_duration(c->decline_backoff_max_usec, b));
+        if (strnlen(c->hostname, sizeof(c->hostname)) >= sizeof(c->hostname) ||
+            (c->hostname[0] && !hostname_valid(c->hostname)))
+                return config_error(err, errlen, "Hostname= is not a valid host name");
+        if (c->multicast_route_prefix.prefixlen > 32 ||
+            (c->multicast_route_prefix.address.s_addr & ~lease_prefix_mask(c->multicast_route_prefix.prefixlen)) != 0)
+                return config_error(err, errlen, "MulticastRoutePrefix= has host bits set");
+        if (!dhcp4_acd_profile_to_string(c->acd.profile))
+                return config_error(err, errlen, "[ACD] Profile= is invalid");
+        if (c->acd.probe_num == 0)
+                return config_error(err, errlen, "[ACD] ProbeNum= must be at least 1");
+        if (c->acd.probe_min_usec > c->acd.probe_max_usec)
+                return config_error(err, errlen, "[ACD] ProbeMinSec= (%s) is greater than ProbeMaxSec= (%s)",
+                                    format_duration(c->acd.probe_min_usec, a),
+                                    format_duration(c->acd.probe_max_usec, b));
+        return 0;
+}
+
+int dhcp4_config_to_engine(const Dhcp4Config *c, Dhcp4EngineConfig *ret) {
+        Dhcp4EngineConfig e = {};
+        int r;
+
+        if (!c || !ret)
+                return -EINVAL;
+        r = dhcp4_config_verify(c, NULL, 0);
+        if (r < 0)
+                return r;
+
+        /* Every field set here rather than via dhcp4_engine_config_init(), so the
+         * config module does not depend on the engine's object file. */
+        memcpy(e.hostname, c->hostname, sizeof(e.hostname));
+        e.broadcast_flag = c->request_broadcast;
+        e.initial_delay_usec = c->initial_delay_usec;
+        e.retransmit_initial_usec = c->retransmit_initial_usec;
+        e.retransmit_max_usec = c->retransmit_max_usec;
+        e.retransmit_jitter_usec = c->retransmit_jitter_usec;
+        e.reboot_timeout_usec = c->reboot_timeout_usec;
+        e.request_max_attempts = c->request_max_attempts;
+        e.renew_retransmit_min_usec = c->renew_retransmit_min_usec;
+        e.decline_backoff_initial_usec = c->decline_backoff_initial_usec;
+        e.decline_backoff_max_usec = c->decline_backoff_max_usec;
+        e.decline_quarantine_usec = c->decline_quarantine_usec;
+
+        *ret = e;
+        return 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Text formats of a persisted lease. Pure: strings in, strings out; no files, no
+ * clocks (the caller reads/writes the file with fileio and passes wall-clock time).
+ *
+ * 1. The state file /var/lib/infradhcp/IFNAME.lease, systemd-networkd-like:
+ *
+ *      # infradhcp lease file (generated; do not edit)
+ *      ADDRESS=10.0.128.64
+ *      PREFIXLEN=16
+ *      SERVER_ADDRESS=10.0.0.1
+ *      BROADCAST=10.0.255.255               (optional keys are omitted when unset)
+ *      ROUTER=10.0.0.1 10.0.0.2
+ *      DNS=10.0.0.53
+ *      ROUTES=0.0.0.0/0,10.0.0.1 10.1.0.0/16,0.0.0.0
+ *      MTU=9000
+ *      HOSTNAME=node-1
+ *      DOMAINNAME=example.com
+ *      LIFETIME=604800                      ("infinity" for UINT32_MAX)
+ *      T1=302400
+ *      T2=529200
+ *      CLIENTID=01:52:54:00:12:34:56
+ *      ACQUIRED_REALTIME_USEC=1757230000000000
+ *
+ *    Mandatory: ADDRESS, PREFIXLEN, SERVER_ADDRESS, LIFETIME, CLIENTID,
+ *    ACQUIRED_REALTIME_USEC. T1/T2 default to 0.5/0.875 × LIFETIME (RFC 2131
+ *    §4.4.5) when absent. Unknown keys, empty lines and '#' lines are ignored
+ *    (forward compatibility); a duplicate key, a line without '=', a NUL byte, a
+ *    last line without '\n' (truncated file) or any malformed value makes the file
+ *    corrupt. HOSTNAME/DOMAINNAME escape bytes outside '!'..'~' and '\' as "\xHH".
+ *    The lease's acquired_usec (engine clock, CLOCK_BOOTTIME) is NOT stored: it
+ *    means nothing after a reboot. The wall-clock time of acquisition is stored
+ *    instead and the daemon converts it back (acquired_usec = now_boottime -
+ *    (now_realtime - acquired_realtime)).
+ *
+ * 2. A dhclient-compatible lease block, for tools that read dhclient's lease files
+ *    (ACI host agent: the block with the latest "expire" for the interface wins):
+ *
+ *      lease {
+ *        interface "ens192.4093";
+ *        fixed-address 10.0.128.64;
+ *        option subnet-mask 255.255.0.0;
+ *        option routers 10.0.0.1;           (only when the lease has routers)
+ *        option dhcp-lease-time 604800;
+ *        option dhcp-message-type 5;
+ *        option dhcp-server-identifier 10.0.0.1;
+ *        renew 0 2025/09/07 10:03:50;
+ *        rebind 3 2025/09/10 13:39:35;
+ *        expire 4 2025/09/11 10:39:35;
+ *      }
+ *
+ *    Times are UTC, "W YYYY/MM/DD HH:MM:SS" with W the weekday (0 = Sunday), computed
+ *    as acquired_realtime + T1 / T2 / LIFETIME; "never" for an infinite time, as
+ *    dhclient writes it.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "infradhcp/lease.h"
+
+/* Largest text either formatter can produce (ROUTES with 32 entries and fully
+ * escaped names included); a buffer this size never gets -ENOBUFS. */
+#define DHCP4_LEASE_FILE_MAX 4096
+
+/* Formats the state file (NUL-terminated). Returns 0 and sets *ret_len (strlen, may
+ * be NULL); -EINVAL for a lease the parser would refuse (address or server 0.0.0.0,
+ * lifetime 0, prefixlen > 32, counts above LEASE_MAX_*, unterminated hostname or
+ * domain, client id not 0x01 + MAC); -ENOBUFS when size is too small. */
+int dhcp4_lease_file_format(const Dhcp4Lease *l, uint64_t acquired_realtime_usec, char *buf, size_t size,
+                            size_t *ret_len);
+
+/* Parses the state file text (need not be NUL-terminated). Returns 0 and fills *ret
+ * (acquired_usec = 0) and *ret_acquired_realtime_usec; or -EBADMSG with *ret_error
+ * (may be NULL) set to a static reason such as "ADDRESS missing", "LIFETIME
+ * malformed" or "line without '='" (then *ret and *ret_acquired_realtime_usec are
+ * untouched); -EINVAL for NULL arguments. */
+int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64_t *ret_acquired_realtime_usec,
+                           const char **ret_error);
+
+/* Formats one dhclient lease block (see above) for ifname (must pass
+ * ifname_valid()). Returns 0, -EINVAL or -ENOBUFS like dhcp4_lease_file_format(). */
+int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
+                                     char *buf, size_t size, size_t *ret_len);
