@@ -215,10 +215,13 @@ static int client_open_udp(Dhcp4Client *c, struct in_addr address) {
 }
 
 /* The packet socket is needed in every state that broadcasts or waits for a reply to
- * a broadcast; in BOUND/RENEWING the UDP socket suffices, so a bound client takes no
- * wakeups for other traffic. */
+ * a broadcast. RENEWING too: a server refusing a unicast renewal broadcasts its NAK
+ * when giaddr is 0 (RFC 2131 §4.1, "If the server is not going to respond ... the
+ * server broadcasts DHCPNAK"), which the UDP socket bound to the leased address never
+ * sees. Only BOUND closes it, so a bound client takes no wakeups for other traffic. */
 static bool state_needs_raw(Dhcp4State s) {
         switch (s) {
+        case DHCP4_STATE_RENEWING:
         case DHCP4_STATE_INIT:
         case DHCP4_STATE_SELECTING:
         case DHCP4_STATE_REQUESTING:
@@ -806,6 +809,13 @@ int dhcp4_client_start(Dhcp4Client *c) {
         c->ifindex = link.ifindex;
         memcpy(c->mac, link.mac, 6);
         c->carrier = link.carrier;
+        /* Without promote_secondaries, removing the primary address of a subnet removes
+         * every secondary of that subnet too: make-before-break would then lose the new
+         * lease when the old address (same pool) goes. */
+        r = rtnl_link_set_promote_secondaries(c->rtnl, c->ifindex, true);
+        if (r < 0)
+                log_warning_errno(r, "Cannot enable promote_secondaries on %s; replacing an address in the "
+                                  "same subnet may briefly remove the new one: %m", c->ifname);
 
         r = dhcp4_config_to_engine(&c->config, &ec);
         if (r < 0)
