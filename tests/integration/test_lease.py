@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Scenarios 2-7: the lease's life after the first bind, against real servers.
+
+One scenario per run (--scenario):
+  renew        kea, 20 s lease, T1 10 s: a unicast REQUEST (ciaddr = the address, from
+               the address to the server, no option 50) at ~T1, ACKed; same address,
+               kernel valid lifetime back up near 20 s.
+  rebind       kea stopped just before T1, started again before T2: the renewal goes
+               unanswered, a broadcast REQUEST (ciaddr set) after T2 is ACKed; the
+               address is never lost and its lifetime is refreshed.
+  expiry       kea gone after the bind: the address stays through T1 and T2 and is
+               removed at expiry (not more than 1 s early, at most 2 s late); the
+               client goes back to DISCOVER.
+  nak          dnsmasq restarted with another pool: the renewal is NAKed, a DISCOVER
+               follows the NAK, the old address goes and one from the new pool comes.
+  init-reboot  the client stopped with SIGTERM (address stays) and started again:
+               a REQUEST with option 50 = the address and no DISCOVER; same address.
+  route        the 224.0.0.0/4 route (proto static, scope link, metric 401) deleted
+               by hand comes back within 1 s (twice).
+
+The checks are written for infradhcpd's behaviour; peer clients (--client dhclient)
+pass the ones whose behaviour they share and prove the topology, servers and capture.
+"""
+
+import argparse
+import re
+import sys
+import time
+
+import netns
+from netns import check, log
+
+LEASE, T1, T2 = 20, 10, 15
+
+
+def setup(topo, args, server_kind, lease, t1=None, t2=None, subnet=None):
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = subnet or netns.Subnet()
+    cap = netns.Capture(topo, c, cif).start()
+    server = netns.SERVERS[server_kind](topo, s, sif, subnet, lease=lease, t1=t1, t2=t2).start()
+    client = netns.make_client(args.client, topo, c, cif, daemon=args.daemon, config=args.config)
+    client.start()
+    addr = client.wait_address(timeout=20, pred=subnet.in_pool)
+    ack = cap.wait(lambda ps: [p for p in ps if p.type == "ACK" and p.yiaddr == addr],
+                   5, "the ACK for %s" % addr)[-1]
+    # RFC 2131 §4.4.1: lease times count from when the REQUEST was sent.
+    req = [p for p in cap.packets() if p.type == "REQUEST" and p.xid == ack.xid and p.time <= ack.time]
+    t_bind = req[-1].time if req else ack.time
+    log("bound to %s (lease %ss T1 %ss T2 %ss)" % (addr, ack.lease_time, ack.t1, ack.t2))
+    return c, cif, cap, server, client, addr, ack, t_bind
+
+
+def sleep_until(wall):
+    d = wall - time.time()
+    if d > 0:
+        time.sleep(d)
+
+
+class Presence:
+    """Samples, every 100 ms while waiting, whether `addr` is on the interface."""
+
+    def __init__(self, ns, ifname, addr):
+        self.ns, self.ifname, self.addr = ns, ifname, addr
+        self.samples = []  # (wall time, present, valid_life_time)
+
+    def sample(self):
+        info = self.ns.address_info(self.ifname, self.addr)
+        self.samples.append((time.time(), info is not None, info["valid_life_time"] if info else None))
+        return info
+
+    def watch_until(self, wall, stop=None):
+        while time.time() < wall:
+            info = self.sample()
+            if stop and stop(info):
+                return info
+            time.sleep(0.1)
+        return self.sample()
+
+    def first_absent(self):
+        for t, present, _ in self.samples:
+            if not present:
+                return t
+        return None
+
+
+def after(pkts, t):
+    return [p for p in pkts if p.time > t]
+
+
+def scenario_renew(topo, args):
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "kea", LEASE, T1, T2)
+    check(ack.t1 == T1 and ack.lease_time == LEASE, "kea sent T1 %s lease %s" % (ack.t1, ack.lease_time))
+    pres = Presence(c, cif, addr)
+    # sampled 2 s before T1: clients may fuzz T1 (RFC 2131 §4.4.5)
+    pres.watch_until(t_bind + T1 - 2.0)
+    before = pres.sample()
+    check(before is not None, "address gone before T1")
+    log("before T1: valid_life_time %s" % before["valid_life_time"])
+    check(before["valid_life_time"] <= LEASE - T1 + 3,
+          "valid lifetime %s before T1: not counting down from the lease" % before["valid_life_time"])
+
+    def renewal(ps):
+        return [p for p in after(ps, ack.time) if p.type == "REQUEST" and p.from_client]
+    rq = cap.wait(renewal, T2 - T1 + 2, "a renewal REQUEST")[0]
+    log("renewal: %r (%.2f s after bind)" % (rq, rq.time - t_bind))
+    check(not rq.broadcast and rq.dst == server.subnet.server,
+          "renewal sent to %s, want unicast to the server %s" % (rq.dst, server.subnet.server))
+    check(rq.src == addr and rq.ciaddr == addr, "renewal src %s ciaddr %s, want %s" % (rq.src, rq.ciaddr, addr))
+    check(rq.requested_ip is None, "RENEWING REQUEST carries option 50 (RFC 2131 §4.3.2 forbids it)")
+    check(rq.server_id is None, "RENEWING REQUEST carries option 54")
+    check(rq.client_id == "01:" + c.mac(cif), "renewal option 61 = %s" % rq.client_id)
+    check(T1 - 1.5 <= rq.time - t_bind <= T1 + 1.5,
+          "renewal %.2f s after bind, T1 is %d s" % (rq.time - t_bind, T1))
+    ack2 = cap.wait(lambda ps: [p for p in after(ps, rq.time) if p.type == "ACK" and p.xid == rq.xid],
+                    3, "the ACK of the renewal")[0]
+    check(ack2.yiaddr == addr, "renewal ACKed %s, had %s" % (ack2.yiaddr, addr))
+    info = netns.wait_for(lambda: (lambda i: i if i and i["valid_life_time"] >= LEASE - 3 else None)(
+        c.address_info(cif, addr)), 3, "valid lifetime of %s to be refreshed" % addr)
+    log("after renewal: valid_life_time %s (was %s)" % (info["valid_life_time"], before["valid_life_time"]))
+    check(c.ipv4(cif) == [addr], "addresses after renewal: %s" % c.ipv4(cif))
+    check(not [p for p in after(cap.packets(), ack.time) if p.type == "DISCOVER"], "DISCOVER after bind")
+    if args.client == "infradhcpd":
+        lf = client.lease_file()
+        check(lf and lf.get("ADDRESS") == addr, "lease file after renewal: %s" % lf)
+    log("PASS renew: unicast REQUEST at T1+%.2f s, %s kept, lifetime %s -> %s" % (
+        rq.time - t_bind - T1, addr, before["valid_life_time"], info["valid_life_time"]))
+
+
+def scenario_rebind(topo, args):
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "kea", LEASE, T1, T2)
+    pres = Presence(c, cif, addr)
+    pres.watch_until(t_bind + T1 - 1.5)
+    server.stop()
+    # the renewal at T1 goes unanswered
+    rq = cap.wait(lambda ps: [p for p in after(ps, ack.time) if p.type == "REQUEST" and not p.broadcast],
+                  5, "the unicast renewal at T1")[0]
+    log("unanswered renewal at bind+%.2f s: %r" % (rq.time - t_bind, rq))
+    pres.watch_until(t_bind + T2 - 2.0)
+    server.start()  # the memfile lease database survives the restart
+    check(time.time() < t_bind + T2, "server restarted only after T2")
+
+    def rebind(ps):
+        return [p for p in after(ps, t_bind + T2 - 0.5) if p.type == "REQUEST" and p.broadcast and p.from_client]
+    rb = None
+    deadline = time.time() + 6
+    while time.time() < deadline and rb is None:
+        pres.sample()
+        found = rebind(cap.packets())
+        rb = found[0] if found else None
+        time.sleep(0.1)
+    check(rb is not None, "no broadcast REQUEST after T2")
+    log("rebind at bind+%.2f s: %r" % (rb.time - t_bind, rb))
+    check(rb.ciaddr == addr, "REBINDING REQUEST ciaddr %s, want %s" % (rb.ciaddr, addr))
+    check(rb.requested_ip is None and rb.server_id is None,
+          "REBINDING REQUEST carries option 50/54 (RFC 2131 §4.3.2)")
+    check(rb.time - t_bind <= T2 + 2.0, "rebind %.2f s after bind, T2 is %d" % (rb.time - t_bind, T2))
+    unicast_acks = [p for p in after(cap.packets(), rq.time) if p.type == "ACK" and p.time < rb.time]
+    check(not unicast_acks, "the renewal was answered before T2 (the server was down): %r" % unicast_acks)
+    ack2 = cap.wait(lambda ps: [p for p in after(ps, rb.time) if p.type == "ACK"], 4, "the ACK of the rebind")[0]
+    check(ack2.yiaddr == addr, "rebind ACKed %s, had %s" % (ack2.yiaddr, addr))
+    netns.wait_for(lambda: (lambda i: i and i["valid_life_time"] >= LEASE - 3)(c.address_info(cif, addr)),
+                   3, "valid lifetime refreshed after the rebind")
+    pres.sample()
+    check(pres.first_absent() is None, "address was missing at some point during renew/rebind")
+    check(c.ipv4(cif) == [addr], "addresses after rebind: %s" % c.ipv4(cif))
+    log("PASS rebind: broadcast REQUEST at T2+%.2f s ACKed, %s never lost" % (rb.time - t_bind - T2, addr))
+
+
+def scenario_expiry(topo, args):
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "kea", LEASE, T1, T2)
+    server.stop()
+    pres = Presence(c, cif, addr)
+    info = pres.watch_until(t_bind + LEASE + 3, stop=lambda i: i is None)
+    gone = pres.first_absent()
+    check(gone is not None, "address still present %.1f s after the lease expired" % (time.time() - t_bind - LEASE))
+    log("address removed at bind+%.2f s (lease %d s)" % (gone - t_bind, LEASE))
+    check(gone - t_bind >= LEASE - 1.0, "address removed %.2f s before expiry" % (t_bind + LEASE - gone))
+    pkts = cap.packets()
+    renews = [p for p in after(pkts, ack.time) if p.type == "REQUEST" and not p.broadcast]
+    rebinds = [p for p in after(pkts, t_bind + T2 - 0.5) if p.type == "REQUEST" and p.broadcast and p.ciaddr == addr]
+    check(renews, "no unicast renewal between T1 and T2")
+    check(rebinds, "no broadcast rebind after T2")
+    check(all(p.time - t_bind < LEASE + 0.5 for p in renews + rebinds if p.ciaddr == addr),
+          "REQUEST with ciaddr %s sent after expiry" % addr)
+    disc = cap.wait(lambda ps: [p for p in after(ps, t_bind + LEASE - 1) if p.type == "DISCOVER"],
+                    5, "a DISCOVER after expiry")[0]
+    log("DISCOVER at bind+%.2f s" % (disc.time - t_bind))
+    check(addr not in c.ipv4(cif), "address came back")
+    if args.client == "infradhcpd":
+        client.proc.wait_log(r"STATE=(INIT|SELECTING)\b", 3)
+    log("PASS expiry: %d renewals, %d rebinds, %s removed at bind+%.2f s" % (
+        len(renews), len(rebinds), addr, gone - t_bind))
+
+
+def scenario_nak(topo, args):
+    # dnsmasq enforces a 120 s minimum lease; T1 is short so the renewal comes soon.
+    t1 = 6
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "dnsmasq", 120, t1, 100)
+    old_pool = server.subnet
+    new_pool = netns.Subnet(str(old_pool.net), pool=(160, 200))
+    server.stop()
+    server.subnet = new_pool  # same segment, the old address outside every range
+    server.start()
+    nak = cap.wait(lambda ps: [p for p in after(ps, ack.time) if p.type == "NAK"], t1 + 4,
+                   "a NAK for the renewal of %s" % addr)[0]
+    pkts = cap.packets()
+    nreq = [p for p in pkts if p.type == "REQUEST" and p.xid == nak.xid and p.time <= nak.time]
+    check(nreq and nreq[-1].ciaddr == addr, "NAKed REQUEST %r" % (nreq[-1:] or None))
+    log("NAK at bind+%.2f s for %r" % (nak.time - t_bind, nreq[-1]))
+    disc = cap.wait(lambda ps: [p for p in after(ps, nak.time) if p.type == "DISCOVER"], 5,
+                    "a DISCOVER after the NAK")[0]
+    log("DISCOVER %.0f ms after the NAK" % ((disc.time - nak.time) * 1000))
+    between = [p for p in pkts if nak.time < p.time < disc.time and p.from_client]
+    check(not between, "client sent %r between NAK and DISCOVER" % between)
+    new = client.wait_address(timeout=10, pred=new_pool.in_pool)
+    netns.wait_for(lambda: addr not in c.ipv4(cif), 3, "the NAKed address %s to go" % addr)
+    check(c.ipv4(cif) == [new], "addresses after NAK: %s" % c.ipv4(cif))
+    if args.client == "infradhcpd":
+        netns.wait_for(lambda: (client.lease_file() or {}).get("ADDRESS") == new, 3,
+                       "the lease file to hold %s" % new)
+    log("PASS nak: %s NAKed, DISCOVER followed, now %s from the new pool" % (addr, new))
+
+
+def scenario_init_reboot(topo, args):
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "dnsmasq", 600)
+    time.sleep(0.5)
+    client.stop()  # SIGTERM: no RELEASE, the address stays with its kernel lifetime
+    pkts = cap.packets()
+    check(not [p for p in pkts if p.type == "RELEASE"], "client sent RELEASE on SIGTERM")
+    info = c.address_info(cif, addr)
+    check(info is not None, "address %s removed by SIGTERM" % addr)
+    log("after SIGTERM: %s still there, valid_life_time %s" % (addr, info["valid_life_time"]))
+    if args.client == "infradhcpd":
+        check(info["valid_life_time"] <= 600, "lifetime %s not bounded by the lease" % info["valid_life_time"])
+        lf = client.lease_file()
+        check(lf and lf.get("ADDRESS") == addr, "persisted lease: %s" % lf)
+    time.sleep(0.5)
+    t_restart = time.time()
+    client.start()
+    ack2 = cap.wait(lambda ps: [p for p in after(ps, t_restart) if p.type in ("ACK", "NAK")], 10,
+                    "an ACK after the restart")[0]
+    pkts = after(cap.packets(), t_restart)
+    netns.dump_packets(pkts)
+    check(ack2.type == "ACK" and ack2.yiaddr == addr, "restart answered by %r" % ack2)
+    check(not [p for p in pkts if p.type == "DISCOVER" and p.time <= ack2.time], "DISCOVER after restart")
+    req = [p for p in pkts if p.type == "REQUEST" and p.time <= ack2.time]
+    check(req, "no REQUEST after restart")
+    r = req[0]
+    check(r.requested_ip == addr, "INIT-REBOOT REQUEST option 50 = %s, want %s" % (r.requested_ip, addr))
+    check(r.ciaddr == "0.0.0.0" and r.server_id is None,
+          "INIT-REBOOT REQUEST must have ciaddr 0 and no option 54 (RFC 2131 §4.3.2): %r" % r)
+    check(r.broadcast, "INIT-REBOOT REQUEST must be broadcast")
+    time.sleep(0.5)
+    check(c.ipv4(cif) == [addr], "addresses after restart: %s" % c.ipv4(cif))
+    log("PASS init-reboot: REQUEST(50=%s) %.0f ms after start, ACKed, no DISCOVER" % (
+        addr, (r.time - t_restart) * 1000))
+
+
+def scenario_route(topo, args):
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "dnsmasq", 600)
+    r = netns.wait_for(lambda: c.multicast_route(cif), 2, "the 224.0.0.0/4 route on %s" % cif)
+    log("route: %s" % r)
+    check(r.get("protocol") == "static" and r.get("scope") == "link" and r.get("metric") == 401,
+          "224.0.0.0/4 route is %r, want proto static scope link metric 401" % r)
+    # rtnetlink events prove the route really went and came back, however fast
+    mon = c.spawn("ip-monitor-route", [netns.IP, "-o", "monitor", "route"])
+    time.sleep(0.3)
+    for i in range(2):
+        start = len(mon.text())
+        t0 = time.monotonic()
+        c.ip("route", "del", "224.0.0.0/4", "dev", cif)
+        mon.wait_log(r"Deleted (multicast )?224\.0\.0\.0/4 dev %s" % cif, 1.0, start)
+        back = netns.wait_for(lambda: c.multicast_route(cif), 1.0, "the 224.0.0.0/4 route to come back",
+                              interval=0.005)
+        dt = time.monotonic() - t0
+        ev = mon.text()[start:]
+        check(re.search(r"(?m)^(multicast )?224\.0\.0\.0/4 dev %s" % cif, ev),
+              "no re-add event after the deletion:\n%s" % ev)
+        log("deletion %d: route back after %.0f ms: %s" % (i + 1, dt * 1000, back))
+        check(dt <= 1.0, "route took %.2f s to come back" % dt)
+        check(back.get("metric") == 401 and back.get("scope") == "link" and back.get("protocol") == "static",
+              "restored route is %r" % back)
+        time.sleep(0.2)
+    mon.stop()
+    check(c.ipv4(cif) == [addr], "addresses: %s" % c.ipv4(cif))
+    log("PASS route: 224.0.0.0/4 restored within 1 s, twice")
+
+
+SCENARIOS = {
+    "renew": scenario_renew,
+    "rebind": scenario_rebind,
+    "expiry": scenario_expiry,
+    "nak": scenario_nak,
+    "init-reboot": scenario_init_reboot,
+    "route": scenario_route,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    netns.common_args(ap)
+    args = ap.parse_args()
+    with netns.Topology(args.scenario[:2], keep_tmp=args.keep_tmp) as topo:
+        try:
+            SCENARIOS[args.scenario](topo, args)
+        except netns.CheckFailed:
+            netns.dump_packets(sum([netns.read_pcap(p) for p in _pcaps(topo)], []))
+            raise
+    return 0
+
+
+def _pcaps(topo):
+    import glob
+    import os
+    return sorted(glob.glob(os.path.join(topo.tmp, "*.pcap")))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
