@@ -26,6 +26,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "dhcp4-acd.h"
+#include "dhcp4-arp.h"
 #include "dhcp4-client.h"
 #include "dhcp4-lease-file.h"
 #include "dhcp4-socket.h"
@@ -47,7 +49,13 @@ struct Dhcp4Client {
 
         Dhcp4Config config;
         Dhcp4Engine *engine;
+        Dhcp4Acd *acd; /* NULL when ACD is disabled */
         Rtnl *rtnl;
+
+        int arp_fd;
+        struct in_addr arp_address; /* what arp_fd's filter watches */
+        sd_event_source *arp_source;
+        sd_event_source *acd_timer_source;
 
         int raw_fd;
         int udp_fd;
@@ -253,6 +261,168 @@ static void client_update_sockets(Dhcp4Client *c) {
         }
 }
 
+
+/* ---- ARP (RFC 5227 conflict detection) --------------------------------------- */
+
+static int on_arp_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Dhcp4Client *c = userdata;
+        uint8_t buf[DHCP4_ARP_BUFFER_SIZE], src[6];
+
+        for (int i = 0; i < 64 && c->arp_fd >= 0; i++) {
+                size_t len;
+                int r = dhcp4_arp_recv(c->arp_fd, buf, sizeof(buf), &len, src);
+                if (r == -EAGAIN)
+                        break;
+                if (r < 0) {
+                        log_warning_errno(r, "Reading the ARP socket failed: %m");
+                        break;
+                }
+                if (r > 0)
+                        continue;
+                r = dhcp4_acd_receive(c->acd, src, buf, len, engine_now());
+                if (r < 0)
+                        return log_error_errno(r, "ACD failed on a received ARP packet: %m");
+                if (r > DHCP4_ACD_RX_IDLE)
+                        log_debug("Ignored ARP packet: %s", dhcp4_acd_rx_to_string(r));
+        }
+        return client_dispatch(c);
+}
+
+static void client_close_arp(Dhcp4Client *c) {
+        c->arp_source = sd_event_source_disable_unref(c->arp_source);
+        c->arp_fd = safe_close(c->arp_fd);
+        c->arp_address.s_addr = 0;
+}
+
+static int client_open_arp(Dhcp4Client *c, struct in_addr address) {
+        int r;
+
+        if (c->arp_fd >= 0 && c->arp_address.s_addr == address.s_addr)
+                return 0;
+        client_close_arp(c);
+        r = dhcp4_arp_open(c->ifindex, address, &c->arp_fd);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to open the ARP socket: %m");
+        r = sd_event_add_io(c->event, &c->arp_source, c->arp_fd, EPOLLIN, on_arp_readable, c);
+        if (r < 0) {
+                c->arp_fd = safe_close(c->arp_fd);
+                return log_warning_errno(r, "Failed to watch the ARP socket: %m");
+        }
+        (void)sd_event_source_set_description(c->arp_source, "dhcp4-arp");
+        c->arp_address = address;
+        return 0;
+}
+
+/* Engine asked for a probe of an ACKed address (RFC 2131 §2.2: "the client SHOULD
+ * probe the newly received address"). */
+static void client_start_probe(Dhcp4Client *c, struct in_addr address) {
+        int r;
+
+        if (!c->acd) {
+                r = dhcp4_engine_probe_result(c->engine, false, NULL, engine_now());
+                if (r < 0)
+                        log_error_errno(r, "Engine rejected the probe result: %m");
+                return;
+        }
+        r = client_open_arp(c, address);
+        if (r >= 0)
+                r = dhcp4_acd_start_probe(c->acd, address, engine_now());
+        if (r < 0) {
+                /* Cannot probe: using the address unprobed beats having none. */
+                log_warning_errno(r, "Conflict detection unavailable, using the address unprobed: %m");
+                client_close_arp(c);
+                (void)dhcp4_engine_probe_result(c->engine, false, NULL, engine_now());
+        }
+}
+
+/* Announce and defend the configured address (RFC 5227 §2.3, §2.4). The gratuitous
+ * ARP also refreshes the peers' caches after a VM migration. */
+static void client_start_announce(Dhcp4Client *c, struct in_addr address) {
+        int r;
+
+        if (!c->acd)
+                return;
+        if (dhcp4_acd_get_state(c->acd) != DHCP4_ACD_STATE_IDLE &&
+            dhcp4_acd_get_state(c->acd) != DHCP4_ACD_STATE_PROBING &&
+            dhcp4_acd_get_address(c->acd).s_addr == address.s_addr)
+                return; /* a renewal of the address already defended */
+        r = client_open_arp(c, address);
+        if (r >= 0)
+                r = dhcp4_acd_start_announce(c->acd, address, engine_now());
+        if (r < 0)
+                log_warning_errno(r, "Cannot announce/defend the address: %m");
+}
+
+static void client_stop_acd(Dhcp4Client *c, struct in_addr address) {
+        if (!c->acd || dhcp4_acd_get_address(c->acd).s_addr != address.s_addr)
+                return;
+        (void)dhcp4_acd_stop(c->acd);
+        client_close_arp(c);
+}
+
+static void client_handle_acd_action(Dhcp4Client *c, const Dhcp4AcdAction *a) {
+        char m[18], ab[INET_ADDRSTRLEN], mf[32];
+        int r;
+
+        switch (a->type) {
+        case DHCP4_ACD_ACTION_SEND:
+                r = c->arp_fd >= 0 ? dhcp4_arp_send(c->arp_fd, c->ifindex, a->arp, a->len) : -EBADF;
+                if (r < 0)
+                        log_warning_errno(r, "Failed to send ARP %s for %s: %m",
+                                          a->kind == DHCP4_ACD_SEND_PROBE      ? "probe"
+                                          : a->kind == DHCP4_ACD_SEND_ANNOUNCE ? "announcement"
+                                                                               : "defence",
+                                          addr_str(a->address, ab));
+                else if (a->kind == DHCP4_ACD_SEND_DEFEND)
+                        log_notice("Defended %s against %s (RFC 5227 §2.4)", addr_str(a->address, ab),
+                                   format_mac(a->mac, m));
+                break;
+        case DHCP4_ACD_ACTION_RESULT:
+                client_close_arp(c);
+                if (a->conflict) {
+                        snprintf(mf, sizeof(mf), "CONFLICT_MAC=%s", format_mac(a->mac, m));
+                        log_fields(LOG_WARNING, ((const char *[]){ mf, NULL }),
+                                   "Address %s is already in use by %s: declining it", addr_str(a->address, ab), m);
+                        client_set_error(c, "offered address %s in use by %s; declined", ab, m);
+                }
+                r = dhcp4_engine_probe_result(c->engine, a->conflict, a->conflict ? a->mac : NULL, engine_now());
+                if (r < 0)
+                        log_error_errno(r, "Engine rejected the probe result: %m");
+                break;
+        case DHCP4_ACD_ACTION_LOST:
+                snprintf(mf, sizeof(mf), "CONFLICT_MAC=%s", format_mac(a->mac, m));
+                log_fields(LOG_WARNING, ((const char *[]){ mf, NULL }),
+                           "Lost %s to %s after defending it (RFC 5227 §2.4 (b)): giving it up",
+                           addr_str(a->address, ab), m);
+                client_set_error(c, "address %s taken over by %s; given up", ab, m);
+                client_close_arp(c);
+                r = dhcp4_engine_address_lost(c->engine, engine_now());
+                if (r < 0)
+                        log_error_errno(r, "Engine failed on address loss: %m");
+                break;
+        }
+}
+
+static int on_acd_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Dhcp4Client *c = userdata;
+        int r = dhcp4_acd_timeout(c->acd, engine_now());
+        if (r < 0)
+                return log_error_errno(r, "ACD failed on timeout: %m");
+        return client_dispatch(c);
+}
+
+static int arm_timer(sd_event_source *s, uint64_t deadline) {
+        int r;
+
+        if (deadline == UINT64_MAX)
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        deadline = usec_sub(deadline, ENGINE_CLOCK_OFFSET);
+        r = sd_event_source_set_time(s, deadline ? deadline : 1);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
 /* ---- lease file ------------------------------------------------------------- */
 
 static int client_persist(Dhcp4Client *c, const Dhcp4Lease *l) {
@@ -443,6 +613,7 @@ static int client_configure(Dhcp4Client *c, const Dhcp4Lease *l) {
                         log_warning_errno(r, "Failed to remove previous address %s: %m", addr_str(old.address, a));
         }
         client_remove_foreign_addresses(c, &l->address, l->prefixlen);
+        client_start_announce(c, l->address);
         (void)client_ensure_multicast_route(c);
         client_install_lease_routes(c, l);
         client_update_sockets(c);
@@ -467,6 +638,7 @@ static void client_deconfigure(Dhcp4Client *c, struct in_addr address, uint8_t p
                 log_info("Removed %s/%u from %s", addr_str(address, a), prefixlen, c->ifname);
         if (c->configured && c->configured_lease.address.s_addr == address.s_addr)
                 c->configured = false;
+        client_stop_acd(c, address);
         client_update_sockets(c);
 }
 
@@ -574,22 +746,32 @@ static int client_dispatch(Dhcp4Client *c) {
                 return 0;
         c->dispatching = true;
 
-        a = malloc(sizeof(*a)); /* ~1.5 KiB: keep it off the stack of a signal-safe path */
+        a = malloc(sizeof(*a)); /* ~2 KiB, reused for the whole dispatch */
         if (!a) {
                 c->dispatching = false;
                 return -ENOMEM;
         }
-        while (dhcp4_engine_pop_action(c->engine, a) > 0) {
+        for (;;) {
+                Dhcp4AcdAction aa;
+                bool any = false;
+
+                /* ACD first: its results feed the engine, whose actions may start ACD. */
+                while (c->acd && dhcp4_acd_pop_action(c->acd, &aa) > 0) {
+                        client_handle_acd_action(c, &aa);
+                        any = true;
+                }
+                if (dhcp4_engine_pop_action(c->engine, a) <= 0) {
+                        if (any)
+                                continue;
+                        break;
+                }
                 switch (a->type) {
                 case DHCP4_ACTION_SEND_BROADCAST:
                 case DHCP4_ACTION_SEND_UNICAST:
                         client_send(c, a);
                         break;
                 case DHCP4_ACTION_PROBE:
-                        /* ACD disabled in this build path: the address is taken as free. */
-                        r = dhcp4_engine_probe_result(c->engine, false, NULL, engine_now());
-                        if (r < 0)
-                                log_error_errno(r, "Engine rejected the probe result: %m");
+                        client_start_probe(c, a->lease.address);
                         break;
                 case DHCP4_ACTION_CONFIGURE:
                         if (client_configure(c, &a->lease) < 0) {
@@ -617,14 +799,9 @@ static int client_dispatch(Dhcp4Client *c) {
         free(a);
 
         deadline = dhcp4_engine_next_deadline(c->engine);
-        if (deadline == UINT64_MAX) {
-                r = sd_event_source_set_enabled(c->timer_source, SD_EVENT_OFF);
-        } else {
-                uint64_t at = usec_sub(deadline, ENGINE_CLOCK_OFFSET);
-                r = sd_event_source_set_time(c->timer_source, at ? at : 1);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(c->timer_source, SD_EVENT_ONESHOT);
-        }
+        r = arm_timer(c->timer_source, deadline);
+        if (r >= 0 && c->acd)
+                r = arm_timer(c->acd_timer_source, dhcp4_acd_next_deadline(c->acd));
         c->dispatching = false;
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the lease timer: %m");
@@ -651,6 +828,8 @@ static int client_apply_link(Dhcp4Client *c, const RtnlLink *link) {
                 r = dhcp4_engine_set_mac(c->engine, c->mac, engine_now());
                 if (r < 0)
                         return r;
+                if (c->acd)
+                        (void)dhcp4_acd_set_mac(c->acd, c->mac);
         }
         if (link->carrier != c->carrier) {
                 c->carrier = link->carrier;
@@ -758,7 +937,7 @@ int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, con
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->raw_fd = c->udp_fd = -1;
+        c->raw_fd = c->udp_fd = c->arp_fd = -1;
         c->event = sd_event_ref(event);
         snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
         c->config = *config;
@@ -777,6 +956,9 @@ Dhcp4Client *dhcp4_client_free(Dhcp4Client *c) {
                 return NULL;
         client_close_raw(c);
         client_close_udp(c);
+        client_close_arp(c);
+        sd_event_source_disable_unref(c->acd_timer_source);
+        dhcp4_acd_free(c->acd);
         sd_event_source_disable_unref(c->rtnl_source);
         sd_event_source_disable_unref(c->timer_source);
         dhcp4_engine_free(c->engine);
@@ -828,6 +1010,18 @@ int dhcp4_client_start(Dhcp4Client *c) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create the DHCP engine: %m");
 
+        if (c->config.acd.enabled) {
+                r = dhcp4_acd_new(&c->acd, &c->config.acd, c->mac, seed ^ UINT64_C(0x9e3779b97f4a7c15));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create conflict detection: %m");
+                r = sd_event_add_time(c->event, &c->acd_timer_source, CLOCK_BOOTTIME, UINT64_MAX, 0, on_acd_timer,
+                                      c);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the ACD timer: %m");
+                (void)sd_event_source_set_time_accuracy(c->acd_timer_source, 1);
+                (void)sd_event_source_set_enabled(c->acd_timer_source, SD_EVENT_OFF);
+        }
+
         r = sd_event_add_io(c->event, &c->rtnl_source, rtnl_monitor_fd(c->rtnl), EPOLLIN, on_rtnl_readable, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch rtnetlink: %m");
@@ -865,9 +1059,12 @@ void dhcp4_client_stop(Dhcp4Client *c) {
         if (!c || !c->engine)
                 return;
         (void)dhcp4_engine_stop(c->engine);
+        if (c->acd)
+                (void)dhcp4_acd_stop(c->acd);
         (void)client_dispatch(c);
         client_close_raw(c);
         client_close_udp(c);
+        client_close_arp(c);
 }
 
 void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, void *userdata) {
