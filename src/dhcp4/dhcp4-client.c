@@ -1115,3 +1115,29 @@ const char *dhcp4_client_get_ifname(const Dhcp4Client *c) {
 const char *dhcp4_client_get_last_error(const Dhcp4Client *c) {
         return c->last_error;
 }
+
+const char *dhcp4_client_get_acd_state(const Dhcp4Client *c) {
+        if (!c->acd)
+                return "disabled";
+        return dhcp4_acd_state_to_string(dhcp4_acd_get_state(c->acd));
+}
+
+bool dhcp4_client_get_conflict_mac(const Dhcp4Client *c, uint8_t ret_mac[6]) {
+        return c->acd && dhcp4_acd_get_conflict_mac(c->acd, ret_mac);
+}
+
+size_t dhcp4_client_get_declined(const Dhcp4Client *c, struct in_addr *out, size_t n) {
+        return c->engine ? dhcp4_engine_get_declined(c->engine, out, n, engine_now()) : 0;
+}
+
+const uint8_t *dhcp4_client_get_client_id(const Dhcp4Client *c, size_t *ret_len) {
+        if (!c->engine) {
+                *ret_len = 0;
+                return NULL;
+        }
+        return dhcp4_engine_get_client_id(c->engine, ret_len);
+}
+
+uint64_t dhcp4_client_now(const Dhcp4Client *c) {
+        return engine_now();
+}

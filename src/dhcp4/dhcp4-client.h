@@ -47,5 +47,15 @@ Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c);
 const Dhcp4Lease *dhcp4_client_get_lease(const Dhcp4Client *c);
 const char *dhcp4_client_get_ifname(const Dhcp4Client *c);
 const char *dhcp4_client_get_last_error(const Dhcp4Client *c);
+/* "disabled" when ACD is off, else "IDLE", "PROBING", "ANNOUNCING", "DEFENDING". */
+const char *dhcp4_client_get_acd_state(const Dhcp4Client *c);
+/* The MAC of the last host that conflicted with us; false if none yet. */
+bool dhcp4_client_get_conflict_mac(const Dhcp4Client *c, uint8_t ret_mac[6]);
+/* Addresses declined and still quarantined; returns the number written. */
+size_t dhcp4_client_get_declined(const Dhcp4Client *c, struct in_addr *out, size_t n);
+/* Option 61 we send: 0x01 + MAC. */
+const uint8_t *dhcp4_client_get_client_id(const Dhcp4Client *c, size_t *ret_len);
+/* Current engine time (for converting lease times). */
+uint64_t dhcp4_client_now(const Dhcp4Client *c);
 /* Converts an engine timestamp to CLOCK_REALTIME usec (for status output). */
 uint64_t dhcp4_client_engine_to_realtime(const Dhcp4Client *c, uint64_t engine_usec);
