@@ -118,6 +118,21 @@ static int client_dispatch(Dhcp4Client *c);
 
 /* ---- sockets ---------------------------------------------------------------- */
 
+/* Feeds one DHCP payload to the engine and carries out what it queued before the
+ * next packet, so a burst of packets can never overflow the engine's action queue. */
+static int client_receive(Dhcp4Client *c, const uint8_t *payload, size_t len) {
+        int r = dhcp4_engine_receive(c->engine, payload, len, engine_now());
+        if (r == -ENOBUFS) {
+                (void)client_dispatch(c);
+                r = dhcp4_engine_receive(c->engine, payload, len, engine_now());
+        }
+        if (r < 0)
+                return log_error_errno(r, "Engine failed on a received packet: %m");
+        if (r == 0)
+                (void)client_dispatch(c);
+        return r;
+}
+
 static int on_raw_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Dhcp4Client *c = userdata;
         uint8_t buf[DHCP4_SOCKET_RAW_BUFFER_SIZE];
@@ -137,9 +152,9 @@ static int on_raw_readable(sd_event_source *s, int fd, uint32_t revents, void *u
                         log_debug("Dropped datagram: %s", dhcp4_packet_result_to_string(r));
                         continue;
                 }
-                r = dhcp4_engine_receive(c->engine, payload, len, engine_now());
+                r = client_receive(c, payload, len);
                 if (r < 0)
-                        return log_error_errno(r, "Engine failed on a received packet: %m");
+                        return r;
                 if (r > 0 && r < _DHCP4_PARSE_MAX)
                         log_debug("Ignored DHCP message: %s", dhcp4_parse_result_to_string(r));
                 else if (r >= _DHCP4_PARSE_MAX)
@@ -166,9 +181,9 @@ static int on_udp_readable(sd_event_source *s, int fd, uint32_t revents, void *u
                         log_debug("Dropped UDP datagram: %s", dhcp4_packet_result_to_string(r));
                         continue;
                 }
-                r = dhcp4_engine_receive(c->engine, buf, len, engine_now());
+                r = client_receive(c, buf, len);
                 if (r < 0)
-                        return log_error_errno(r, "Engine failed on a received packet: %m");
+                        return r;
                 if (r > 0)
                         log_debug("Ignored DHCP message on UDP socket (code %d)", r);
         }
@@ -975,6 +990,7 @@ int dhcp4_client_start(Dhcp4Client *c) {
         Dhcp4Lease remembered;
         RtnlLink link;
         uint64_t seed;
+        bool have_lease;
         char m[18];
         int r;
 
@@ -1035,8 +1051,8 @@ int dhcp4_client_start(Dhcp4Client *c) {
         log_info("Starting on %s (ifindex %d, MAC %s, client id 01:%s, carrier %s)", c->ifname, c->ifindex,
                  format_mac(c->mac, m), m, c->carrier ? "up" : "down");
 
-        r = client_load_lease(c, &remembered);
-        if (r > 0) {
+        have_lease = client_load_lease(c, &remembered) > 0;
+        if (have_lease) {
                 char a[INET_ADDRSTRLEN];
                 log_info("Remembered lease %s/%u found: confirming it (INIT-REBOOT)",
                          addr_str(remembered.address, a), remembered.prefixlen);
@@ -1044,14 +1060,16 @@ int dhcp4_client_start(Dhcp4Client *c) {
                 /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
                 client_remove_foreign_addresses(c, NULL, 0);
         }
-        r = dhcp4_engine_start(c->engine, r > 0 ? &remembered : NULL, engine_now());
-        if (r < 0)
-                return log_error_errno(r, "Failed to start the DHCP engine: %m");
         if (!c->carrier) {
+                /* Told before start, so no DISCOVER is queued for a link without carrier. */
                 r = dhcp4_engine_link(c->engine, false, engine_now());
                 if (r < 0)
-                        return r;
+                        return log_error_errno(r, "Failed to pass the link state to the engine: %m");
+                log_info("%s has no carrier; waiting for it", c->ifname);
         }
+        r = dhcp4_engine_start(c->engine, have_lease ? &remembered : NULL, engine_now());
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the DHCP engine: %m");
         return client_dispatch(c);
 }
 

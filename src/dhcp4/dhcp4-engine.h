@@ -98,7 +98,8 @@ typedef struct Dhcp4Action {
         char text[128];                  /* EVENT: NAK message etc., "" if none */
         uint32_t xid;                    /* SEND_*: transaction id of the packet */
         uint8_t message_type;            /* SEND_*: DHCP4_DISCOVER, ... */
-        struct in_addr address;          /* SEND_UNICAST: destination; DECONFIGURE/EVENT: address */
+        struct in_addr address;          /* SEND_UNICAST: destination; DECONFIGURE: address; EVENT: the
+                                          * address concerned (NAK: the server that sent it) */
         uint8_t prefixlen;               /* DECONFIGURE */
         bool has_mac;                    /* EVENT CONFLICT: the conflicting host's MAC is known */
         uint8_t mac[6];
