@@ -60,7 +60,10 @@ typedef struct Dhcp4Message {
         uint8_t prefixlen;                /* derived from subnet_mask */
         struct in_addr routers[LEASE_MAX_ROUTERS]; size_t n_routers; /* 3, extra entries dropped */
         struct in_addr dns[LEASE_MAX_DNS]; size_t n_dns;             /* 6 */
-        char hostname[LEASE_HOSTNAME_MAX];  /* 12; "" if absent; non-printables rejected */
+        /* 12, 15: "" if absent or malformed (empty, too long, NUL inside, anything but
+         * printable ASCII without space); a malformed name is dropped, the message is
+         * still accepted. Trailing NULs are stripped first. */
+        char hostname[LEASE_HOSTNAME_MAX];  /* 12 */
         char domain[LEASE_DOMAIN_MAX];      /* 15 */
         uint16_t mtu;                       /* 26; 0 if absent; < 68 rejected */
         bool has_broadcast; struct in_addr broadcast;             /* 28 */
