@@ -25,6 +25,7 @@ pass the ones whose behaviour they share and prove the topology, servers and cap
 
 import argparse
 import re
+import signal
 import sys
 import time
 
@@ -287,6 +288,82 @@ def scenario_route(topo, args):
     log("PASS route: 224.0.0.0/4 restored within 1 s, twice")
 
 
+def scenario_carrier(topo, args):
+    """Carrier lost and regained (RFC 2131 §3.2): the client confirms its lease with an
+    INIT-REBOOT REQUEST (option 50, no 54, ciaddr 0, broadcast) and keeps the address."""
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "dnsmasq", 600)
+    s = server.ns
+    s.set_down(server.ifname)
+    netns.wait_for(lambda: "NO-CARRIER" in c.ip("link", "show", cif).stdout, 3, "carrier loss on %s" % cif)
+    time.sleep(0.3)
+    check(c.ipv4(cif) == [addr], "address lost with carrier: %s" % c.ipv4(cif))
+    t_up = time.time()
+    s.set_up(server.ifname)
+    ack2 = cap.wait(lambda ps: [p for p in after(ps, t_up) if p.type in ("ACK", "NAK")], 10,
+                    "an answer after carrier came back")[0]
+    pkts = after(cap.packets(), t_up)
+    check(ack2.type == "ACK" and ack2.yiaddr == addr, "carrier return answered by %r" % ack2)
+    check(not [p for p in pkts if p.type == "DISCOVER" and p.time <= ack2.time], "DISCOVER after carrier return")
+    req = [p for p in pkts if p.type == "REQUEST" and p.time <= ack2.time]
+    check(req, "no REQUEST after carrier return")
+    r = req[0]
+    check(r.requested_ip == addr and r.ciaddr == "0.0.0.0" and r.server_id is None and r.broadcast,
+          "not an INIT-REBOOT REQUEST: %r" % r)
+    time.sleep(0.3)
+    check(c.ipv4(cif) == [addr], "addresses after carrier return: %s" % c.ipv4(cif))
+    if args.client == "infradhcpd":
+        client.proc.wait_log(r"STATE=REBOOTING", 1)
+    log("PASS carrier: INIT-REBOOT REQUEST %.0f ms after carrier, ACKed, %s kept" % ((r.time - t_up) * 1000, addr))
+
+
+def scenario_release(topo, args):
+    """An explicit release (SIGUSR2): DHCPRELEASE unicast to the server with ciaddr and
+    option 54 first, then the address and the lease file go; the server frees the lease."""
+    check(args.client == "infradhcpd", "release scenario is infradhcpd's command interface")
+    c, cif, cap, server, client, addr, ack, t_bind = setup(topo, args, "dnsmasq", 600)
+    check(client.lease_file() is not None, "no lease file while bound")
+    t0 = time.time()
+    client.proc.send_signal(signal.SIGUSR2)
+    rel = cap.wait(lambda ps: [p for p in after(ps, t0) if p.type == "RELEASE"], 3, "a RELEASE")[0]
+    check(rel.ciaddr == addr and rel.server_id == ack.server_id and not rel.broadcast,
+          "RELEASE must be unicast with ciaddr and option 54 (RFC 2131 §4.4.6): %r" % rel)
+    check(rel.client_id == "01:" + c.mac(cif), "RELEASE client id %s" % rel.client_id)
+    netns.wait_for(lambda: addr not in c.ipv4(cif), 2, "the address to be removed after RELEASE")
+    netns.wait_for(lambda: client.lease_file() is None, 2, "the lease file to be removed")
+    netns.wait_for(lambda: addr not in [l.address for l in server.leases()], 3, "the server to free the lease")
+    client.proc.wait_log(r"STATE=RELEASED", 1)
+    time.sleep(1.0)
+    later = [p for p in after(cap.packets(), rel.time) if p.from_client]
+    check(not later, "client kept talking after release: %r" % later)
+    check(client.proc.alive(), "daemon exited after release")
+    client.proc.send_signal(signal.SIGUSR1)  # renew from RELEASED: a fresh lease
+    new = client.wait_address(timeout=10, pred=server.subnet.in_pool)
+    log("PASS release: RELEASE sent, address and lease file removed, server freed it; renewed to %s" % new)
+
+
+def scenario_corrupt_lease(topo, args):
+    """A corrupt lease file is reported and ignored: the daemon starts with DISCOVER,
+    leases, and replaces the file with a good one."""
+    check(args.client == "infradhcpd", "corrupt-lease scenario is about infradhcpd's lease file")
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    cap = netns.Capture(topo, c, cif).start()
+    server = netns.SERVERS["dnsmasq"](topo, s, sif, subnet, lease=600).start()
+    client = netns.make_client(args.client, topo, c, cif, daemon=args.daemon, config=args.config)
+    with open(client.lease_path, "wb") as f:
+        f.write(b"ADDRESS=10.77.0.120\nPREFIXLEN=99\n\x00\xff garbage")
+    t0 = time.time()
+    client.start()
+    client.proc.wait_log(r"corrupt", 5)
+    addr = client.wait_address(timeout=10, pred=subnet.in_pool)
+    pkts = after(cap.packets(), t0)
+    check([p for p in pkts if p.type == "DISCOVER"], "no DISCOVER with a corrupt lease file")
+    check(not [p for p in pkts if p.type == "REQUEST" and p.ciaddr == "0.0.0.0" and p.server_id is None],
+          "INIT-REBOOT attempted from a corrupt lease file")
+    netns.wait_for(lambda: (client.lease_file() or {}).get("ADDRESS") == addr, 3, "a good lease file")
+    log("PASS corrupt-lease: reported, ignored, DISCOVER, bound to %s, file rewritten" % addr)
+
+
 SCENARIOS = {
     "renew": scenario_renew,
     "rebind": scenario_rebind,
@@ -294,6 +371,9 @@ SCENARIOS = {
     "nak": scenario_nak,
     "init-reboot": scenario_init_reboot,
     "route": scenario_route,
+    "carrier": scenario_carrier,
+    "release": scenario_release,
+    "corrupt-lease": scenario_corrupt_lease,
 }
 
 
