@@ -26,6 +26,7 @@
 #include "config.h"
 #include "dhcp4-client.h"
 #include "dhcp4-config.h"
+#include "dhcp4-varlink.h"
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
@@ -153,7 +154,14 @@ static int load_config(const Args *a, Dhcp4Config *ret) {
 typedef struct Daemon {
         sd_event *event;
         Dhcp4Client *client;
+        Dhcp4Varlink *varlink;
 } Daemon;
+
+/* One state handler fans out to every status consumer. */
+static void on_client_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state, void *userdata) {
+        Daemon *d = userdata;
+        dhcp4_varlink_on_state(c, old_state, new_state, d->varlink);
+}
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Daemon *d = userdata;
@@ -233,6 +241,13 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to set up the client: %m");
                 goto finish;
         }
+        r = dhcp4_varlink_new(&d.varlink, d.event, d.client, args.runtime_dir);
+        if (r < 0) {
+                log_error_errno(r, "Failed to listen for control connections under %s: %m", args.runtime_dir);
+                goto finish;
+        }
+        dhcp4_client_set_state_handler(d.client, on_client_state, &d);
+
         r = dhcp4_client_start(d.client);
         if (r < 0)
                 goto finish;
@@ -246,6 +261,7 @@ int main(int argc, char *argv[]) {
         ret = r;
 
 finish:
+        dhcp4_varlink_free(d.varlink);
         dhcp4_client_free(d.client);
         sd_event_unref(d.event);
         return ret;

@@ -1,0 +1,842 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * infradhcpctl: shows and drives the infradhcpd of each interface over its varlink
+ * socket <runtime-dir>/<ifname>/io.infradhcp.Client (docs/control.md).
+ * Output for humans in the style of `networkctl status`, or the daemon's JSON as is
+ * with --json. Not a daemon and not a DHCP client: every answer comes from infradhcpd.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "infradhcp/macro.h"
+#include "parse-util.h"
+#include "varlink.h"
+
+#define SOCKET_NAME "io.infradhcp.Client"
+#define METHOD(m) "io.infradhcp.Client." m
+#define JSON_FORMAT (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define IFACES_MAX 256
+
+static const char *arg_runtime_dir = RUNTIME_DIR;
+static bool arg_json = false;
+static uint64_t arg_timeout = 10 * USEC_PER_SEC;
+static int64_t arg_delay_ms = -1, arg_max_retries = -1, arg_attempt_timeout_ms = -1;
+static const char *arg_refuse[16];
+static size_t arg_n_refuse = 0;
+
+static void json_object_putp(json_object **p) {
+        if (*p)
+                json_object_put(*p);
+}
+
+static void help(void) {
+        printf("Usage: infradhcpctl [OPTIONS] COMMAND [ARGS]\n"
+               "\n"
+               "Show and control infradhcpd, the DHCPv4 client of the infra interface.\n"
+               "\n"
+               "Commands:\n"
+               "  list                       interfaces with an infradhcpd socket\n"
+               "  status [IF...]             state and lease (all interfaces when none given)\n"
+               "  lease IF                   the current lease of IF\n"
+               "  release IF                 send DHCPRELEASE and remove the address\n"
+               "  renew IF                   renew the lease now\n"
+               "  rebind IF                  rebind (broadcast REQUEST) now\n"
+               "  restart IF [SUBNET...]     start over with DISCOVER, refusing offers in SUBNETs\n"
+               "  release-and-renew IF       release, wait, restart and wait until bound again\n"
+               "  monitor [IF...]            print every state change (all interfaces when none given)\n"
+               "\n"
+               "Options:\n"
+               "  --runtime-dir DIR          where the sockets are (default " RUNTIME_DIR ")\n"
+               "  --json                     print the daemon's JSON replies\n"
+               "  --timeout DURATION         wait at most this long for a reply (default 10s)\n"
+               "  --delay MS                 release-and-renew: wait after the release (default 0)\n"
+               "  --max-retries N            release-and-renew: restarts after the first (default 3)\n"
+               "  --attempt-timeout MS       release-and-renew: wait per attempt (default 10000)\n"
+               "  --refuse SUBNET            release-and-renew: refuse offers in SUBNET (repeatable)\n"
+               "  -h --help                  show this help\n"
+               "  --version                  show the version\n"
+               "\n"
+               "State-changing commands need root.\n");
+}
+
+/* ------------------------------------------------------------------------- */
+/* Connecting and calling */
+
+static char *socket_path(const char *ifname) {
+        char *p;
+        if (asprintf(&p, "%s/%s/" SOCKET_NAME, arg_runtime_dir, ifname) < 0)
+                return NULL;
+        return p;
+}
+
+static int connect_iface(const char *ifname, VarlinkClient **ret, bool quiet) {
+        _cleanup_(freep) char *path = NULL;
+        int r;
+
+        if (!ifname_valid(ifname)) {
+                fprintf(stderr, "'%s' is not a valid interface name.\n", ifname);
+                return -EINVAL;
+        }
+        path = socket_path(ifname);
+        if (!path)
+                return -ENOMEM;
+        r = varlink_client_connect(ret, path, arg_timeout);
+        if (r >= 0 || quiet)
+                return r;
+        if (r == -ENOENT)
+                fprintf(stderr, "infradhcpd is not running on %s (no socket at %s)\n", ifname, path);
+        else if (r == -ECONNREFUSED)
+                fprintf(stderr, "infradhcpd is not running on %s (stale socket at %s)\n", ifname, path);
+        else if (r == -EACCES)
+                fprintf(stderr, "Permission denied connecting to %s\n", path);
+        else
+                fprintf(stderr, "Cannot connect to infradhcpd on %s (%s): %s\n", ifname, path, strerror(-r));
+        return r;
+}
+
+typedef struct Result {
+        json_object *parameters;
+        char *error;
+} Result;
+
+static void result_done(Result *r) {
+        json_object_put(r->parameters);
+        free(r->error);
+        *r = (Result){};
+}
+
+static int on_final(VarlinkClient *c, const VarlinkReply *reply, void *userdata) {
+        Result *res = userdata;
+
+        result_done(res);
+        res->parameters = json_object_get(reply->parameters);
+        if (reply->error) {
+                res->error = strdup(reply->error);
+                if (!res->error)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static const char *jstr(json_object *o, const char *key);
+static bool jint(json_object *o, const char *key, int64_t *ret);
+
+static void print_call_error(const char *what, const char *ifname, const Result *res) {
+        const char *e = res->error;
+
+        if (strcmp(e, VARLINK_ERROR_PERMISSION_DENIED) == 0)
+                fprintf(stderr, "Failed to %s %s: permission denied (only root may do this)\n", what, ifname);
+        else if (strcmp(e, METHOD("Busy")) == 0)
+                fprintf(stderr, "Failed to %s %s: a release-and-renew is in progress\n", what, ifname);
+        else if (strcmp(e, METHOD("Stopped")) == 0 || strcmp(e, METHOD("Cancelled")) == 0)
+                fprintf(stderr, "Failed to %s %s: infradhcpd is stopping\n", what, ifname);
+        else if (strcmp(e, METHOD("RetriesExhausted")) == 0) {
+                int64_t n = 0;
+                const char *last = jstr(res->parameters, "lastError");
+                jint(res->parameters, "attempts", &n);
+                fprintf(stderr, "Failed to %s %s: no acceptable lease after %" PRIi64 " attempt%s%s%s "
+                                "(infradhcpd keeps trying)\n",
+                        what, ifname, n, n == 1 ? "" : "s", last ? "; last error: " : "", last ?: "");
+        } else if (strcmp(e, METHOD("InvalidSubnet")) == 0)
+                fprintf(stderr, "Failed to %s %s: invalid subnet '%s' (expected a.b.c.d/len)\n", what, ifname,
+                        jstr(res->parameters, "subnet") ?: "?");
+        else
+                fprintf(stderr, "Failed to %s %s: %s %s\n", what, ifname, e,
+                        json_object_to_json_string_ext(res->parameters, JSON_FORMAT));
+}
+
+/* One call with one final reply. Prints the failure; returns 0 or -errno (-EREMOTE
+ * for an error reply, which stays in *res for --json). */
+static int call_iface(const char *ifname, const char *what, const char *method, json_object *params,
+                      uint64_t timeout, Result *res) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
+        int r;
+
+        *res = (Result){};
+        r = connect_iface(ifname, &c, false);
+        if (r < 0)
+                return r;
+        r = varlink_client_call(c, method, params, 0, timeout, on_final, res);
+        if (r < 0) {
+                if (r == -ETIMEDOUT)
+                        fprintf(stderr, "Failed to %s %s: no answer from infradhcpd in time\n", what, ifname);
+                else
+                        fprintf(stderr, "Failed to %s %s: %s\n", what, ifname, strerror(-r));
+                result_done(res);
+                return r;
+        }
+        if (res->error) {
+                print_call_error(what, ifname, res);
+                return -EREMOTE;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Formatting */
+
+static const char *jstr(json_object *o, const char *key) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static bool jint(json_object *o, const char *key, int64_t *ret) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+                return false;
+        *ret = json_object_get_int64(v);
+        return true;
+}
+
+static uint64_t now_realtime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* "1h 2min 3s" style, at most two units. */
+static char *format_span(char *buf, size_t size, uint64_t sec) {
+        static const struct {
+                const char *unit;
+                uint64_t sec;
+        } units[] = { { "d", 86400 }, { "h", 3600 }, { "min", 60 }, { "s", 1 } };
+        size_t pos = 0;
+        int shown = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
+                uint64_t n = sec / units[i].sec;
+                if (n == 0 && !(shown == 0 && units[i].sec == 1))
+                        continue;
+                pos += (size_t)snprintf(buf + pos, size - MIN(pos, size), "%s%" PRIu64 "%s", shown ? " " : "", n,
+                                        units[i].unit);
+                sec -= n * units[i].sec;
+                shown++;
+                if (pos >= size)
+                        break;
+        }
+        return buf;
+}
+
+static char *format_timestamp(char *buf, size_t size, int64_t usec) {
+        time_t t = (time_t)(usec / (int64_t)USEC_PER_SEC);
+        uint64_t now = now_realtime();
+        char when[64], span[64];
+        struct tm tm;
+
+        if (usec < 0 || !localtime_r(&t, &tm) || strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0) {
+                snprintf(buf, size, "n/a");
+                return buf;
+        }
+        if ((uint64_t)usec >= now)
+                snprintf(buf, size, "%s (in %s)", when, format_span(span, sizeof(span), ((uint64_t)usec - now) / USEC_PER_SEC));
+        else
+                snprintf(buf, size, "%s (%s ago)", when, format_span(span, sizeof(span), (now - (uint64_t)usec) / USEC_PER_SEC));
+        return buf;
+}
+
+static void field(const char *label, const char *value) {
+        if (value)
+                printf("%16s: %s\n", label, value);
+}
+
+static void field_strings(const char *label, json_object *o, const char *key) {
+        json_object *arr;
+        size_t n;
+
+        if (!json_object_object_get_ex(o, key, &arr) || !json_object_is_type(arr, json_type_array))
+                return;
+        n = json_object_array_length(arr);
+        for (size_t i = 0; i < n; i++)
+                printf("%16s%s %s\n", i == 0 ? label : "", i == 0 ? ":" : " ",
+                       json_object_get_string(json_object_array_get_idx(arr, i)));
+}
+
+static void field_time(const char *label, json_object *o, const char *key) {
+        char buf[160];
+        int64_t v;
+
+        if (jint(o, key, &v))
+                field(label, format_timestamp(buf, sizeof(buf), v));
+}
+
+static void print_lease(json_object *s) {
+        json_object *routes;
+        char buf[160], span[64];
+        int64_t v, plen;
+
+        if (jstr(s, "address") && jint(s, "prefixlen", &plen)) {
+                snprintf(buf, sizeof(buf), "%s/%" PRIi64, jstr(s, "address"), plen);
+                field("Address", buf);
+        }
+        field("Server", jstr(s, "server"));
+        field_strings("Gateway", s, "routers");
+        field_strings("DNS", s, "dns");
+        if (json_object_object_get_ex(s, "routes", &routes) && json_object_is_type(routes, json_type_array)) {
+                size_t n = json_object_array_length(routes);
+                for (size_t i = 0; i < n; i++) {
+                        json_object *r = json_object_array_get_idx(routes, i);
+                        const char *gw = jstr(r, "gateway");
+                        snprintf(buf, sizeof(buf), "%s %s%s", jstr(r, "destination") ?: "?", gw ? "via " : "on-link",
+                                 gw ?: "");
+                        printf("%16s%s %s\n", i == 0 ? "Routes" : "", i == 0 ? ":" : " ", buf);
+                }
+        }
+        if (jint(s, "mtu", &v)) {
+                snprintf(buf, sizeof(buf), "%" PRIi64, v);
+                field("MTU", buf);
+        }
+        field("Hostname", jstr(s, "hostname"));
+        field("Domain", jstr(s, "domain"));
+        field("Client ID", jstr(s, "clientId"));
+        field_time("Lease Start", s, "leaseStart");
+        if (jint(s, "lifetime", &v))
+                field("Lifetime", format_span(span, sizeof(span), (uint64_t)MAX(v, 0)));
+        else if (jstr(s, "address"))
+                field("Lifetime", "infinite");
+        field_time("Renews (T1)", s, "t1");
+        field_time("Rebinds (T2)", s, "t2");
+        field_time("Expires", s, "expiry");
+}
+
+static void print_status(json_object *s) {
+        printf("\u25cf %s\n", jstr(s, "interface") ?: "?");
+        field("State", jstr(s, "state"));
+        print_lease(s);
+        field("Last Error", jstr(s, "lastError"));
+}
+
+static void print_json(json_object *o) {
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_FORMAT));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Interfaces in the runtime directory */
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Interface names that have a socket file, sorted. */
+static int scan_ifaces(char ***ret, size_t *ret_n) {
+        DIR *d = opendir(arg_runtime_dir);
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *de;
+
+        if (!d) {
+                if (errno == ENOENT) {
+                        *ret = NULL;
+                        *ret_n = 0;
+                        return 0;
+                }
+                return -errno;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_(freep) char *path = NULL;
+                struct stat st;
+                char **nn;
+
+                if (!ifname_valid(de->d_name) || n >= IFACES_MAX)
+                        continue;
+                path = socket_path(de->d_name);
+                if (!path || stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+                        continue;
+                nn = realloc(names, (n + 1) * sizeof(*names));
+                if (!nn || !(nn[n] = strdup(de->d_name))) {
+                        names = nn ?: names;
+                        break;
+                }
+                names = nn;
+                n++;
+        }
+        closedir(d);
+        qsort(names, n, sizeof(*names), cmp_str);
+        *ret = names;
+        *ret_n = n;
+        return 0;
+}
+
+static void free_names(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Commands */
+
+static int get_status(const char *ifname, bool quiet, json_object **ret) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
+        Result res = {};
+        int r;
+
+        r = connect_iface(ifname, &c, quiet);
+        if (r < 0)
+                return r;
+        r = varlink_client_call(c, METHOD("GetStatus"), NULL, 0, arg_timeout, on_final, &res);
+        if (r >= 0 && res.error)
+                r = -EREMOTE;
+        if (r < 0) {
+                if (!quiet)
+                        fprintf(stderr, "Failed to get the status of %s: %s\n", ifname,
+                                res.error ?: strerror(-r));
+                result_done(&res);
+                return r;
+        }
+        *ret = res.parameters;
+        free(res.error);
+        return 0;
+}
+
+static int verb_list(int argc, char **argv) {
+        _cleanup_(json_object_putp) json_object *arr = json_object_new_array();
+        char **names;
+        size_t n;
+        int r;
+
+        r = scan_ifaces(&names, &n);
+        if (r < 0) {
+                fprintf(stderr, "Cannot read %s: %s\n", arg_runtime_dir, strerror(-r));
+                return EXIT_FAILURE;
+        }
+        if (!arg_json)
+                printf("%-16s %-12s %s\n", "INTERFACE", "STATE", "ADDRESS");
+        for (size_t i = 0; i < n; i++) {
+                json_object *s = NULL;
+                char addr[64] = "-";
+                int64_t plen;
+
+                r = get_status(names[i], true, &s);
+                if (arg_json) {
+                        if (r < 0) {
+                                s = json_object_new_object();
+                                json_object_object_add(s, "interface", json_object_new_string(names[i]));
+                                json_object_object_add(s, "state", json_object_new_string("unreachable"));
+                        }
+                        json_object_array_add(arr, s);
+                        continue;
+                }
+                if (r >= 0 && jstr(s, "address") && jint(s, "prefixlen", &plen))
+                        snprintf(addr, sizeof(addr), "%s/%" PRIi64, jstr(s, "address"), plen);
+                printf("%-16s %-12s %s\n", names[i], r >= 0 ? jstr(s, "state") ?: "?" : "unreachable", addr);
+                json_object_put(s);
+        }
+        if (arg_json)
+                print_json(arr);
+        else
+                printf("\n%zu interface%s listed.\n", n, n == 1 ? "" : "s");
+        free_names(names, n);
+        return EXIT_SUCCESS;
+}
+
+static int verb_status(int argc, char **argv) {
+        _cleanup_(json_object_putp) json_object *arr = json_object_new_array();
+        char **names = NULL;
+        size_t n = 0;
+        bool all = argc <= 1, failed = false;
+        int r;
+
+        if (all) {
+                r = scan_ifaces(&names, &n);
+                if (r < 0) {
+                        fprintf(stderr, "Cannot read %s: %s\n", arg_runtime_dir, strerror(-r));
+                        return EXIT_FAILURE;
+                }
+                if (n == 0 && !arg_json) {
+                        fprintf(stderr, "No infradhcpd is running (no sockets in %s)\n", arg_runtime_dir);
+                        return EXIT_FAILURE;
+                }
+        }
+        for (size_t i = 0; i < (all ? n : (size_t)argc - 1); i++) {
+                const char *ifname = all ? names[i] : argv[i + 1];
+                json_object *s = NULL;
+
+                if (get_status(ifname, false, &s) < 0) {
+                        failed = true;
+                        continue;
+                }
+                if (arg_json) {
+                        json_object_array_add(arr, s);
+                        continue;
+                }
+                if (i > 0)
+                        printf("\n");
+                print_status(s);
+                json_object_put(s);
+        }
+        /* One interface named: its object; otherwise an array. */
+        if (arg_json) {
+                if (!all && argc == 2) {
+                        if (json_object_array_length(arr) == 1)
+                                print_json(json_object_array_get_idx(arr, 0));
+                } else
+                        print_json(arr);
+        }
+        free_names(names, n);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int verb_lease(int argc, char **argv) {
+        json_object *s = NULL;
+
+        if (get_status(argv[1], false, &s) < 0)
+                return EXIT_FAILURE;
+        if (!jstr(s, "address")) {
+                fprintf(stderr, "%s has no lease (state %s)\n", argv[1], jstr(s, "state") ?: "?");
+                json_object_put(s);
+                return EXIT_FAILURE;
+        }
+        if (arg_json) {
+                /* The lease fields only. */
+                static const char *const drop[] = { "state", "lastError" };
+                for (size_t i = 0; i < ELEMENTSOF(drop); i++)
+                        json_object_object_del(s, drop[i]);
+                print_json(s);
+        } else {
+                printf("\u25cf %s\n", argv[1]);
+                print_lease(s);
+        }
+        json_object_put(s);
+        return EXIT_SUCCESS;
+}
+
+static int simple_command(const char *ifname, const char *what, const char *method, json_object *params,
+                          uint64_t timeout) {
+        Result res;
+        int r;
+
+        r = call_iface(ifname, what, method, params, timeout, &res);
+        if (arg_json && res.parameters) {
+                /* The reply, or the error as {"error": ..., "parameters": ...}. */
+                if (res.error) {
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "error", json_object_new_string(res.error));
+                        json_object_object_add(o, "parameters", json_object_get(res.parameters));
+                        print_json(o);
+                        json_object_put(o);
+                } else
+                        print_json(res.parameters);
+        }
+        if (r >= 0 && !arg_json && strcmp(method, METHOD("ReleaseAndRenew")) == 0) {
+                int64_t plen = 0, attempts = 0, ms = 0;
+                jint(res.parameters, "prefixlen", &plen);
+                jint(res.parameters, "attempts", &attempts);
+                jint(res.parameters, "durationMs", &ms);
+                printf("%s: bound to %s/%" PRIi64 " after %" PRIi64 " attempt%s in %" PRIi64 " ms\n", ifname,
+                       jstr(res.parameters, "address") ?: "?", plen, attempts, attempts == 1 ? "" : "s", ms);
+        }
+        result_done(&res);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int verb_release(int argc, char **argv) {
+        return simple_command(argv[1], "release", METHOD("Release"), NULL, arg_timeout);
+}
+
+static int verb_renew(int argc, char **argv) {
+        return simple_command(argv[1], "renew", METHOD("Renew"), NULL, arg_timeout);
+}
+
+static int verb_rebind(int argc, char **argv) {
+        return simple_command(argv[1], "rebind", METHOD("Rebind"), NULL, arg_timeout);
+}
+
+static json_object *subnets_array(const char *const *subnets, size_t n) {
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; arr && i < n; i++)
+                json_object_array_add(arr, json_object_new_string(subnets[i]));
+        return arr;
+}
+
+static int verb_restart(int argc, char **argv) {
+        _cleanup_(json_object_putp) json_object *p = json_object_new_object();
+
+        json_object_object_add(p, "refuseSubnets", subnets_array((const char *const *)argv + 2, (size_t)argc - 2));
+        return simple_command(argv[1], "restart", METHOD("Restart"), p, arg_timeout);
+}
+
+static int verb_release_and_renew(int argc, char **argv) {
+        _cleanup_(json_object_putp) json_object *p = json_object_new_object();
+        uint64_t delay = arg_delay_ms >= 0 ? (uint64_t)arg_delay_ms : 0;
+        uint64_t retries = arg_max_retries >= 0 ? (uint64_t)arg_max_retries : 3;
+        uint64_t attempt = arg_attempt_timeout_ms >= 0 ? (uint64_t)arg_attempt_timeout_ms : 10000;
+        uint64_t timeout, backoff_total = 0;
+
+        if (arg_delay_ms >= 0)
+                json_object_object_add(p, "delayMs", json_object_new_int64(arg_delay_ms));
+        if (arg_max_retries >= 0)
+                json_object_object_add(p, "maxRetries", json_object_new_int64(arg_max_retries));
+        if (arg_attempt_timeout_ms >= 0)
+                json_object_object_add(p, "attemptTimeoutMs", json_object_new_int64(arg_attempt_timeout_ms));
+        if (arg_n_refuse > 0)
+                json_object_object_add(p, "refuseSubnets", subnets_array(arg_refuse, arg_n_refuse));
+        /* The daemon answers when the sequence ends: allow its worst case (back-offs of
+         * at most 60 s each) plus the usual timeout. */
+        for (uint64_t i = 0; i < retries; i++)
+                backoff_total += 60000;
+        timeout = usec_add(usec_add(delay, usec_add((retries + 1) * attempt, backoff_total)) * USEC_PER_MSEC,
+                           arg_timeout);
+        return simple_command(argv[1], "release-and-renew", METHOD("ReleaseAndRenew"), p, timeout);
+}
+
+typedef struct Monitor {
+        char *ifname;
+        VarlinkClient *client;
+} Monitor;
+
+static int monitor_print(const char *ifname, const VarlinkReply *r) {
+        char when[64];
+        time_t t = time(NULL);
+        struct tm tm;
+        int64_t plen;
+
+        if (r->error) {
+                fprintf(stderr, "%s: monitor failed: %s\n", ifname, r->error);
+                return -EREMOTE;
+        }
+        if (arg_json) {
+                print_json(r->parameters);
+        } else {
+                localtime_r(&t, &tm);
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+                printf("%s %s: %s", when, ifname, jstr(r->parameters, "state") ?: "?");
+                if (jstr(r->parameters, "address") && jint(r->parameters, "prefixlen", &plen))
+                        printf(" %s/%" PRIi64, jstr(r->parameters, "address"), plen);
+                if (jstr(r->parameters, "previousState"))
+                        printf(" (was %s)", jstr(r->parameters, "previousState"));
+                printf("\n");
+        }
+        fflush(stdout);
+        return 0;
+}
+
+static int verb_monitor(int argc, char **argv) {
+        Monitor mons[IFACES_MAX];
+        struct pollfd pfd[IFACES_MAX];
+        char **names = NULL;
+        size_t n = 0, n_mons = 0, open_mons;
+        int ret = EXIT_SUCCESS, r;
+
+        if (argc <= 1) {
+                r = scan_ifaces(&names, &n);
+                if (r < 0 || n == 0) {
+                        fprintf(stderr, "No infradhcpd is running (no sockets in %s)\n", arg_runtime_dir);
+                        return EXIT_FAILURE;
+                }
+        } else {
+                n = MIN((size_t)argc - 1, (size_t)IFACES_MAX);
+                names = calloc(n, sizeof(*names));
+                for (size_t i = 0; names && i < n; i++)
+                        names[i] = strdup(argv[i + 1]);
+                if (!names)
+                        return EXIT_FAILURE;
+        }
+        for (size_t i = 0; i < n; i++) {
+                VarlinkClient *c = NULL;
+
+                if (!names[i] || connect_iface(names[i], &c, false) < 0) {
+                        ret = EXIT_FAILURE;
+                        continue;
+                }
+                r = varlink_client_send(c, METHOD("Monitor"), NULL, VARLINK_CALL_MORE, arg_timeout);
+                if (r < 0) {
+                        fprintf(stderr, "%s: cannot start monitoring: %s\n", names[i], strerror(-r));
+                        varlink_client_free(c);
+                        ret = EXIT_FAILURE;
+                        continue;
+                }
+                mons[n_mons++] = (Monitor){ .ifname = names[i], .client = c };
+        }
+        open_mons = n_mons;
+        while (open_mons > 0) {
+                for (size_t i = 0; i < n_mons; i++)
+                        pfd[i] = (struct pollfd){ .fd = mons[i].client ? varlink_client_get_fd(mons[i].client) : -1,
+                                                  .events = POLLIN };
+                if (poll(pfd, n_mons, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        ret = EXIT_FAILURE;
+                        break;
+                }
+                for (size_t i = 0; i < n_mons; i++) {
+                        if (!mons[i].client || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        for (;;) {
+                                VarlinkReply reply;
+                                bool end;
+
+                                r = varlink_client_recv(mons[i].client, 0, &reply);
+                                if (r == -EAGAIN)
+                                        break;
+                                if (r < 0) {
+                                        fprintf(stderr, "%s: infradhcpd went away (%s)\n", mons[i].ifname,
+                                                strerror(-r));
+                                        end = true;
+                                        ret = EXIT_FAILURE;
+                                } else {
+                                        end = monitor_print(mons[i].ifname, &reply) < 0 || !reply.continues;
+                                        if (reply.error)
+                                                ret = EXIT_FAILURE;
+                                        varlink_reply_done(&reply);
+                                }
+                                if (end) {
+                                        mons[i].client = varlink_client_free(mons[i].client);
+                                        open_mons--;
+                                        break;
+                                }
+                        }
+                }
+        }
+        for (size_t i = 0; i < n_mons; i++)
+                varlink_client_free(mons[i].client);
+        free_names(names, n);
+        return ret;
+}
+
+/* ------------------------------------------------------------------------- */
+
+static const struct {
+        const char *name;
+        int min_args, max_args; /* after the verb */
+        int (*run)(int argc, char **argv);
+} verbs[] = {
+        { "list", 0, 0, verb_list },
+        { "status", 0, IFACES_MAX, verb_status },
+        { "lease", 1, 1, verb_lease },
+        { "release", 1, 1, verb_release },
+        { "renew", 1, 1, verb_renew },
+        { "rebind", 1, 1, verb_rebind },
+        { "restart", 1, 17, verb_restart },
+        { "release-and-renew", 1, 1, verb_release_and_renew },
+        { "monitor", 0, IFACES_MAX, verb_monitor },
+};
+
+static int parse_ms(const char *opt, const char *s, int64_t max, int64_t *ret) {
+        uint64_t v;
+
+        if (parse_u64(s, &v) < 0 || v > (uint64_t)max) {
+                fprintf(stderr, "infradhcpctl: invalid %s '%s' (0..%" PRIi64 ")\n", opt, s, max);
+                return -EINVAL;
+        }
+        *ret = (int64_t)v;
+        return 0;
+}
+
+static int parse_args(int argc, char *argv[]) {
+        enum { ARG_RUNTIME_DIR = 0x100, ARG_JSON, ARG_TIMEOUT, ARG_DELAY, ARG_MAX_RETRIES, ARG_ATTEMPT_TIMEOUT,
+               ARG_REFUSE, ARG_VERSION };
+        static const struct option options[] = {
+                { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "delay", required_argument, NULL, ARG_DELAY },
+                { "max-retries", required_argument, NULL, ARG_MAX_RETRIES },
+                { "attempt-timeout", required_argument, NULL, ARG_ATTEMPT_TIMEOUT },
+                { "refuse", required_argument, NULL, ARG_REFUSE },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("infradhcpctl %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_RUNTIME_DIR:
+                        if (!*optarg) {
+                                fprintf(stderr, "infradhcpctl: --runtime-dir must not be empty\n");
+                                return -EINVAL;
+                        }
+                        arg_runtime_dir = optarg;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_TIMEOUT:
+                        if (parse_duration_usec(optarg, &arg_timeout) < 0 || arg_timeout == 0) {
+                                fprintf(stderr, "infradhcpctl: invalid --timeout '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_DELAY:
+                        if (parse_ms("--delay", optarg, 3600000, &arg_delay_ms) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_MAX_RETRIES:
+                        if (parse_ms("--max-retries", optarg, 100, &arg_max_retries) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_ATTEMPT_TIMEOUT:
+                        if (parse_ms("--attempt-timeout", optarg, 600000, &arg_attempt_timeout_ms) < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_REFUSE:
+                        if (arg_n_refuse >= ELEMENTSOF(arg_refuse)) {
+                                fprintf(stderr, "infradhcpctl: at most %zu --refuse subnets\n", ELEMENTSOF(arg_refuse));
+                                return -EINVAL;
+                        }
+                        arg_refuse[arg_n_refuse++] = optarg;
+                        break;
+                case '?':
+                        if (optopt)
+                                fprintf(stderr, "infradhcpctl: option needs a value or is unknown: '%s' (see --help)\n",
+                                        argv[optind - 1]);
+                        else
+                                fprintf(stderr, "infradhcpctl: unknown option '%s' (see --help)\n", argv[optind - 1]);
+                        return -EINVAL;
+                default:
+                        fprintf(stderr, "infradhcpctl: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+                        return -EINVAL;
+                }
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        const char *verb;
+        int r, n;
+
+        r = parse_args(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        verb = optind < argc ? argv[optind] : "list";
+        n = optind < argc ? argc - optind - 1 : 0;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char *list_argv[] = { (char *)"list", NULL };
+
+                if (strcmp(verbs[i].name, verb) != 0)
+                        continue;
+                if (n < verbs[i].min_args || n > verbs[i].max_args) {
+                        fprintf(stderr, "infradhcpctl: wrong number of arguments for '%s' (see --help)\n", verb);
+                        return EXIT_FAILURE;
+                }
+                if (arg_n_refuse > 0 && verbs[i].run != verb_release_and_renew) {
+                        fprintf(stderr, "infradhcpctl: --refuse applies to release-and-renew only "
+                                        "(restart takes subnets as arguments)\n");
+                        return EXIT_FAILURE;
+                }
+                return verbs[i].run(n + 1, optind < argc ? argv + optind : list_argv);
+        }
+        fprintf(stderr, "infradhcpctl: unknown command '%s' (see --help)\n", verb);
+        return EXIT_FAILURE;
+}

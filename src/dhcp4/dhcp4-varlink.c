@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * io.infradhcp.Client over varlink: maps the methods of io.infradhcp.Client.varlink
+ * onto dhcp4-client commands and observers, keeps the Monitor streams, and runs the
+ * ReleaseAndRenew sequence (release → delay → restart with refused subnets → wait for
+ * BOUND → retry with back-off) on sd-event timers.
+ * Not here: the wire protocol (shared/varlink.c), any DHCP decision (the engine).
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "dhcp4-varlink.h"
+#include "io.infradhcp.Client.varlink.h"
+#include "log.h"
+#include "parse-util.h"
+#include "varlink.h"
+
+#define ERROR_INVALID_SUBNET "io.infradhcp.Client.InvalidSubnet"
+#define ERROR_BUSY "io.infradhcp.Client.Busy"
+#define ERROR_STOPPED "io.infradhcp.Client.Stopped"
+#define ERROR_RETRIES_EXHAUSTED "io.infradhcp.Client.RetriesExhausted"
+#define ERROR_CANCELLED "io.infradhcp.Client.Cancelled"
+
+#define RR_DELAY_MAX_MS (3600U * 1000U)
+#define RR_RETRIES_MAX 100
+#define RR_ATTEMPT_TIMEOUT_MIN_MS 100U
+#define RR_ATTEMPT_TIMEOUT_MAX_MS (600U * 1000U)
+#define RR_BACKOFF_MIN_MS 1000U
+#define RR_BACKOFF_MAX_MS (60U * 1000U)
+#define MONITORS_MAX 64
+
+typedef enum RrPhase {
+        RR_IDLE,
+        RR_DELAY,      /* released, waiting delayMs before the first restart */
+        RR_WAIT_BOUND, /* restarted, waiting for BOUND (attempt timer armed) */
+        RR_BACKOFF,    /* attempt timed out, waiting before the next restart */
+} RrPhase;
+
+typedef struct ReleaseAndRenew {
+        RrPhase phase;
+        VarlinkCall *call;
+        sd_event_source *timer;
+        Dhcp4Subnet refuse[DHCP4_ENGINE_REFUSE_MAX];
+        size_t n_refuse;
+        unsigned attempts, max_retries;
+        uint64_t delay_ms, attempt_timeout_ms;
+        uint64_t started_usec; /* CLOCK_BOOTTIME */
+} ReleaseAndRenew;
+
+struct Dhcp4Varlink {
+        sd_event *event;
+        Dhcp4Client *client;
+        VarlinkServer *server;
+        VarlinkCall *monitors[MONITORS_MAX];
+        size_t n_monitors;
+        ReleaseAndRenew rr;
+};
+
+static uint64_t now_boottime(sd_event *e) {
+        uint64_t t = 0;
+        (void)sd_event_now(e, CLOCK_BOOTTIME, &t);
+        return t;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Status */
+
+static int json_add(json_object *o, const char *key, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static json_object *json_address(struct in_addr a) {
+        char buf[INET_ADDRSTRLEN];
+        return json_object_new_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+}
+
+static json_object *json_address_array(const struct in_addr *a, size_t n) {
+        json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; arr && i < n; i++)
+                if (json_object_array_add(arr, json_address(a[i])) < 0) {
+                        json_object_put(arr);
+                        return NULL;
+                }
+        return arr;
+}
+
+static json_object *json_routes(const LeaseRoute *routes, size_t n) {
+        json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; arr && i < n; i++) {
+                json_object *r = json_object_new_object();
+                char dst[INET_ADDRSTRLEN + 4], a[INET_ADDRSTRLEN];
+
+                snprintf(dst, sizeof(dst), "%s/%u", inet_ntop(AF_INET, &routes[i].destination, a, sizeof(a)),
+                         routes[i].prefixlen);
+                if (!r || json_add(r, "destination", json_object_new_string(dst)) < 0 ||
+                    (routes[i].gateway.s_addr != 0 && json_add(r, "gateway", json_address(routes[i].gateway)) < 0) ||
+                    json_object_array_add(arr, r) < 0) {
+                        json_object_put(r);
+                        json_object_put(arr);
+                        return NULL;
+                }
+        }
+        return arr;
+}
+
+static json_object *json_time(uint64_t start, uint32_t seconds) {
+        return json_object_new_int64((int64_t)MIN(usec_add(start, (uint64_t)seconds * USEC_PER_SEC),
+                                                  (uint64_t)INT64_MAX));
+}
+
+json_object *dhcp4_varlink_build_status(Dhcp4State state, const char *ifname, const Dhcp4Lease *l,
+                                        uint64_t lease_start, const char *last_error) {
+        json_object *o = json_object_new_object();
+        char cid[LEASE_CLIENT_ID_LEN * 3];
+        int r;
+
+        if (!o)
+                return NULL;
+        r = json_add(o, "state", json_object_new_string(dhcp4_state_to_string(state)));
+        if (r >= 0)
+                r = json_add(o, "interface", json_object_new_string(ifname ?: ""));
+        if (r >= 0 && l) {
+                r = json_add(o, "address", json_address(l->address));
+                if (r >= 0)
+                        r = json_add(o, "prefixlen", json_object_new_int(l->prefixlen));
+                if (r >= 0 && l->server_id.s_addr != 0)
+                        r = json_add(o, "server", json_address(l->server_id));
+                if (r >= 0)
+                        r = json_add(o, "routers", json_address_array(l->routers, MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS)));
+                if (r >= 0)
+                        r = json_add(o, "dns", json_address_array(l->dns, MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
+                if (r >= 0 && l->n_routes > 0)
+                        r = json_add(o, "routes", json_routes(l->routes, MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES)));
+                if (r >= 0 && l->mtu > 0)
+                        r = json_add(o, "mtu", json_object_new_int(l->mtu));
+                if (r >= 0 && l->hostname[0])
+                        r = json_add(o, "hostname", json_object_new_string_len(l->hostname, (int)strnlen(l->hostname, sizeof(l->hostname))));
+                if (r >= 0 && l->domain[0])
+                        r = json_add(o, "domain", json_object_new_string_len(l->domain, (int)strnlen(l->domain, sizeof(l->domain))));
+                if (r >= 0)
+                        r = json_add(o, "leaseStart", json_object_new_int64((int64_t)MIN(lease_start, (uint64_t)INT64_MAX)));
+                if (r >= 0 && l->lifetime != UINT32_MAX) {
+                        r = json_add(o, "lifetime", json_object_new_int64(l->lifetime));
+                        if (r >= 0)
+                                r = json_add(o, "t1", json_time(lease_start, l->t1));
+                        if (r >= 0)
+                                r = json_add(o, "t2", json_time(lease_start, l->t2));
+                        if (r >= 0)
+                                r = json_add(o, "expiry", json_time(lease_start, l->lifetime));
+                }
+                if (r >= 0) {
+                        size_t pos = 0;
+                        for (size_t i = 0; i < LEASE_CLIENT_ID_LEN; i++)
+                                pos += (size_t)snprintf(cid + pos, sizeof(cid) - pos, "%s%02x", i ? ":" : "",
+                                                        l->client_id[i]);
+                        r = json_add(o, "clientId", json_object_new_string(cid));
+                }
+        }
+        if (r >= 0 && last_error && last_error[0])
+                r = json_add(o, "lastError", json_object_new_string(last_error));
+        if (r < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* `state`: the state to report. A Monitor update reports the transition's new state,
+ * not the current one: several transitions can be queued by one engine input (e.g.
+ * RELEASED → INIT → SELECTING) and each is delivered after the engine moved on. */
+static json_object *varlink_status(Dhcp4Varlink *v, Dhcp4State state) {
+        const Dhcp4Lease *l = dhcp4_client_get_lease(v->client);
+        struct in_addr declined[16];
+        const uint8_t *cid;
+        size_t n, cid_len;
+        uint8_t mac[6];
+        json_object *o, *arr;
+        int r;
+
+        o = dhcp4_varlink_build_status(state, dhcp4_client_get_ifname(v->client), l,
+                                       l ? dhcp4_client_engine_to_realtime(v->client, l->acquired_usec) : 0,
+                                       dhcp4_client_get_last_error(v->client));
+        if (!o)
+                return NULL;
+        /* Live (not lease) facts: identity, conflict detection and quarantine. */
+        cid = dhcp4_client_get_client_id(v->client, &cid_len);
+        if (cid && cid_len > 0 && !json_object_object_get_ex(o, "clientId", NULL)) {
+                char buf[256 * 3];
+                size_t pos = 0;
+                for (size_t i = 0; i < cid_len && pos + 4 < sizeof(buf); i++)
+                        pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, "%s%02x", i ? ":" : "", cid[i]);
+                r = json_add(o, "clientId", json_object_new_string(buf));
+                if (r < 0)
+                        goto fail;
+        }
+        r = json_add(o, "acdState", json_object_new_string(dhcp4_client_get_acd_state(v->client)));
+        if (r < 0)
+                goto fail;
+        if (dhcp4_client_get_conflict_mac(v->client, mac)) {
+                char m[18];
+                r = json_add(o, "conflictMac", json_object_new_string(format_mac(mac, m)));
+                if (r < 0)
+                        goto fail;
+        }
+        n = dhcp4_client_get_declined(v->client, declined, ELEMENTSOF(declined));
+        arr = json_address_array(declined, MIN(n, ELEMENTSOF(declined)));
+        r = json_add(o, "declined", arr);
+        if (r < 0)
+                goto fail;
+        return o;
+fail:
+        json_object_put(o);
+        return NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Commands */
+
+static int reply_command_result(VarlinkCall *call, int r) {
+        if (r == -ESTALE)
+                return varlink_call_error(call, ERROR_STOPPED, NULL);
+        if (r < 0)
+                return r; /* the server answers InternalError with the errno */
+        return varlink_call_reply(call, NULL);
+}
+
+static bool rr_running(const Dhcp4Varlink *v) {
+        return v->rr.phase != RR_IDLE;
+}
+
+static int method_get_status(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+        json_object *s = varlink_status(v, dhcp4_client_get_state(v->client));
+
+        if (!s)
+                return -ENOMEM;
+        return varlink_call_reply(call, s);
+}
+
+static int method_release(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+
+        if (rr_running(v))
+                return varlink_call_error(call, ERROR_BUSY, NULL);
+        log_info("Release requested over varlink (uid %d)", (int)varlink_call_get_peer_uid(call));
+        return reply_command_result(call, dhcp4_client_release(v->client));
+}
+
+static int method_renew(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+
+        if (rr_running(v))
+                return varlink_call_error(call, ERROR_BUSY, NULL);
+        log_info("Renew requested over varlink (uid %d)", (int)varlink_call_get_peer_uid(call));
+        return reply_command_result(call, dhcp4_client_renew(v->client));
+}
+
+static int method_rebind(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+
+        if (rr_running(v))
+                return varlink_call_error(call, ERROR_BUSY, NULL);
+        log_info("Rebind requested over varlink (uid %d)", (int)varlink_call_get_peer_uid(call));
+        return reply_command_result(call, dhcp4_client_rebind(v->client));
+}
+
+/* Parses the optional "refuseSubnets" array. Returns 1 when parsed, 0 when an error
+ * reply was sent, -errno on failure. */
+static int parse_refuse_subnets(VarlinkCall *call, json_object *params, Dhcp4Subnet *refuse, size_t *ret_n) {
+        json_object *arr;
+        size_t n;
+
+        *ret_n = 0;
+        if (!json_object_object_get_ex(params, "refuseSubnets", &arr) || json_object_is_type(arr, json_type_null))
+                return 1;
+        if (!json_object_is_type(arr, json_type_array))
+                return varlink_call_error_invalid_parameter(call, "refuseSubnets"), 0;
+        n = json_object_array_length(arr);
+        if (n > DHCP4_ENGINE_REFUSE_MAX)
+                return varlink_call_error_invalid_parameter(call, "refuseSubnets"), 0;
+        for (size_t i = 0; i < n; i++) {
+                json_object *s = json_object_array_get_idx(arr, i);
+                const char *text;
+
+                if (!json_object_is_type(s, json_type_string))
+                        return varlink_call_error_invalid_parameter(call, "refuseSubnets"), 0;
+                text = json_object_get_string(s);
+                if (parse_ipv4_prefix(text, &refuse[i].address, &refuse[i].prefixlen) < 0) {
+                        json_object *p = json_object_new_object();
+                        if (p)
+                                json_object_object_add(p, "subnet", json_object_new_string(text));
+                        return varlink_call_error(call, ERROR_INVALID_SUBNET, p), 0;
+                }
+        }
+        *ret_n = n;
+        return 1;
+}
+
+static int method_restart(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+        Dhcp4Subnet refuse[DHCP4_ENGINE_REFUSE_MAX];
+        size_t n;
+        int r;
+
+        if (rr_running(v))
+                return varlink_call_error(call, ERROR_BUSY, NULL);
+        r = parse_refuse_subnets(call, params, refuse, &n);
+        if (r <= 0)
+                return r;
+        log_info("Restart requested over varlink (uid %d), refusing %zu subnet(s)",
+                 (int)varlink_call_get_peer_uid(call), n);
+        return reply_command_result(call, dhcp4_client_restart(v->client, refuse, n));
+}
+
+/* ------------------------------------------------------------------------- */
+/* ReleaseAndRenew */
+
+static void rr_reset(Dhcp4Varlink *v) {
+        v->rr.timer = sd_event_source_disable_unref(v->rr.timer);
+        v->rr.call = varlink_call_unref(v->rr.call);
+        v->rr = (ReleaseAndRenew){};
+}
+
+static void rr_fail(Dhcp4Varlink *v, const char *error, json_object *params) {
+        (void)varlink_call_error(v->rr.call, error, params);
+        rr_reset(v);
+}
+
+static int rr_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static int rr_arm(Dhcp4Varlink *v, uint64_t ms) {
+        uint64_t when = usec_add(now_boottime(v->event), ms * USEC_PER_MSEC);
+
+        v->rr.timer = sd_event_source_disable_unref(v->rr.timer);
+        return sd_event_add_time(v->event, &v->rr.timer, CLOCK_BOOTTIME, when, 0, rr_on_timer, v);
+}
+
+static bool rr_refused(const Dhcp4Varlink *v, struct in_addr a) {
+        for (size_t i = 0; i < v->rr.n_refuse; i++)
+                if (dhcp4_subnet_contains(&v->rr.refuse[i], a))
+                        return true;
+        return false;
+}
+
+static void rr_attempt(Dhcp4Varlink *v) {
+        int r;
+
+        v->rr.attempts++;
+        v->rr.phase = RR_WAIT_BOUND;
+        log_info("ReleaseAndRenew: restart %u of %u", v->rr.attempts, v->rr.max_retries + 1);
+        r = rr_arm(v, v->rr.attempt_timeout_ms);
+        if (r >= 0)
+                r = dhcp4_client_restart(v->client, v->rr.refuse, v->rr.n_refuse);
+        if (r == -ESTALE)
+                return rr_fail(v, ERROR_STOPPED, NULL);
+        if (r < 0) {
+                log_warning_errno(r, "ReleaseAndRenew: restart failed: %m; giving up");
+                (void)varlink_call_error_errno(v->rr.call, r);
+                rr_reset(v);
+        }
+}
+
+static void rr_succeed(Dhcp4Varlink *v, const Dhcp4Lease *l) {
+        uint64_t ms = usec_sub(now_boottime(v->event), v->rr.started_usec) / USEC_PER_MSEC;
+        json_object *p = json_object_new_object();
+        char a[INET_ADDRSTRLEN];
+
+        log_info("ReleaseAndRenew: bound to %s/%u after %u restart(s), %" PRIu64 " ms",
+                 inet_ntop(AF_INET, &l->address, a, sizeof(a)), l->prefixlen, v->rr.attempts, ms);
+        if (p) {
+                json_object_object_add(p, "address", json_address(l->address));
+                json_object_object_add(p, "prefixlen", json_object_new_int(l->prefixlen));
+                json_object_object_add(p, "attempts", json_object_new_int((int)v->rr.attempts));
+                json_object_object_add(p, "durationMs", json_object_new_int64((int64_t)ms));
+        }
+        (void)varlink_call_reply(v->rr.call, p);
+        rr_reset(v);
+}
+
+static void rr_attempt_failed(Dhcp4Varlink *v, const char *why) {
+        uint64_t backoff;
+
+        if (v->rr.attempts > v->rr.max_retries) {
+                const char *e = dhcp4_client_get_last_error(v->client);
+                json_object *p = json_object_new_object();
+
+                log_warning("ReleaseAndRenew: %s after %u restart(s); giving up (the client keeps trying)", why,
+                            v->rr.attempts);
+                if (p) {
+                        json_object_object_add(p, "attempts", json_object_new_int((int)v->rr.attempts));
+                        if (e && e[0])
+                                json_object_object_add(p, "lastError", json_object_new_string(e));
+                }
+                return rr_fail(v, ERROR_RETRIES_EXHAUSTED, p);
+        }
+        /* Exponential back-off so a struggling server is not hammered with DISCOVERs. */
+        backoff = MAX(v->rr.delay_ms, (uint64_t)RR_BACKOFF_MIN_MS) << MIN(v->rr.attempts - 1, 16U);
+        backoff = MIN(backoff, (uint64_t)RR_BACKOFF_MAX_MS);
+        log_info("ReleaseAndRenew: %s; retrying in %" PRIu64 " ms", why, backoff);
+        v->rr.phase = RR_BACKOFF;
+        if (rr_arm(v, backoff) < 0) {
+                (void)varlink_call_error_errno(v->rr.call, -ENOMEM);
+                rr_reset(v);
+        }
+}
+
+static int rr_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+
+        switch (v->rr.phase) {
+        case RR_DELAY:
+        case RR_BACKOFF:
+                rr_attempt(v);
+                break;
+        case RR_WAIT_BOUND:
+                rr_attempt_failed(v, "no acceptable lease in time");
+                break;
+        case RR_IDLE:
+                break;
+        }
+        return 0;
+}
+
+static void rr_on_disconnect(VarlinkCall *call, void *userdata) {
+        log_info("ReleaseAndRenew: the caller disconnected; the sequence continues");
+}
+
+static int get_uint_param(json_object *params, const char *key, uint64_t def, uint64_t min, uint64_t max,
+                          uint64_t *ret) {
+        json_object *o;
+        int64_t x;
+
+        if (!json_object_object_get_ex(params, key, &o) || json_object_is_type(o, json_type_null)) {
+                *ret = def;
+                return 0;
+        }
+        if (!json_object_is_type(o, json_type_int))
+                return -EINVAL;
+        x = json_object_get_int64(o);
+        if (x < 0 || (uint64_t)x < min || (uint64_t)x > max)
+                return -ERANGE;
+        *ret = (uint64_t)x;
+        return 0;
+}
+
+static int method_release_and_renew(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+        uint64_t delay, retries, timeout;
+        size_t n;
+        int r;
+
+        if (rr_running(v))
+                return varlink_call_error(call, ERROR_BUSY, NULL);
+        if (get_uint_param(params, "delayMs", 0, 0, RR_DELAY_MAX_MS, &delay) < 0)
+                return varlink_call_error_invalid_parameter(call, "delayMs");
+        if (get_uint_param(params, "maxRetries", 3, 0, RR_RETRIES_MAX, &retries) < 0)
+                return varlink_call_error_invalid_parameter(call, "maxRetries");
+        if (get_uint_param(params, "attemptTimeoutMs", 10000, RR_ATTEMPT_TIMEOUT_MIN_MS, RR_ATTEMPT_TIMEOUT_MAX_MS,
+                           &timeout) < 0)
+                return varlink_call_error_invalid_parameter(call, "attemptTimeoutMs");
+        r = parse_refuse_subnets(call, params, v->rr.refuse, &n);
+        if (r <= 0)
+                return r;
+        if (dhcp4_client_get_state(v->client) == DHCP4_STATE_STOPPED)
+                return varlink_call_error(call, ERROR_STOPPED, NULL);
+
+        log_info("ReleaseAndRenew requested over varlink (uid %d): delay %" PRIu64 " ms, %" PRIu64
+                 " retries, %zu refused subnet(s)",
+                 (int)varlink_call_get_peer_uid(call), delay, retries, n);
+        v->rr.n_refuse = n;
+        v->rr.delay_ms = delay;
+        v->rr.max_retries = (unsigned)retries;
+        v->rr.attempt_timeout_ms = timeout;
+        v->rr.started_usec = now_boottime(v->event);
+        v->rr.call = varlink_call_ref(call);
+        v->rr.phase = RR_DELAY;
+        varlink_call_set_disconnect_handler(call, rr_on_disconnect, v);
+
+        r = dhcp4_client_release(v->client);
+        if (r >= 0)
+                r = rr_arm(v, delay);
+        if (r < 0) {
+                if (r == -ESTALE)
+                        (void)varlink_call_error(call, ERROR_STOPPED, NULL);
+                else
+                        (void)varlink_call_error_errno(call, r);
+                rr_reset(v);
+        }
+        return 0;
+}
+
+static void rr_on_state(Dhcp4Varlink *v, Dhcp4State new_state) {
+        const Dhcp4Lease *l;
+
+        if (v->rr.phase == RR_IDLE)
+                return;
+        if (new_state == DHCP4_STATE_STOPPED) {
+                log_info("ReleaseAndRenew: the client stopped; cancelled");
+                return rr_fail(v, ERROR_CANCELLED, NULL);
+        }
+        if (v->rr.phase != RR_WAIT_BOUND || new_state != DHCP4_STATE_BOUND)
+                return;
+        l = dhcp4_client_get_lease(v->client);
+        if (!l)
+                return;
+        if (rr_refused(v, l->address)) {
+                /* The engine refuses such offers; never trust an address we asked to avoid. */
+                rr_attempt_failed(v, "bound inside a refused subnet");
+                return;
+        }
+        rr_succeed(v, l);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Monitor */
+
+static void monitor_remove(Dhcp4Varlink *v, VarlinkCall *call) {
+        for (size_t i = 0; i < v->n_monitors; i++)
+                if (v->monitors[i] == call) {
+                        v->monitors[i] = v->monitors[--v->n_monitors];
+                        varlink_call_unref(call);
+                        return;
+                }
+}
+
+static void monitor_on_disconnect(VarlinkCall *call, void *userdata) {
+        monitor_remove(userdata, call);
+}
+
+static int method_monitor(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+        json_object *s;
+        int r;
+
+        if (!varlink_call_wants_more(call))
+                return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
+        if (v->n_monitors >= MONITORS_MAX)
+                return varlink_call_error(call, ERROR_BUSY, NULL);
+        s = varlink_status(v, dhcp4_client_get_state(v->client));
+        if (!s)
+                return -ENOMEM;
+        r = varlink_call_reply_more(call, s);
+        if (r < 0)
+                return 0; /* the client is gone or not reading */
+        v->monitors[v->n_monitors++] = varlink_call_ref(call);
+        varlink_call_set_disconnect_handler(call, monitor_on_disconnect, v);
+        return 0;
+}
+
+static void monitor_on_state(Dhcp4Varlink *v, Dhcp4State old_state, Dhcp4State new_state) {
+        for (size_t i = v->n_monitors; i > 0; i--) {
+                VarlinkCall *call = v->monitors[i - 1];
+                json_object *s = varlink_status(v, new_state);
+
+                if (s)
+                        (void)json_object_object_add(s, "previousState",
+                                                     json_object_new_string(dhcp4_state_to_string(old_state)));
+                if (!s || varlink_call_reply_more(call, s) < 0)
+                        monitor_remove(v, call); /* gone or not reading: it is being dropped */
+        }
+}
+
+/* ------------------------------------------------------------------------- */
+
+static const VarlinkMethod client_methods[] = {
+        { "GetStatus", method_get_status, false },
+        { "Release", method_release, true },
+        { "Renew", method_renew, true },
+        { "Rebind", method_rebind, true },
+        { "Restart", method_restart, true },
+        { "ReleaseAndRenew", method_release_and_renew, true },
+        { "Monitor", method_monitor, false },
+        {}
+};
+
+void dhcp4_varlink_on_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+
+        if (!v)
+                return;
+        monitor_on_state(v, old_state, new_state);
+        rr_on_state(v, new_state);
+}
+
+int dhcp4_varlink_new(Dhcp4Varlink **ret, sd_event *event, Dhcp4Client *client, const char *runtime_dir) {
+        _cleanup_(dhcp4_varlink_freep) Dhcp4Varlink *v = NULL;
+        _cleanup_(freep) char *path = NULL;
+        int r;
+
+        if (!ret || !event || !client || !runtime_dir)
+                return -EINVAL;
+        v = calloc(1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        v->event = sd_event_ref(event);
+        v->client = client;
+        r = varlink_server_new(&v->server, event, "infradhcp", "infradhcpd", PACKAGE_VERSION,
+                               "https://github.com/infradhcp/infradhcp");
+        if (r < 0)
+                return r;
+        r = varlink_server_add_interface(v->server, "io.infradhcp.Client", dhcp4_varlink_idl, client_methods, v);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/%s/" DHCP4_VARLINK_SOCKET_NAME, runtime_dir, dhcp4_client_get_ifname(client)) < 0) {
+                path = NULL;
+                return -ENOMEM;
+        }
+        r = varlink_server_listen(v->server, path);
+        if (r < 0)
+                return log_error_errno(r, "Cannot listen on varlink socket %s: %m", path);
+        log_debug("Listening on varlink socket %s", path);
+        *ret = v;
+        v = NULL;
+        return 0;
+}
+
+Dhcp4Varlink *dhcp4_varlink_free(Dhcp4Varlink *v) {
+        if (!v)
+                return NULL;
+        if (v->rr.phase != RR_IDLE)
+                rr_fail(v, ERROR_CANCELLED, NULL);
+        rr_reset(v);
+        while (v->n_monitors > 0) {
+                VarlinkCall *call = v->monitors[v->n_monitors - 1];
+                varlink_call_set_disconnect_handler(call, NULL, NULL);
+                monitor_remove(v, call);
+        }
+        varlink_server_free(v->server);
+        sd_event_unref(v->event);
+        free(v);
+        return NULL;
+}
