@@ -791,7 +791,7 @@ static int client_dispatch(Dhcp4Client *c) {
                 case DHCP4_ACTION_CONFIGURE:
                         if (client_configure(c, &a->lease) < 0) {
                                 /* Without the address the lease is useless: start over. */
-                                (void)dhcp4_engine_restart(c->engine, NULL, 0, engine_now());
+                                (void)dhcp4_engine_restart(c->engine, NULL, 0, NULL, engine_now());
                         }
                         break;
                 case DHCP4_ACTION_DECONFIGURE:
@@ -1111,8 +1111,8 @@ int dhcp4_client_rebind(Dhcp4Client *c) {
         return client_dispatch(c);
 }
 
-int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse) {
-        int r = dhcp4_engine_restart(c->engine, refuse, n_refuse, engine_now());
+int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require) {
+        int r = dhcp4_engine_restart(c->engine, refuse, n_refuse, require, engine_now());
         if (r < 0)
                 return r;
         return client_dispatch(c);

@@ -40,7 +40,7 @@ void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, v
 int dhcp4_client_release(Dhcp4Client *c);
 int dhcp4_client_renew(Dhcp4Client *c);
 int dhcp4_client_rebind(Dhcp4Client *c);
-int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse);
+int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require);
 
 /* Observers. */
 Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c);

@@ -81,6 +81,8 @@ struct Dhcp4Engine {
         size_t n_quarantine;
         Dhcp4Subnet refuse[DHCP4_ENGINE_REFUSE_MAX];
         size_t n_refuse;
+        Dhcp4Subnet require; /* offers outside it are refused; prefixlen 0 = none */
+        bool has_require;
 
         Dhcp4Action queue[DHCP4_ENGINE_QUEUE_SIZE];
         size_t queue_head, queue_len;
@@ -379,8 +381,12 @@ static const Dhcp4Subnet *engine_refused_subnet(const Dhcp4Engine *e, struct in_
         return NULL;
 }
 
+static bool engine_outside_required(const Dhcp4Engine *e, struct in_addr a) {
+        return e->has_require && !dhcp4_subnet_contains(&e->require, a);
+}
+
 static bool engine_address_acceptable(const Dhcp4Engine *e, struct in_addr a, uint64_t now) {
-        return !engine_is_quarantined(e, a, now) && !engine_refused_subnet(e, a);
+        return !engine_is_quarantined(e, a, now) && !engine_refused_subnet(e, a) && !engine_outside_required(e, a);
 }
 
 /* Queues OFFER_REFUSED saying why and returns true if `a` must not be taken. */
@@ -397,6 +403,11 @@ static bool engine_refuse_check(Dhcp4Engine *e, struct in_addr a, uint64_t now) 
         if (sub) {
                 engine_event(e, DHCP4_EVENT_OFFER_REFUSED, a, "%s lies in refused subnet %s/%u", addr_str(a, s),
                              addr_str(sub->address, n), sub->prefixlen);
+                return true;
+        }
+        if (engine_outside_required(e, a)) {
+                engine_event(e, DHCP4_EVENT_OFFER_REFUSED, a, "%s lies outside the required subnet %s/%u",
+                             addr_str(a, s), addr_str(e->require.address, n), e->require.prefixlen);
                 return true;
         }
         return false;
@@ -1371,13 +1382,16 @@ int dhcp4_engine_rebind(Dhcp4Engine *e, uint64_t now) {
         }
 }
 
-int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, uint64_t now) {
+int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require,
+                         uint64_t now) {
         int r;
 
         r = input_begin(e);
         if (r < 0)
                 return r;
         if (n_refuse > 0 && !refuse)
+                return -EINVAL;
+        if (require && require->prefixlen > 32)
                 return -EINVAL;
         if (n_refuse > DHCP4_ENGINE_REFUSE_MAX)
                 return -E2BIG;
@@ -1390,6 +1404,9 @@ int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_ref
         if (n_refuse > 0)
                 memcpy(e->refuse, refuse, n_refuse * sizeof(refuse[0]));
         e->n_refuse = n_refuse;
+        e->has_require = require != NULL;
+        if (require)
+                e->require = *require;
         e->nak_count = 0;
         /* Kept configured until replaced, but never renewed: the agent restarts to move
          * the node elsewhere (multipod), the old lease is not what it wants. */

@@ -173,11 +173,13 @@ int dhcp4_engine_address_lost(Dhcp4Engine *e, uint64_t now);
 int dhcp4_engine_release(Dhcp4Engine *e, uint64_t now); /* RELEASE, deconfigure, forget → RELEASED */
 int dhcp4_engine_renew(Dhcp4Engine *e, uint64_t now);   /* bound: RENEWING now; idle: INIT */
 int dhcp4_engine_rebind(Dhcp4Engine *e, uint64_t now);  /* bound/renewing: REBINDING now; idle: INIT */
-/* Fresh DISCOVER. Offers whose yiaddr lies in any of `refuse` are ignored until the
- * next restart. The current address, if any, stays configured until a new lease
+/* Fresh DISCOVER. Offers whose yiaddr lies in any of `refuse`, or outside `require`
+ * when it is not NULL (multipod: lease from the new pod's TEP pool only), are ignored
+ * until the next restart. The current address, if any, stays configured until a new lease
  * replaces it (or it expires), but is no longer renewed. -E2BIG above
  * DHCP4_ENGINE_REFUSE_MAX subnets, -EINVAL for a prefixlen > 32. */
-int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, uint64_t now);
+int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require,
+                         uint64_t now);
 
 /* Outputs. pop_action returns 1 and fills *ret, or 0 when the queue is empty. */
 int dhcp4_engine_pop_action(Dhcp4Engine *e, Dhcp4Action *ret);

@@ -49,6 +49,8 @@ typedef struct ReleaseAndRenew {
         sd_event_source *timer;
         Dhcp4Subnet refuse[DHCP4_ENGINE_REFUSE_MAX];
         size_t n_refuse;
+        Dhcp4Subnet require;
+        bool has_require;
         unsigned attempts, max_retries;
         uint64_t delay_ms, attempt_timeout_ms;
         uint64_t started_usec; /* CLOCK_BOOTTIME */
@@ -311,6 +313,28 @@ static int parse_refuse_subnets(VarlinkCall *call, json_object *params, Dhcp4Sub
         return 1;
 }
 
+/* Parses the optional "requireSubnet" string. Returns 1 when parsed (*ret_has says
+ * whether it was given), 0 when an error reply was sent. */
+static int parse_require_subnet(VarlinkCall *call, json_object *params, Dhcp4Subnet *ret, bool *ret_has) {
+        json_object *o;
+        const char *text;
+
+        *ret_has = false;
+        if (!json_object_object_get_ex(params, "requireSubnet", &o) || json_object_is_type(o, json_type_null))
+                return 1;
+        if (!json_object_is_type(o, json_type_string))
+                return varlink_call_error_invalid_parameter(call, "requireSubnet"), 0;
+        text = json_object_get_string(o);
+        if (parse_ipv4_prefix(text, &ret->address, &ret->prefixlen) < 0) {
+                json_object *p = json_object_new_object();
+                if (p)
+                        json_object_object_add(p, "subnet", json_object_new_string(text));
+                return varlink_call_error(call, ERROR_INVALID_SUBNET, p), 0;
+        }
+        *ret_has = true;
+        return 1;
+}
+
 static int method_restart(VarlinkCall *call, json_object *params, void *userdata) {
         Dhcp4Varlink *v = userdata;
         Dhcp4Subnet refuse[DHCP4_ENGINE_REFUSE_MAX];
@@ -319,12 +343,18 @@ static int method_restart(VarlinkCall *call, json_object *params, void *userdata
 
         if (rr_running(v))
                 return varlink_call_error(call, ERROR_BUSY, NULL);
+        Dhcp4Subnet require;
+        bool has_require;
+
         r = parse_refuse_subnets(call, params, refuse, &n);
         if (r <= 0)
                 return r;
-        log_info("Restart requested over varlink (uid %d), refusing %zu subnet(s)",
-                 (int)varlink_call_get_peer_uid(call), n);
-        return reply_command_result(call, dhcp4_client_restart(v->client, refuse, n));
+        r = parse_require_subnet(call, params, &require, &has_require);
+        if (r <= 0)
+                return r;
+        log_info("Restart requested over varlink (uid %d), refusing %zu subnet(s)%s",
+                 (int)varlink_call_get_peer_uid(call), n, has_require ? ", requiring one" : "");
+        return reply_command_result(call, dhcp4_client_restart(v->client, refuse, n, has_require ? &require : NULL));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -351,6 +381,8 @@ static int rr_arm(Dhcp4Varlink *v, uint64_t ms) {
 }
 
 static bool rr_refused(const Dhcp4Varlink *v, struct in_addr a) {
+        if (v->rr.has_require && !dhcp4_subnet_contains(&v->rr.require, a))
+                return true;
         for (size_t i = 0; i < v->rr.n_refuse; i++)
                 if (dhcp4_subnet_contains(&v->rr.refuse[i], a))
                         return true;
@@ -365,7 +397,8 @@ static void rr_attempt(Dhcp4Varlink *v) {
         log_info("ReleaseAndRenew: restart %u of %u", v->rr.attempts, v->rr.max_retries + 1);
         r = rr_arm(v, v->rr.attempt_timeout_ms);
         if (r >= 0)
-                r = dhcp4_client_restart(v->client, v->rr.refuse, v->rr.n_refuse);
+                r = dhcp4_client_restart(v->client, v->rr.refuse, v->rr.n_refuse,
+                                         v->rr.has_require ? &v->rr.require : NULL);
         if (r == -ESTALE)
                 return rr_fail(v, ERROR_STOPPED, NULL);
         if (r < 0) {
@@ -474,6 +507,9 @@ static int method_release_and_renew(VarlinkCall *call, json_object *params, void
                            &timeout) < 0)
                 return varlink_call_error_invalid_parameter(call, "attemptTimeoutMs");
         r = parse_refuse_subnets(call, params, v->rr.refuse, &n);
+        if (r <= 0)
+                return r;
+        r = parse_require_subnet(call, params, &v->rr.require, &v->rr.has_require);
         if (r <= 0)
                 return r;
         if (dhcp4_client_get_state(v->client) == DHCP4_STATE_STOPPED)

@@ -1012,7 +1012,7 @@ static void test_nak_backoff(void **state) {
         assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.0.0.50"), 0);
         assert_int_equal(h_rx_simple(h, DHCP4_NAK, NULL), 0);
         assert_int_equal(h_sends(h), 0);
-        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, h->now), 0);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), 0);
         h_drain(h);
         h_sent(h, DHCP4_DISCOVER, NULL);
         assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.0.0.50"), 0);
@@ -1335,12 +1335,46 @@ static void test_renew_rebind_commands(void **state) {
         assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_BOUND);
 
         /* renew/rebind while acquiring: nothing */
-        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, h->now), 0);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), 0);
         h_drain(h);
         assert_int_equal(dhcp4_engine_renew(h->e, h->now), 0);
         assert_int_equal(dhcp4_engine_rebind(h->e, h->now), 0);
         h_drain(h);
         assert_int_equal(h->n, 0);
+}
+
+/* Multipod "into a pool": only offers inside the required subnet are taken. */
+static void test_restart_required(void **state) {
+        Harness *h = h_setup();
+        Dhcp4Subnet require = { A("10.0.0.0"), 16 }, bad = { A("10.0.0.0"), 33 };
+        Dhcp4Message m;
+        Reply ack;
+
+        ack = reply(h, DHCP4_ACK, "10.1.0.5");
+        ack.mask = "255.255.0.0";
+        h_bind_reply(h, &ack);
+
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, &bad, h->now), -EINVAL);
+        h_drain(h);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_BOUND);
+
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, &require, h->now), 0);
+        h_drain(h);
+        h_sent(h, DHCP4_DISCOVER, &m);
+        assert_false(m.has_requested_address); /* 10.1.0.5 is outside the required pool */
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.9"), DHCP4_RX_REFUSED);
+        assert_int_equal(h->act[0].type, DHCP4_ACTION_EVENT);
+        assert_int_equal(h->act[0].event, DHCP4_EVENT_OFFER_REFUSED);
+        assert_non_null(strstr(h->act[0].text, "outside the required subnet 10.0.0.0/16"));
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_SELECTING);
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.0.3.4"), 0);
+        h_sent(h, DHCP4_REQUEST, &m);
+        assert_addr(m.requested_address, "10.0.3.4");
+
+        /* the next restart without a requirement takes anything again */
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), 0);
+        h_drain(h);
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.9"), 0);
 }
 
 static void test_restart_refused(void **state) {
@@ -1354,17 +1388,17 @@ static void test_restart_refused(void **state) {
         ack.mask = "255.255.0.0";
         h_bind_reply(h, &ack);
 
-        assert_int_equal(dhcp4_engine_restart(h->e, many, ELEMENTSOF(many), h->now), -E2BIG);
+        assert_int_equal(dhcp4_engine_restart(h->e, many, ELEMENTSOF(many), NULL, h->now), -E2BIG);
         refuse[1].prefixlen = 33;
-        assert_int_equal(dhcp4_engine_restart(h->e, refuse, 2, h->now), -EINVAL);
+        assert_int_equal(dhcp4_engine_restart(h->e, refuse, 2, NULL, h->now), -EINVAL);
         refuse[1].prefixlen = 24;
-        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 1, h->now), -EINVAL);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 1, NULL, h->now), -EINVAL);
         h_drain(h);
         assert_int_equal(h->n, 0);
         assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_BOUND);
 
         h->now += SEC(30);
-        assert_int_equal(dhcp4_engine_restart(h->e, refuse, 2, h->now), 0);
+        assert_int_equal(dhcp4_engine_restart(h->e, refuse, 2, NULL, h->now), 0);
         h_drain(h);
         STATES(h, DHCP4_STATE_BOUND, DHCP4_STATE_INIT, DHCP4_STATE_SELECTING);
         h_sent(h, DHCP4_DISCOVER, &m);
@@ -1405,7 +1439,7 @@ static void test_restart_refused(void **state) {
         STATES(h, DHCP4_STATE_PROBING, DHCP4_STATE_BOUND);
 
         /* the refuse list lasts until the next restart */
-        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, h->now), 0);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), 0);
         h_drain(h);
         assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.9"), 0);
         assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_REQUESTING);
@@ -1514,7 +1548,7 @@ static void test_decline_backoff(void **state) {
         h_to_probing(h, "10.0.0.100");
         assert_int_equal(dhcp4_engine_probe_result(h->e, false, NULL, h->now), 0);
         h_drain(h);
-        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, h->now), 0);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), 0);
         h_drain(h);
         h_to_probing(h, "10.0.0.101");
         assert_int_equal(dhcp4_engine_probe_result(h->e, true, NULL, h->now), 0);
@@ -1580,7 +1614,7 @@ static void test_quarantine_overflow(void **state) {
         assert_int_equal(dhcp4_engine_get_declined(H.e, q, ELEMENTSOF(q), H.now), DHCP4_ENGINE_QUARANTINE_MAX);
         assert_int_equal(h_rx_simple(&H, DHCP4_OFFER, "10.0.1.1"), 0);
         assert_int_equal(dhcp4_engine_get_state(H.e), DHCP4_STATE_REQUESTING);
-        assert_int_equal(dhcp4_engine_restart(H.e, NULL, 0, H.now), 0);
+        assert_int_equal(dhcp4_engine_restart(H.e, NULL, 0, NULL, H.now), 0);
         h_drain(&H);
         snprintf(addr, sizeof(addr), "10.0.1.%d", DHCP4_ENGINE_QUARANTINE_MAX + 3);
         assert_int_equal(h_rx_simple(&H, DHCP4_OFFER, addr), DHCP4_RX_REFUSED);
@@ -1776,7 +1810,7 @@ static void test_stop(void **state) {
         assert_int_equal(dhcp4_engine_renew(h->e, h->now), -ESTALE);
         assert_int_equal(dhcp4_engine_rebind(h->e, h->now), -ESTALE);
         assert_int_equal(dhcp4_engine_release(h->e, h->now), -ESTALE);
-        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, h->now), -ESTALE);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), -ESTALE);
         assert_int_equal(dhcp4_engine_probe_result(h->e, false, NULL, h->now), 0);
         assert_int_equal(dhcp4_engine_address_lost(h->e, h->now), 0);
         assert_int_equal(dhcp4_engine_link(h->e, false, h->now), 0);
@@ -1958,7 +1992,7 @@ static void test_queue_overflow(void **state) {
         /* drained: works again */
         assert_int_equal(dhcp4_engine_link(h->e, true, h->now), 0);
         h_drain(h);
-        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, h->now), 0);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), 0);
         h_drain(h);
         assert_true(h->n > 0);
         assert_int_equal(dhcp4_engine_pop_action(h->e, NULL), -EINVAL);
@@ -1995,6 +2029,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_release, teardown),
                 cmocka_unit_test_teardown(test_renew_rebind_commands, teardown),
                 cmocka_unit_test_teardown(test_restart_refused, teardown),
+                cmocka_unit_test_teardown(test_restart_required, teardown),
                 cmocka_unit_test_teardown(test_decline, teardown),
                 cmocka_unit_test_teardown(test_decline_backoff, teardown),
                 cmocka_unit_test_teardown(test_quarantine_expiry, teardown),
