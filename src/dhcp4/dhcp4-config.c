@@ -69,26 +69,26 @@ void dhcp4_acd_config_set_profile(Dhcp4AcdConfig *a, Dhcp4AcdProfile p) {
 }
 
 void dhcp4_config_init(Dhcp4Config *c) {
+        Dhcp4EngineConfig e;
+
+        /* The engine owns the protocol timing defaults (reasoning in docs/engine.md):
+         * taken from it, never restated here. */
+        dhcp4_engine_config_init(&e);
         *c = (Dhcp4Config) {
                 .hostname = "",
-                .request_broadcast = false, /* replies reach the AF_PACKET socket unicast too */
+                .request_broadcast = e.broadcast_flag,
                 .remove_foreign_addresses = true,
 
-                /* Data-centre defaults, the same as dhcp4_engine_config_init(): the
-                 * fabric answers in milliseconds, so no initial random delay (RFC 2131
-                 * §4.4.1 suggests 1-10 s to desynchronise a building's worth of clients
-                 * after a power cut; here nodes boot independently), and a silent
-                 * server during INIT-REBOOT falls back to DISCOVER within 2 s. */
-                .initial_delay_usec = 0,
-                .retransmit_initial_usec = 1 * USEC_PER_SEC,
-                .retransmit_max_usec = 16 * USEC_PER_SEC,
-                .retransmit_jitter_usec = 100 * USEC_PER_MSEC,
-                .reboot_timeout_usec = 2 * USEC_PER_SEC,
-                .request_max_attempts = 4,
-                .renew_retransmit_min_usec = 10 * USEC_PER_SEC,
-                .decline_backoff_initial_usec = 1 * USEC_PER_SEC,
-                .decline_backoff_max_usec = 64 * USEC_PER_SEC,
-                .decline_quarantine_usec = 600 * USEC_PER_SEC,
+                .initial_delay_usec = e.initial_delay_usec,
+                .retransmit_initial_usec = e.retransmit_initial_usec,
+                .retransmit_max_usec = e.retransmit_max_usec,
+                .retransmit_jitter_usec = e.retransmit_jitter_usec,
+                .reboot_timeout_usec = e.reboot_timeout_usec,
+                .request_max_attempts = e.request_max_attempts,
+                .renew_retransmit_min_usec = e.renew_retransmit_min_usec,
+                .decline_backoff_initial_usec = e.decline_backoff_initial_usec,
+                .decline_backoff_max_usec = e.decline_backoff_max_usec,
+                .decline_quarantine_usec = e.decline_quarantine_usec,
 
                 /* A default route from option 3 on the infra VLAN would replace the
                  * node's own default route: off unless asked for. */
@@ -449,7 +449,7 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
 }
 
 int dhcp4_config_to_engine(const Dhcp4Config *c, Dhcp4EngineConfig *ret) {
-        Dhcp4EngineConfig e = {};
+        Dhcp4EngineConfig e;
         int r;
 
         if (!c || !ret)
@@ -458,8 +458,9 @@ int dhcp4_config_to_engine(const Dhcp4Config *c, Dhcp4EngineConfig *ret) {
         if (r < 0)
                 return r;
 
-        /* Every field set here rather than via dhcp4_engine_config_init(), so the
-         * config module does not depend on the engine's object file. */
+        /* Start from the engine's own defaults so a field added there is never left
+         * zero here; then every configurable value. mac and seed: the daemon's. */
+        dhcp4_engine_config_init(&e);
         memcpy(e.hostname, c->hostname, sizeof(e.hostname));
         e.broadcast_flag = c->request_broadcast;
         e.initial_delay_usec = c->initial_delay_usec;
