@@ -308,7 +308,7 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
 
         n = *c;
         dhcp4_config_init(&defaults);
-        end = text + len;
+        end = text ? text + len : text; /* NULL + 0 is undefined behaviour */
 
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));

@@ -382,10 +382,11 @@ int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64
         Dhcp4Lease l = {};
         uint64_t realtime = 0;
         unsigned seen = 0;
-        const char *p = text, *end = text + len;
+        const char *p = text, *end;
 
         if (!text || !ret || !ret_acquired_realtime_usec)
                 return -EINVAL;
+        end = text + len;
 
         if (len == 0)
                 return bad(ret_error, "empty file");

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "dhcp4-client.h"
 #include "dhcp4-config.h"
+#include "dhcp4-dbus.h"
 #include "dhcp4-varlink.h"
 #include "fileio.h"
 #include "log.h"
@@ -155,12 +156,14 @@ typedef struct Daemon {
         sd_event *event;
         Dhcp4Client *client;
         Dhcp4Varlink *varlink;
+        Dhcp4Dbus *dbus; /* NULL without a system bus */
 } Daemon;
 
 /* One state handler fans out to every status consumer. */
 static void on_client_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state, void *userdata) {
         Daemon *d = userdata;
         dhcp4_varlink_on_state(c, old_state, new_state, d->varlink);
+        dhcp4_dbus_on_state(c, old_state, new_state, d->dbus);
 }
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -246,6 +249,9 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to listen for control connections under %s: %m", args.runtime_dir);
                 goto finish;
         }
+        r = dhcp4_dbus_new(&d.dbus, d.event, d.client);
+        if (r < 0)
+                log_full(LOG_NOTICE, r, NULL, "No system bus; D-Bus interface disabled: %m");
         dhcp4_client_set_state_handler(d.client, on_client_state, &d);
 
         r = dhcp4_client_start(d.client);
@@ -261,6 +267,7 @@ int main(int argc, char *argv[]) {
         ret = r;
 
 finish:
+        dhcp4_dbus_free(d.dbus);
         dhcp4_varlink_free(d.varlink);
         dhcp4_client_free(d.client);
         sd_event_unref(d.event);

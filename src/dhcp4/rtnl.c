@@ -30,6 +30,7 @@
  * for); the kernel sizes dump datagrams to the reader's buffer, so a dump needs no
  * more. A datagram that still does not fit is reported as -EMSGSIZE. */
 #define RTNL_BUFFER_SIZE (32 * 1024)
+#define RTNL_REQUEST_MAX 1024 /* every request we build fits, with room to spare */
 /* Kernel-side queue for notifications: bursts of pod route/link churn on a node
  * should not overrun it; if they do we report RTNL_EVENT_OVERRUN. Kernel memory,
  * charged only while queued. */
@@ -194,7 +195,9 @@ static int rtnl_request(Rtnl *rtnl, struct nlmsghdr *nlh, RtnlReplyHandler handl
 static struct nlmsghdr *rtnl_msg_start(Rtnl *rtnl, uint16_t type, uint16_t flags, void **ret_hdr, size_t hdrlen) {
         struct nlmsghdr *nlh;
 
-        memset(rtnl->req_buf, 0, MNL_NLMSG_HDRLEN + MNL_ALIGN(hdrlen));
+        /* Requests are small; zeroing the whole area also zeroes attribute padding
+         * (valgrind: uninitialised bytes sent to the kernel otherwise). */
+        memset(rtnl->req_buf, 0, RTNL_REQUEST_MAX);
         nlh = mnl_nlmsg_put_header(rtnl->req_buf);
         nlh->nlmsg_type = type;
         nlh->nlmsg_flags = flags;

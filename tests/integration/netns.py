@@ -492,13 +492,13 @@ class DhcpPacket:
             self.ciaddr, self.yiaddr, self.requested_ip, self.server_id, self.client_id)
 
 
-def read_pcap(path):
-    """Decodes a classic pcap file (as written by tcpdump -w) into DhcpPacket objects.
-    Tolerates a truncated last record (the writer may be mid-packet)."""
+def _pcap_records(path):
+    """Yields (timestamp, linktype, frame) of a classic pcap file (as written by
+    tcpdump -w). Tolerates a truncated last record (the writer may be mid-packet)."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
-        return []
+        return
     magic = data[:4]
     if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
         e = "<"
@@ -508,7 +508,6 @@ def read_pcap(path):
         raise HarnessError("%s: not a classic pcap file" % path)
     nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     linktype = struct.unpack(e + "I", data[20:24])[0]
-    out = []
     off = 24
     while off + 16 <= len(data):
         sec, frac, incl, _orig = struct.unpack(e + "IIII", data[off:off + 16])
@@ -517,14 +516,31 @@ def read_pcap(path):
             break
         frame = data[off:off + incl]
         off += incl
-        ts = sec + frac / (1e9 if nano else 1e6)
+        yield sec + frac / (1e9 if nano else 1e6), linktype, frame
+
+
+def read_pcap(path):
+    """Decodes a classic pcap file into DhcpPacket objects (other frames skipped)."""
+    out = []
+    for ts, linktype, frame in _pcap_records(path):
         p = _decode_frame(ts, linktype, frame)
         if p is not None:
             out.append(p)
     return out
 
 
-def _decode_frame(ts, linktype, frame):
+def read_pcap_arp(path):
+    """Decodes the Ethernet/IPv4 ARP frames of a classic pcap file into ArpPacket objects."""
+    out = []
+    for ts, linktype, frame in _pcap_records(path):
+        p = _decode_arp_frame(ts, linktype, frame)
+        if p is not None:
+            out.append(p)
+    return out
+
+
+def _l2(linktype, frame):
+    """(eth_dst, eth_src, ethertype, payload) of a frame, or None."""
     if linktype == 1:  # Ethernet
         if len(frame) < 14:
             return None
@@ -541,6 +557,88 @@ def _decode_frame(ts, linktype, frame):
         l3 = frame[16:]
     else:
         return None
+    return dst, src, etype, l3
+
+
+# --------------------------------------------------------------------------------------
+# ARP (RFC 826) as RFC 5227 uses it
+
+
+class ArpPacket:
+    """One Ethernet/IPv4 ARP packet seen on the wire, with its frame's addresses.
+    kind (RFC 5227 terms): "probe" (request, sender IP 0.0.0.0), "announce" (request,
+    sender IP == target IP: announcement, defence or a gratuitous ARP), "request",
+    "reply"."""
+
+    def __init__(self, ts, eth_src, eth_dst, payload):
+        if len(payload) < 28:
+            raise ValueError("short ARP")
+        htype, ptype, hlen, plen, self.op = struct.unpack("!HHBBH", payload[:8])
+        if (htype, ptype, hlen, plen) != (1, 0x0800, 6, 4) or self.op not in (1, 2):
+            raise ValueError("not Ethernet/IPv4 ARP")
+        self.time = ts
+        self.eth_src, self.eth_dst = eth_src, eth_dst
+        self.sha = mac_str(payload[8:14])
+        self.spa = _ip(payload[14:18])
+        self.tha = mac_str(payload[18:24])
+        self.tpa = _ip(payload[24:28])
+
+    @property
+    def kind(self):
+        if self.op == 2:
+            return "reply"
+        if self.spa == "0.0.0.0":
+            return "probe"
+        if self.spa == self.tpa:
+            return "announce"
+        return "request"
+
+    def __repr__(self):
+        return "<%.3f ARP %s %s>%s sha=%s spa=%s tha=%s tpa=%s>" % (
+            self.time, self.kind, self.eth_src, self.eth_dst, self.sha, self.spa, self.tha, self.tpa)
+
+
+def _decode_arp_frame(ts, linktype, frame):
+    l2 = _l2(linktype, frame)
+    if l2 is None or l2[2] != 0x0806:
+        return None
+    try:
+        return ArpPacket(ts, mac_str(l2[1]), mac_str(l2[0]), l2[3])
+    except (ValueError, struct.error):
+        return None
+
+
+_ARP_SENDER = r"""
+import socket, struct, sys, time
+ifname, op, eth_dst, sha, spa, tha, tpa, count, interval = sys.argv[1:10]
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0x0806))
+frame = (mac(eth_dst) + mac(sha) + struct.pack("!H", 0x0806) +
+         struct.pack("!HHBBH", 1, 0x0800, 6, 4, int(op)) +
+         mac(sha) + socket.inet_aton(spa) + mac(tha) + socket.inet_aton(tpa))
+frame += b"\0" * (60 - len(frame))
+for i in range(int(count)):
+    if i:
+        time.sleep(float(interval))
+    s.send(frame)
+    print("sent %.6f" % time.time(), flush=True)
+"""
+
+
+def send_arp(ns, ifname, sha, spa, tpa, op=1, tha="00:00:00:00:00:00",
+             eth_dst="ff:ff:ff:ff:ff:ff", count=1, interval=1.0):
+    """Sends `count` raw ARP frames from ifname in ns (AF_PACKET, the frame's source is
+    sha): the default is a gratuitous ARP request when spa == tpa. Returns when sent."""
+    ns.run(["/usr/bin/python3", "-c", _ARP_SENDER, ifname, str(op), eth_dst, sha, spa, tha,
+            tpa, str(count), str(interval)], timeout=30 + count * interval)
+
+
+def _decode_frame(ts, linktype, frame):
+    l2 = _l2(linktype, frame)
+    if l2 is None:
+        return None
+    dst, src, etype, l3 = l2
     if etype != 0x0800 or len(l3) < 20 or l3[0] >> 4 != 4:
         return None
     ihl = (l3[0] & 0xF) * 4
@@ -558,29 +656,41 @@ def _decode_frame(ts, linktype, frame):
 
 
 class Capture:
-    """tcpdump on one interface inside a namespace, DHCP traffic only, written to a
-    pcap file packet by packet (-U) so it can be read while still running."""
+    """tcpdump on one interface inside a namespace, DHCP traffic only (and ARP with
+    arp=True), written to a pcap file packet by packet (-U) so it can be read while
+    still running."""
 
-    def __init__(self, topo, ns, ifname, name=None):
+    def __init__(self, topo, ns, ifname, name=None, arp=False):
         self.topo, self.ns, self.ifname = topo, ns, ifname
         self.path = topo.path("%s-%s.pcap" % (name or ns.role, ifname))
+        self.arp = arp
         self.proc = None
 
     def start(self):
         # -Z root: tcpdump would otherwise drop to its own user and not be able to
         # write into our root-only temp dir. -p: the veth peer sees all we need.
+        flt = "udp port 67 or udp port 68"
+        if self.arp:
+            flt = "arp or " + flt
         self.proc = self.ns.spawn("tcpdump-%s" % self.ifname, [
             "tcpdump", "-i", self.ifname, "-n", "-p", "-U", "--immediate-mode", "-Z", "root",
-            "-s", "2048", "-w", self.path, "udp port 67 or udp port 68"])
+            "-s", "2048", "-w", self.path, flt])
         self.proc.wait_log(r"listening on", 10)
         return self
 
     def packets(self):
         return read_pcap(self.path) if os.path.exists(self.path) else []
 
+    def arp_packets(self):
+        return read_pcap_arp(self.path) if os.path.exists(self.path) else []
+
     def wait(self, predicate, timeout, what):
         """Waits until predicate(packets) is truthy; returns its value."""
         return wait_for(lambda: predicate(self.packets()), timeout, what, interval=0.1)
+
+    def wait_arp(self, predicate, timeout, what):
+        """Waits until predicate(arp_packets) is truthy; returns its value."""
+        return wait_for(lambda: predicate(self.arp_packets()), timeout, what, interval=0.1)
 
     def stop(self):
         if self.proc:
@@ -592,6 +702,39 @@ def dump_packets(pkts, out=sys.stderr):
     for p in pkts:
         out.write("    %r\n" % p)
     out.flush()
+
+
+class AddressMonitor:
+    """`ip -ts -o monitor address` in a namespace: every IPv4 address added to or
+    deleted from an interface, with wall-clock time (comparable with pcap timestamps),
+    so a test can tell what was ever configured, not only what is there at the end."""
+
+    _LINE = re.compile(r"^\[(\S+)\] (Deleted )?\d+: (\S+)\s+inet (\d+\.\d+\.\d+\.\d+)/(\d+)")
+
+    def __init__(self, topo, ns):
+        self.topo, self.ns = topo, ns
+        self.proc = None
+
+    def start(self):
+        self.proc = self.topo.spawn("ip-monitor-%s" % self.ns.name,
+                                    [IP, "-n", self.ns.name, "-ts", "-o", "monitor", "address"])
+        time.sleep(0.2)  # the netlink subscription is made right after exec
+        return self
+
+    def events(self, ifname=None):
+        """[(time, "add"|"del", address, prefixlen, ifname)] in order."""
+        import datetime
+        out = []
+        for line in self.proc.text().splitlines():
+            m = self._LINE.match(line)
+            if not m or (ifname and m.group(3) != ifname):
+                continue
+            t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+            out.append((t, "del" if m.group(2) else "add", m.group(4), int(m.group(5)), m.group(3)))
+        return out
+
+    def added(self, ifname=None):
+        return [e for e in self.events(ifname) if e[1] == "add"]
 
 
 # --------------------------------------------------------------------------------------
@@ -630,9 +773,11 @@ class DhcpServer:
 
     kind = None
 
-    def __init__(self, topo, ns, ifname, subnet, lease=3600, t1=None, t2=None):
+    def __init__(self, topo, ns, ifname, subnet, lease=3600, t1=None, t2=None, hosts=()):
         self.topo, self.ns, self.ifname, self.subnet = topo, ns, ifname, subnet
         self.lease, self.t1, self.t2 = lease, t1, t2
+        # reservations: (name, mac, address); dnsmasq and isc-dhcp-server only
+        self.hosts = list(hosts)
         self.dir = topo.mkdir(topo.unique(self.kind[:3]))
         self.proc = None
 
@@ -684,6 +829,8 @@ class Dnsmasq(DhcpServer):
             a.append("--dhcp-option=option:T1,%d" % self.t1)
         if self.t2 is not None:
             a.append("--dhcp-option=option:T2,%d" % self.t2)
+        for _name, mac, addr in self.hosts:
+            a.append("--dhcp-host=%s,%s" % (mac, addr))
         return a
 
     def wait_ready(self):
@@ -786,6 +933,8 @@ class IscDhcpd(DhcpServer):
             opts += "  option dhcp-renewal-time %d;\n" % self.t1
         if self.t2 is not None:
             opts += "  option dhcp-rebinding-time %d;\n" % self.t2
+        for name, mac, addr in self.hosts:
+            opts += "  host %s { hardware ethernet %s; fixed-address %s; }\n" % (name, mac, addr)
         with open(conf, "w") as f:
             f.write(
                 "authoritative;\n"
@@ -945,6 +1094,9 @@ class InfraDhcpd(Client):
         e = dict(os.environ)
         e.pop("NOTIFY_SOCKET", None)
         e.pop("JOURNAL_STREAM", None)
+        # Never the host's system bus: a test daemon must not claim names there.
+        # Tests that want D-Bus pass their private bus in the environment explicitly.
+        e.setdefault("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/infradhcp-test-bus")
         return e
 
     @property
@@ -988,10 +1140,13 @@ class Dhclient(Client):
 
 
 class Dhcpcd(Client):
+    """dhcpcd -4; arp=True keeps its RFC 5227 probing on (no --noarp)."""
+
     kind = "dhcpcd"
 
-    def __init__(self, topo, ns, ifname):
+    def __init__(self, topo, ns, ifname, arp=False):
         super().__init__(topo, ns, ifname)
+        self.arp = arp
         # dhcpcd's lease directory is compiled in; the file is named after our
         # run-unique interface name, so removing it touches nothing else.
         self.lease_paths = ["/var/lib/dhcpcd/%s.lease" % ifname, "/var/lib/dhcpcd/%s.lease6" % ifname]
@@ -1011,12 +1166,19 @@ class Dhcpcd(Client):
             f.write("clientid\noption subnet_mask, dhcp_lease_time, dhcp_renewal_time, "
                     "dhcp_rebinding_time\nnohook resolv.conf, hostname, ntp, timesyncd, chrony\n"
                     "noipv4ll\nnoipv6rs\n")
-        return ["dhcpcd", "-f", conf, "--nodelay", "--noarp", "-4", "-B", "-d",
-                "--script", "/bin/true", self.ifname]
+        return ["dhcpcd", "-f", conf, "--nodelay"] + ([] if self.arp else ["--noarp"]) + [
+                "-4", "-B", "-d", "--script", "/bin/true", self.ifname]
 
 
 class Udhcpc(Client):
+    """busybox udhcpc; arp_check=True adds -a (ARP-ping the offered address, DECLINE if
+    answered); tryagain sets -A (wait after a failure, default 20 s)."""
+
     kind = "udhcpc"
+
+    def __init__(self, topo, ns, ifname, arp_check=False, tryagain=None):
+        super().__init__(topo, ns, ifname)
+        self.arp_check, self.tryagain = arp_check, tryagain
 
     def argv(self):
         script = os.path.join(self.dir, "udhcpc.script")
@@ -1029,7 +1191,9 @@ class Udhcpc(Client):
                     "esac\nexit 0\n")
         os.chmod(script, 0o755)
         # -C not given: udhcpc sends client-id 01:<mac> by default
-        return ["busybox", "udhcpc", "-f", "-i", self.ifname, "-s", script, "-t", "20", "-T", "1"]
+        extra = (["-a"] if self.arp_check else []) + (
+            ["-A", str(self.tryagain)] if self.tryagain is not None else [])
+        return ["busybox", "udhcpc", "-f", "-i", self.ifname, "-s", script, "-t", "20", "-T", "1"] + extra
 
 
 CLIENTS = {"infradhcpd": InfraDhcpd, "dhclient": Dhclient, "dhcpcd": Dhcpcd, "udhcpc": Udhcpc}
@@ -1060,3 +1224,36 @@ def client_server_topology(topo, client_if=None, server_if=None, client_mac=None
     client_if = client_if or topo.unique("c")
     topo.veth(s, server_if, c, client_if, mac_b=client_mac)
     return s, server_if, c, client_if
+
+
+class Segment:
+    """The shared L2 segment of bridged_topology(): what a test needs to know."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def bridged_topology(topo, client_mac=None, squatter_mac=None):
+    """A "switch" namespace holding a bridge; the server listens on the bridge itself,
+    the client namespace and a third "squatter" namespace hang off it by veth, as
+    three hosts on one VLAN:
+
+        [client ns] cif ==veth== port ─┐
+                                        bridge (server ns, the server's interface)
+        [squatter ns] qif ==veth== port ─┘
+
+    Returns a Segment with s, sif (the bridge), c, cif, q, qif and the MACs.
+    forward_delay 0: ports forward at once, like an edge port on a fabric leaf."""
+    s = topo.netns("s")
+    c = topo.netns("c")
+    q = topo.netns("q")
+    br = topo.unique("b")
+    cif, cport = topo.unique("c"), topo.unique("p")
+    qif, qport = topo.unique("q"), topo.unique("p")
+    topo.veth(s, cport, c, cif, mac_b=client_mac)
+    topo.veth(s, qport, q, qif, mac_b=squatter_mac)
+    topo.bridge(s, br, ports=(cport, qport))
+    # The bridge forwards at once but does not learn a MAC before it saw a frame:
+    # unknown unicast floods, which is what a fresh segment does too.
+    return Segment(s=s, sif=br, c=c, cif=cif, q=q, qif=qif, cport=cport, qport=qport,
+                   client_mac=c.mac(cif), squatter_mac=q.mac(qif), bridge_mac=s.mac(br))
