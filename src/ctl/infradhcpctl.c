@@ -34,6 +34,7 @@ static uint64_t arg_timeout = 10 * USEC_PER_SEC;
 static int64_t arg_delay_ms = -1, arg_max_retries = -1, arg_attempt_timeout_ms = -1;
 static const char *arg_refuse[16];
 static size_t arg_n_refuse = 0;
+static const char *arg_require = NULL;
 
 static void json_object_putp(json_object **p) {
         if (*p)
@@ -64,6 +65,7 @@ static void help(void) {
                "  --max-retries N            release-and-renew: restarts after the first (default 3)\n"
                "  --attempt-timeout MS       release-and-renew: wait per attempt (default 10000)\n"
                "  --refuse SUBNET            release-and-renew: refuse offers in SUBNET (repeatable)\n"
+               "  --require SUBNET           restart, release-and-renew: accept only offers in SUBNET\n"
                "  -h --help                  show this help\n"
                "  --version                  show the version\n"
                "\n"
@@ -312,10 +314,19 @@ static void print_lease(json_object *s) {
         field_time("Expires", s, "expiry");
 }
 
+/* RFC 5227 conflict detection: its state, who last claimed an address offered to us
+ * or ours, and the addresses declined and still in quarantine. */
+static void print_acd(json_object *s) {
+        field("ACD", jstr(s, "acdState"));
+        field("Conflict MAC", jstr(s, "conflictMac"));
+        field_strings("Declined", s, "declined");
+}
+
 static void print_status(json_object *s) {
         printf("\u25cf %s\n", jstr(s, "interface") ?: "?");
         field("State", jstr(s, "state"));
         print_lease(s);
+        print_acd(s);
         field("Last Error", jstr(s, "lastError"));
 }
 
@@ -501,8 +512,10 @@ static int verb_lease(int argc, char **argv) {
                 return EXIT_FAILURE;
         }
         if (arg_json) {
-                /* The lease fields only. */
-                static const char *const drop[] = { "state", "lastError" };
+                /* The lease fields only: not the client's state, last error or
+                 * conflict detection (`status` has those). */
+                static const char *const drop[] = { "state", "lastError", "acdState", "conflictMac",
+                                                    "declined" };
                 for (size_t i = 0; i < ELEMENTSOF(drop); i++)
                         json_object_object_del(s, drop[i]);
                 print_json(s);
@@ -566,6 +579,8 @@ static int verb_restart(int argc, char **argv) {
         _cleanup_(json_object_putp) json_object *p = json_object_new_object();
 
         json_object_object_add(p, "refuseSubnets", subnets_array((const char *const *)argv + 2, (size_t)argc - 2));
+        if (arg_require)
+                json_object_object_add(p, "requireSubnet", json_object_new_string(arg_require));
         return simple_command(argv[1], "restart", METHOD("Restart"), p, arg_timeout);
 }
 
@@ -584,6 +599,8 @@ static int verb_release_and_renew(int argc, char **argv) {
                 json_object_object_add(p, "attemptTimeoutMs", json_object_new_int64(arg_attempt_timeout_ms));
         if (arg_n_refuse > 0)
                 json_object_object_add(p, "refuseSubnets", subnets_array(arg_refuse, arg_n_refuse));
+        if (arg_require)
+                json_object_object_add(p, "requireSubnet", json_object_new_string(arg_require));
         /* The daemon answers when the sequence ends: allow its worst case (back-offs of
          * at most 60 s each) plus the usual timeout. */
         for (uint64_t i = 0; i < retries; i++)
@@ -738,7 +755,7 @@ static int parse_ms(const char *opt, const char *s, int64_t max, int64_t *ret) {
 
 static int parse_args(int argc, char *argv[]) {
         enum { ARG_RUNTIME_DIR = 0x100, ARG_JSON, ARG_TIMEOUT, ARG_DELAY, ARG_MAX_RETRIES, ARG_ATTEMPT_TIMEOUT,
-               ARG_REFUSE, ARG_VERSION };
+               ARG_REFUSE, ARG_REQUIRE, ARG_VERSION };
         static const struct option options[] = {
                 { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -747,6 +764,7 @@ static int parse_args(int argc, char *argv[]) {
                 { "max-retries", required_argument, NULL, ARG_MAX_RETRIES },
                 { "attempt-timeout", required_argument, NULL, ARG_ATTEMPT_TIMEOUT },
                 { "refuse", required_argument, NULL, ARG_REFUSE },
+                { "require", required_argument, NULL, ARG_REQUIRE },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -797,6 +815,9 @@ static int parse_args(int argc, char *argv[]) {
                         }
                         arg_refuse[arg_n_refuse++] = optarg;
                         break;
+                case ARG_REQUIRE:
+                        arg_require = optarg; /* the daemon validates it (InvalidSubnet) */
+                        break;
                 case '?':
                         if (optopt)
                                 fprintf(stderr, "infradhcpctl: option needs a value or is unknown: '%s' (see --help)\n",
@@ -833,6 +854,10 @@ int main(int argc, char *argv[]) {
                 if (arg_n_refuse > 0 && verbs[i].run != verb_release_and_renew) {
                         fprintf(stderr, "infradhcpctl: --refuse applies to release-and-renew only "
                                         "(restart takes subnets as arguments)\n");
+                        return EXIT_FAILURE;
+                }
+                if (arg_require && verbs[i].run != verb_release_and_renew && verbs[i].run != verb_restart) {
+                        fprintf(stderr, "infradhcpctl: --require applies to restart and release-and-renew only\n");
                         return EXIT_FAILURE;
                 }
                 return verbs[i].run(n + 1, optind < argc ? argv + optind : list_argv);

@@ -377,7 +377,9 @@ static int rr_arm(Dhcp4Varlink *v, uint64_t ms) {
         uint64_t when = usec_add(now_boottime(v->event), ms * USEC_PER_MSEC);
 
         v->rr.timer = sd_event_source_disable_unref(v->rr.timer);
-        return sd_event_add_time(v->event, &v->rr.timer, CLOCK_BOOTTIME, when, 0, rr_on_timer, v);
+        /* Accuracy 1 µs, as the client's own timers: 0 would mean sd-event's default of
+         * 250 ms, by which every delay, attempt timeout and back-off could fire late. */
+        return sd_event_add_time(v->event, &v->rr.timer, CLOCK_BOOTTIME, when, 1, rr_on_timer, v);
 }
 
 static bool rr_refused(const Dhcp4Varlink *v, struct in_addr a) {

@@ -475,6 +475,7 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
         const VarlinkInterface *iface;
         const VarlinkMethod *method = NULL;
         const char *name, *dot;
+        size_t name_len;
         VarlinkCall *call;
         bool more = false, oneway = false;
         int r;
@@ -485,6 +486,7 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
         if (!json_object_object_get_ex(m, "method", &v) || !json_object_is_type(v, json_type_string))
                 return -EBADMSG;
         name = json_object_get_string(v);
+        name_len = (size_t)json_object_get_string_len(v);
         if (json_object_object_get_ex(m, "parameters", &v) && !json_object_is_type(v, json_type_null)) {
                 if (!json_is_object(v))
                         return -EBADMSG;
@@ -534,10 +536,12 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
         c->current = call;
         varlink_call_ref(call); /* ours, for the duration of the dispatch */
 
+        /* A name with an embedded NUL ("\u0000" in JSON) names nothing: matching it as a C
+         * string would take "io.infradhcp.Client.Release\u0000x" for Release. */
         dot = strrchr(name, '.');
-        if (!dot || dot == name || !dot[1]) {
+        if (strlen(name) != name_len || !dot || dot == name || !dot[1]) {
                 r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
-                                       json_object_new_1("method", json_object_new_string(name)));
+                                       json_object_new_1("method", json_object_new_string_len(name, (int)name_len)));
                 goto done;
         }
         iface = c->server ? server_find_interface(c->server, name, (size_t)(dot - name)) : NULL;
@@ -574,8 +578,10 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
         else if (!call->finished) {
                 if (r < 0)
                         (void)varlink_call_error_errno(call, r);
-                else if (call->n_ref <= 2) {
-                        /* Nobody can answer this call any more. */
+                else if (call->n_ref <= 2 && connection_alive(c)) {
+                        /* Nobody can answer this call any more. A handler whose reply
+                         * failed because the peer is gone (a Monitor whose client closed
+                         * before its first reply) rightly keeps nothing: not a bug. */
                         log_error("varlink: handler of %s neither replied nor kept the call", name);
                         (void)varlink_call_error_errno(call, -EPROTO);
                 }
@@ -771,14 +777,17 @@ static int service_get_interface_description(VarlinkCall *call, json_object *par
         const VarlinkInterface *iface;
         json_object *v;
         const char *name;
+        int len;
 
         if (!json_object_object_get_ex(parameters, "interface", &v) || !json_object_is_type(v, json_type_string))
                 return varlink_call_error_invalid_parameter(call, "interface");
+        /* The JSON length, not strlen(): a name with an embedded NUL matches nothing. */
         name = json_object_get_string(v);
-        iface = server_find_interface(s, name, strlen(name));
+        len = json_object_get_string_len(v);
+        iface = server_find_interface(s, name, (size_t)len);
         if (!iface)
                 return varlink_call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
-                                          json_object_new_1("interface", json_object_new_string(name)));
+                                          json_object_new_1("interface", json_object_new_string_len(name, len)));
         return varlink_call_reply(call, json_object_new_1("description", json_object_new_string(iface->idl)));
 }
 
@@ -1205,4 +1214,279 @@ int varlink_client_call(VarlinkClient *c, const char *method, json_object *param
                 if (last)
                         return 0;
         }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Asynchronous client (sd-event) */
+
+struct VarlinkAsync {
+        unsigned n_ref;
+        sd_event *event;
+        int fd;
+        struct sockaddr_un sa;
+        sd_event_source *io_source;
+        sd_event_source *timer;
+        uint64_t timeout_usec;
+        VarlinkAsyncHandler handler;
+        void *userdata;
+        char *out;
+        size_t out_size, out_done;
+        VarlinkClient reader; /* reuses the blocking client's input buffer and framing */
+        bool connected, oneway, running;
+};
+
+static VarlinkAsync *async_ref(VarlinkAsync *a) {
+        a->n_ref++;
+        return a;
+}
+
+static void async_close(VarlinkAsync *a) {
+        a->io_source = sd_event_source_disable_unref(a->io_source);
+        a->timer = sd_event_source_disable_unref(a->timer);
+        a->fd = safe_close(a->fd);
+        a->reader.fd = -1;
+        a->running = false;
+}
+
+static VarlinkAsync *async_unref(VarlinkAsync *a) {
+        if (!a || --a->n_ref > 0)
+                return NULL;
+        async_close(a);
+        free(a->out);
+        free(a->reader.in);
+        sd_event_unref(a->event);
+        free(a);
+        return NULL;
+}
+
+VarlinkAsync *varlink_async_free(VarlinkAsync *a) {
+        if (!a)
+                return NULL;
+        a->handler = NULL; /* cancelled: never called again */
+        async_close(a);
+        return async_unref(a);
+}
+
+bool varlink_async_is_running(const VarlinkAsync *a) {
+        return a && a->running;
+}
+
+/* Delivers the final error; the handler may free a. */
+static void async_fail(VarlinkAsync *a, int error) {
+        VarlinkAsyncHandler h = a->handler;
+
+        async_close(a);
+        a->handler = NULL;
+        if (h)
+                h(a, error, NULL, a->userdata);
+}
+
+static int async_arm_timer(VarlinkAsync *a) {
+        uint64_t now;
+        int r;
+
+        if (a->timeout_usec == USEC_INFINITY)
+                return 0;
+        r = sd_event_now(a->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        if (a->timer)
+                return sd_event_source_set_time(a->timer, usec_add(now, a->timeout_usec)) < 0
+                               ? -EIO
+                               : sd_event_source_set_enabled(a->timer, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static void async_update_events(VarlinkAsync *a) {
+        uint32_t events = 0;
+
+        if (!a->io_source)
+                return;
+        if (!a->connected || a->out_done < a->out_size)
+                events |= EPOLLOUT;
+        else if (!a->oneway)
+                events |= EPOLLIN;
+        (void)sd_event_source_set_io_events(a->io_source, events);
+}
+
+static int async_try_connect(VarlinkAsync *a) {
+        if (connect(a->fd, (const struct sockaddr *)&a->sa, sizeof(a->sa)) < 0) {
+                /* Unix stream sockets connect at once or fail; EAGAIN means the listen
+                 * backlog is full and is returned to the caller (polling for it would
+                 * spin: an unconnected socket is always writable). */
+                if (errno == EINTR || errno == EINPROGRESS)
+                        return 0;
+                if (errno == EISCONN)
+                        return 1;
+                return -errno;
+        }
+        return 1;
+}
+
+static int async_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        VarlinkAsync *a = userdata;
+
+        async_ref(a);
+        async_fail(a, -ETIMEDOUT);
+        async_unref(a);
+        return 0;
+}
+
+/* Reads what is there and delivers every complete reply. */
+static void async_read(VarlinkAsync *a) {
+        for (;;) {
+                VarlinkReply reply;
+                VarlinkAsyncHandler h;
+                bool last;
+                int r;
+
+                r = varlink_client_recv(&a->reader, 0, &reply);
+                if (r == -EAGAIN)
+                        return;
+                if (r < 0)
+                        return async_fail(a, r);
+                last = !reply.continues;
+                h = a->handler;
+                if (last) {
+                        async_close(a);
+                        a->handler = NULL;
+                } else
+                        (void)async_arm_timer(a); /* the timeout applies to each reply */
+                if (h)
+                        h(a, 0, &reply, a->userdata);
+                varlink_reply_done(&reply);
+                if (last || !a->handler || a->fd < 0)
+                        return;
+        }
+}
+
+static int async_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        VarlinkAsync *a = userdata;
+        int r;
+
+        async_ref(a);
+        if (!a->connected) {
+                r = async_try_connect(a);
+                if (r < 0) {
+                        async_fail(a, r);
+                        goto finish;
+                }
+                if (r == 0)
+                        goto finish;
+                a->connected = true;
+        }
+        while (a->out_done < a->out_size) {
+                ssize_t n = send(a->fd, a->out + a->out_done, a->out_size - a->out_done, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                break;
+                        async_fail(a, -errno);
+                        goto finish;
+                }
+                a->out_done += (size_t)n;
+        }
+        if (a->out_done == a->out_size && a->oneway) {
+                VarlinkAsyncHandler h = a->handler;
+                async_close(a);
+                a->handler = NULL;
+                if (h)
+                        h(a, 0, NULL, a->userdata);
+                goto finish;
+        }
+        if (a->out_done == a->out_size && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                async_read(a);
+        else if (revents & EPOLLERR) {
+                int err = 0;
+                socklen_t l = sizeof(err);
+                (void)getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+                async_fail(a, err > 0 ? -err : -ECONNRESET);
+                goto finish;
+        }
+        async_update_events(a);
+finish:
+        async_unref(a);
+        return 0;
+}
+
+int varlink_async_call(VarlinkAsync **ret, sd_event *event, const char *path, const char *method,
+                       json_object *parameters, unsigned flags, uint64_t timeout_usec, VarlinkAsyncHandler handler,
+                       void *userdata) {
+        _cleanup_(json_object_putp) json_object *m = NULL;
+        VarlinkAsync *a;
+        const char *text;
+        size_t len;
+        uint64_t now;
+        int r;
+
+        if (!ret || !event || !path || !method || !handler || timeout_usec == 0)
+                return -EINVAL;
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        a->n_ref = 1;
+        a->fd = -1;
+        a->reader.fd = -1;
+        a->event = sd_event_ref(event);
+        a->timeout_usec = timeout_usec;
+        a->handler = handler;
+        a->userdata = userdata;
+        a->oneway = flags & VARLINK_CALL_ONEWAY;
+        a->running = true;
+
+        r = sockaddr_un_set(&a->sa, path);
+        if (r < 0)
+                goto fail;
+        m = json_object_new_object();
+        if (!m) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        json_object_object_add(m, "method", json_object_new_string(method));
+        if (parameters)
+                json_object_object_add(m, "parameters", json_object_get(parameters));
+        if (flags & VARLINK_CALL_MORE)
+                json_object_object_add(m, "more", json_object_new_boolean(1));
+        if (flags & VARLINK_CALL_ONEWAY)
+                json_object_object_add(m, "oneway", json_object_new_boolean(1));
+        text = json_object_to_json_string_length(m, JSON_FORMAT, &len);
+        if (!text || !(a->out = malloc(len + 1))) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        memcpy(a->out, text, len + 1); /* with its NUL terminator */
+        a->out_size = len + 1;
+
+        a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (a->fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        a->reader.fd = a->fd;
+        r = async_try_connect(a);
+        if (r < 0)
+                goto fail;
+        a->connected = r > 0;
+
+        r = sd_event_add_io(event, &a->io_source, a->fd, EPOLLOUT, async_on_io, a);
+        if (r < 0)
+                goto fail;
+        (void)sd_event_source_set_description(a->io_source, "varlink-async");
+        if (timeout_usec != USEC_INFINITY) {
+                r = sd_event_now(event, CLOCK_MONOTONIC, &now);
+                if (r >= 0)
+                        r = sd_event_add_time(event, &a->timer, CLOCK_MONOTONIC, usec_add(now, timeout_usec), 0,
+                                              async_on_timer, a);
+                if (r < 0)
+                        goto fail;
+                (void)sd_event_source_set_description(a->timer, "varlink-async-timeout");
+        }
+        async_update_events(a);
+        *ret = a;
+        return 0;
+fail:
+        a->handler = NULL;
+        async_unref(a);
+        return r;
 }
