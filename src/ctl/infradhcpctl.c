@@ -56,6 +56,7 @@ static void help(void) {
                "  restart IF [SUBNET...]     start over with DISCOVER, refusing offers in SUBNETs\n"
                "  release-and-renew IF       release, wait, restart and wait until bound again\n"
                "  monitor [IF...]            print every state change (all interfaces when none given)\n"
+               "  agent                      status of infradhcp-agent (multipod migrations)\n"
                "\n"
                "Options:\n"
                "  --runtime-dir DIR          where the sockets are (default " RUNTIME_DIR ")\n"
@@ -317,9 +318,17 @@ static void print_lease(json_object *s) {
 /* RFC 5227 conflict detection: its state, who last claimed an address offered to us
  * or ours, and the addresses declined and still in quarantine. */
 static void print_acd(json_object *s) {
+        char buf[64];
+        int64_t conflicts, backoff;
+
         field("ACD", jstr(s, "acdState"));
         field("Conflict MAC", jstr(s, "conflictMac"));
         field_strings("Declined", s, "declined");
+        if (jint(s, "conflicts", &conflicts) && conflicts > 0 && jint(s, "declineBackoffMs", &backoff)) {
+                snprintf(buf, sizeof(buf), "%" PRIi64 " conflict%s in a row, waited %" PRIi64 " ms", conflicts,
+                         conflicts == 1 ? "" : "s", backoff);
+                field("Back-off", buf);
+        }
 }
 
 static void print_status(json_object *s) {
@@ -725,6 +734,102 @@ static int verb_monitor(int argc, char **argv) {
 }
 
 /* ------------------------------------------------------------------------- */
+/* agent: the status of infradhcp-agent (<runtime-dir>/agent/io.infradhcp.Agent) */
+
+static void print_migration(const char *title, json_object *m) {
+        char buf[256];
+        int64_t v, started = -1;
+        const char *s;
+
+        if (!m)
+                return;
+        printf("%16s:\n", title);
+        snprintf(buf, sizeof(buf), "%s %s (%s -> %s)", jstr(m, "kind") ?: "?", jstr(m, "pool") ?: "?",
+                 jstr(m, "from") ?: "?", jstr(m, "to") ?: "?");
+        field("Migration", buf);
+        field("Result", jstr(m, "result"));
+        if ((s = jstr(m, "oldAddress")) || jstr(m, "newAddress")) {
+                snprintf(buf, sizeof(buf), "%s -> %s", s ?: "none", jstr(m, "newAddress") ?: "...");
+                field("Address", buf);
+        }
+        if (jint(m, "started", &v))
+                started = v;
+        field_time("Started", m, "started");
+        /* Each later step as an offset from the start: the timeline at a glance. */
+        static const struct {
+                const char *label, *key;
+        } steps[] = { { "Released", "released" }, { "Bound", "bound" }, { "Files Written", "filesWritten" },
+                      { "Finished", "finished" } };
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++)
+                if (jint(m, steps[i].key, &v) && started >= 0) {
+                        snprintf(buf, sizeof(buf), "+%" PRIi64 " ms", (v - started) / 1000);
+                        field(steps[i].label, buf);
+                }
+        if (jint(m, "calls", &v)) {
+                int64_t f = 0;
+                (void)jint(m, "failures", &f);
+                snprintf(buf, sizeof(buf), "%" PRIi64 " (%" PRIi64 " failed)", v, f);
+                field("Calls", buf);
+        }
+        field("Error", jstr(m, "error"));
+}
+
+static int verb_agent(int argc, char **argv) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
+        _cleanup_(freep) char *path = NULL;
+        Result res = {};
+        json_object *s, *v;
+        char buf[256];
+        int r;
+
+        if (asprintf(&path, "%s/agent/io.infradhcp.Agent", arg_runtime_dir) < 0)
+                return EXIT_FAILURE;
+        r = varlink_client_connect(&c, path, arg_timeout);
+        if (r < 0) {
+                if (r == -ENOENT || r == -ECONNREFUSED)
+                        fprintf(stderr, "infradhcp-agent is not running (%s socket at %s)\n",
+                                r == -ENOENT ? "no" : "stale", path);
+                else
+                        fprintf(stderr, "Cannot connect to infradhcp-agent (%s): %s\n", path, strerror(-r));
+                return EXIT_FAILURE;
+        }
+        r = varlink_client_call(c, "io.infradhcp.Agent.GetStatus", NULL, 0, arg_timeout, on_final, &res);
+        if (r < 0 || res.error) {
+                fprintf(stderr, "Failed to get the agent status: %s\n", res.error ?: strerror(-r));
+                result_done(&res);
+                return EXIT_FAILURE;
+        }
+        s = res.parameters;
+        if (arg_json) {
+                print_json(s);
+                result_done(&res);
+                return EXIT_SUCCESS;
+        }
+        printf("\u25cf infradhcp-agent (node %s)\n", jstr(s, "node") ?: "?");
+        snprintf(buf, sizeof(buf), "%s (%s)", jstr(s, "phase") ?: "?", jstr(s, "phaseReason") ?: "");
+        field("Phase", buf);
+        field("Interface", jstr(s, "interface") ?: "not found");
+        if (json_object_object_get_ex(s, "addresses", &v) && json_object_is_type(v, json_type_array)) {
+                size_t pos = 0;
+                buf[0] = '\0';
+                for (size_t i = 0; i < json_object_array_length(v) && pos < sizeof(buf); i++)
+                        pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, "%s%s", i ? " " : "",
+                                                json_object_get_string(json_object_array_get_idx(v, i)));
+                field("Addresses", buf[0] ? buf : "none");
+        }
+        field("aci-pod", jstr(s, "aciPod"));
+        field("node-aci-pod", jstr(s, "nodeAciPod"));
+        field("Last Pod", jstr(s, "lastPod"));
+        field("Decision", jstr(s, "decision"));
+        field("Opflex Address", jstr(s, "opflexAddress"));
+        print_migration("In Flight", json_object_object_get_ex(s, "migration", &v) ? v : NULL);
+        print_migration("Last Migration", json_object_object_get_ex(s, "lastMigration", &v) ? v : NULL);
+        field("Last Error", jstr(s, "lastError"));
+        result_done(&res);
+        return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------- */
 
 static const struct {
         const char *name;
@@ -740,6 +845,7 @@ static const struct {
         { "restart", 1, 17, verb_restart },
         { "release-and-renew", 1, 1, verb_release_and_renew },
         { "monitor", 0, IFACES_MAX, verb_monitor },
+        { "agent", 0, 0, verb_agent },
 };
 
 static int parse_ms(const char *opt, const char *s, int64_t max, int64_t *ret) {

@@ -709,6 +709,15 @@ static void client_on_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new
         log_fields(new_state == DHCP4_STATE_BOUND ? LOG_INFO : LOG_DEBUG,
                    ((const char *[]){ state, addr[0] ? addr : NULL, NULL }), "State %s -> %s",
                    dhcp4_state_to_string(old_state), dhcp4_state_to_string(new_state));
+        if (new_state == DHCP4_STATE_DECLINED) {
+                char bo[48];
+                uint64_t backoff = dhcp4_engine_get_decline_backoff(c->engine);
+                snprintf(bo, sizeof(bo), "BACKOFF_USEC=%" PRIu64, backoff);
+                log_fields(LOG_NOTICE, ((const char *[]){ state, bo, NULL }),
+                           "Conflict %u in a row: waiting %" PRIu64 " ms before the next DISCOVER (back-off doubles "
+                           "up to the cap, resets on a successful bind)",
+                           dhcp4_engine_get_conflicts(c->engine), backoff / USEC_PER_MSEC);
+        }
         (void)sd_notifyf(false, "STATUS=%s%s%s", dhcp4_state_to_string(new_state), l ? " " : "",
                          l ? addr_str(l->address, a) : "");
         client_update_sockets(c);
@@ -1158,4 +1167,12 @@ const uint8_t *dhcp4_client_get_client_id(const Dhcp4Client *c, size_t *ret_len)
 
 uint64_t dhcp4_client_now(const Dhcp4Client *c) {
         return engine_now();
+}
+
+unsigned dhcp4_client_get_conflicts(const Dhcp4Client *c) {
+        return c->engine ? dhcp4_engine_get_conflicts(c->engine) : 0;
+}
+
+uint64_t dhcp4_client_get_decline_backoff(const Dhcp4Client *c) {
+        return c->engine ? dhcp4_engine_get_decline_backoff(c->engine) : 0;
 }

@@ -53,6 +53,10 @@ const char *dhcp4_client_get_acd_state(const Dhcp4Client *c);
 bool dhcp4_client_get_conflict_mac(const Dhcp4Client *c, uint8_t ret_mac[6]);
 /* Addresses declined and still quarantined; returns the number written. */
 size_t dhcp4_client_get_declined(const Dhcp4Client *c, struct in_addr *out, size_t n);
+/* Consecutive conflicts since the last bind, and the DECLINED wait the last one
+ * started (0 when none). */
+unsigned dhcp4_client_get_conflicts(const Dhcp4Client *c);
+uint64_t dhcp4_client_get_decline_backoff(const Dhcp4Client *c);
 /* Option 61 we send: 0x01 + MAC. */
 const uint8_t *dhcp4_client_get_client_id(const Dhcp4Client *c, size_t *ret_len);
 /* Current engine time (for converting lease times). */

@@ -1221,6 +1221,22 @@ int dhcp4_engine_link(Dhcp4Engine *e, bool up, uint64_t now) {
         return input_end(e, engine_enter_acquire(e, now));
 }
 
+/* Table 5 (DHCPDECLINE): ciaddr 0, option 50 and 54 MUST, 55/57/51 MUST NOT, 56
+ * SHOULD; a fresh xid; broadcast from 0.0.0.0 (§4.4.1), it never needs the address. */
+static int engine_send_decline(Dhcp4Engine *e, struct in_addr address, struct in_addr server_id, const char *text) {
+        engine_new_xid(e);
+        return engine_send(e, &(SendSpec) {
+                .type = DHCP4_DECLINE,
+                .how = DHCP4_ACTION_SEND_BROADCAST,
+                .secs = 1,
+                .has_requested = true,
+                .requested = address,
+                .has_server_id = true,
+                .server_id = server_id,
+                .message = text,
+        });
+}
+
 int dhcp4_engine_probe_result(Dhcp4Engine *e, bool conflict, const uint8_t *conflict_mac, uint64_t now) {
         char s[INET_ADDRSTRLEN], text[64];
         Dhcp4Lease lease;
@@ -1254,19 +1270,7 @@ int dhcp4_engine_probe_result(Dhcp4Engine *e, bool conflict, const uint8_t *conf
                 memcpy(a->mac, conflict_mac, 6);
         }
 
-        /* Table 5 (DHCPDECLINE): ciaddr 0, option 50 and 54 MUST, 55/57/51 MUST NOT, 56
-         * SHOULD; a fresh xid; broadcast from 0.0.0.0 (§4.4.1), it never needs the address. */
-        engine_new_xid(e);
-        r = engine_send(e, &(SendSpec) {
-                .type = DHCP4_DECLINE,
-                .how = DHCP4_ACTION_SEND_BROADCAST,
-                .secs = 1,
-                .has_requested = true,
-                .requested = lease.address,
-                .has_server_id = true,
-                .server_id = lease.server_id,
-                .message = text,
-        });
+        r = engine_send_decline(e, lease.address, lease.server_id, text);
         if (r < 0)
                 return input_end(e, r);
 
@@ -1293,6 +1297,15 @@ int dhcp4_engine_address_lost(Dhcp4Engine *e, uint64_t now) {
 
         a = e->lease.address;
         engine_event(e, DHCP4_EVENT_ADDRESS_LOST, a, "%s lost to a conflicting host, removed", addr_str(a, s));
+        /* RFC 5227 §2.4: having lost the defence, the host "MUST immediately cease using
+         * this address and signal an error to the configuring agent as described above"
+         * (§2.1.1: for DHCP, a DHCPDECLINE). Without it a server that keys addresses on
+         * the client (dnsmasq hashes the MAC) offers the lost address forever. */
+        if (e->link_up) {
+                r = engine_send_decline(e, a, e->lease.server_id, "address lost to a conflicting host");
+                if (r < 0)
+                        return input_end(e, r);
+        }
         engine_drop_lease(e);
         engine_quarantine(e, a, now);
         engine_enter_declined(e, now);

@@ -219,6 +219,12 @@ static json_object *varlink_status(Dhcp4Varlink *v, Dhcp4State state) {
                 if (r < 0)
                         goto fail;
         }
+        r = json_add(o, "conflicts", json_object_new_int((int)MIN(dhcp4_client_get_conflicts(v->client), (unsigned)INT32_MAX)));
+        if (r >= 0)
+                r = json_add(o, "declineBackoffMs",
+                             json_object_new_int64((int64_t)(dhcp4_client_get_decline_backoff(v->client) / USEC_PER_MSEC)));
+        if (r < 0)
+                goto fail;
         n = dhcp4_client_get_declined(v->client, declined, ELEMENTSOF(declined));
         arr = json_address_array(declined, MIN(n, ELEMENTSOF(declined)));
         r = json_add(o, "declined", arr);

@@ -19,6 +19,7 @@ SIGTERM) or exit without unwinding, by the signal handlers and an atexit hook.
 """
 
 import atexit
+import datetime
 import ipaddress
 import json
 import os
@@ -723,7 +724,6 @@ class AddressMonitor:
 
     def events(self, ifname=None):
         """[(time, "add"|"del", address, prefixlen, ifname)] in order."""
-        import datetime
         out = []
         for line in self.proc.text().splitlines():
             m = self._LINE.match(line)

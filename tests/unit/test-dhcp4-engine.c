@@ -1660,9 +1660,15 @@ static void test_address_lost(void **state) {
         assert_int_equal(h->act[0].type, DHCP4_ACTION_EVENT);
         assert_int_equal(h->act[0].event, DHCP4_EVENT_ADDRESS_LOST);
         assert_addr(h->act[0].address, "10.0.0.50");
-        assert_int_equal(h->act[1].type, DHCP4_ACTION_DECONFIGURE);
-        assert_int_equal(h->act[2].type, DHCP4_ACTION_FORGET);
-        assert_int_equal(h_sends(h), 0); /* no DECLINE for a bound address */
+        /* RFC 5227 §2.4 → §2.1.1: the server is told with a DECLINE (broadcast, ciaddr 0,
+         * options 50 + 54), else a server keyed on the client re-offers the lost address. */
+        assert_int_equal(h->act[1].type, DHCP4_ACTION_SEND_BROADCAST);
+        h_sent(h, DHCP4_DECLINE, &m);
+        assert_addr(m.requested_address, "10.0.0.50");
+        assert_true(m.has_server_id);
+        assert_int_equal(m.ciaddr.s_addr, 0);
+        assert_int_equal(h->act[2].type, DHCP4_ACTION_DECONFIGURE);
+        assert_int_equal(h->act[3].type, DHCP4_ACTION_FORGET);
         STATES(h, DHCP4_STATE_BOUND, DHCP4_STATE_DECLINED);
         assert_int_equal(dhcp4_engine_get_declined(h->e, q, 2, h->now), 1);
         assert_int_equal(dhcp4_engine_next_deadline(h->e), h->now + SEC(1));
