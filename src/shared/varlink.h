@@ -144,3 +144,30 @@ int varlink_client_recv(VarlinkClient *c, uint64_t timeout_usec, VarlinkReply *r
  * `error`), or a negative errno. `timeout_usec` applies to each reply. */
 int varlink_client_call(VarlinkClient *c, const char *method, json_object *parameters, unsigned flags,
                         uint64_t timeout_usec, VarlinkReplyHandler handler, void *userdata);
+
+/* Asynchronous client on sd-event, for daemons that must keep serving while a call
+ * runs (the agent's ReleaseAndRenew takes seconds): one connection per call, connected
+ * without blocking, NUL-framed JSON, a timeout per reply.
+ *
+ * The handler is called once per reply with error 0 (reply->error set for an error
+ * reply, reply->continues while a "more" call streams), and finally either after the
+ * last reply or once with a negative errno and reply NULL: -ETIMEDOUT, -ECONNRESET
+ * (the server closed the connection), -EBADMSG (an invalid reply), or a socket error.
+ * After the final call the object is inert; free it with varlink_async_free(), which
+ * may be called from inside the handler, and cancels a call still running (its
+ * handler is then never called). */
+typedef struct VarlinkAsync VarlinkAsync;
+typedef void (*VarlinkAsyncHandler)(VarlinkAsync *a, int error, const VarlinkReply *reply, void *userdata);
+
+/* Connects to path and sends the call; `parameters` borrowed, NULL sends none.
+ * Returns -ENOENT (no socket), -ECONNREFUSED (nobody listens), -EAGAIN (listen backlog
+ * full) and other connect errors directly, without calling the handler.
+ * VARLINK_CALL_ONEWAY: the handler is called with error 0
+ * and reply NULL once the call is written. timeout_usec: USEC_INFINITY waits forever. */
+int varlink_async_call(VarlinkAsync **ret, sd_event *event, const char *path, const char *method,
+                       json_object *parameters, unsigned flags, uint64_t timeout_usec, VarlinkAsyncHandler handler,
+                       void *userdata);
+VarlinkAsync *varlink_async_free(VarlinkAsync *a);
+DEFINE_FREEP(VarlinkAsync, varlink_async_free)
+/* True until the final reply or error was delivered. */
+bool varlink_async_is_running(const VarlinkAsync *a);

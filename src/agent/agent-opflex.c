@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * opflex-agent files: anycast computation, JSON field transforms, reset.conf and the
+ * PlatformConfig event files; see agent-opflex.h.
+ * The JSON is parsed with json-c, which keeps object keys in insertion order and the
+ * original text of floating-point numbers, so re-serialising changes nothing but the
+ * one field (and whitespace). Not here: deciding when to rewrite.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "agent-opflex.h"
+#include "agent-pod.h"
+#include "fileio.h"
+#include "infradhcp/macro.h"
+
+#define JSON_OUT_FORMAT (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+void agent_anycast(struct in_addr address, uint8_t prefixlen, struct in_addr *ret_peer, struct in_addr *ret_remote_ip) {
+        uint32_t net = ntohl(address.s_addr & agent_prefix_mask(prefixlen)) & 0xffffff00U;
+
+        ret_peer->s_addr = htonl(net | 30);
+        ret_remote_ip->s_addr = htonl(net | 32);
+}
+
+_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
+        va_list ap;
+
+        if (err && errlen > 0) {
+                va_start(ap, fmt);
+                vsnprintf(err, errlen, fmt, ap);
+                va_end(ap);
+        }
+        return -EBADMSG;
+}
+
+static void json_object_putp(json_object **p) {
+        if (*p)
+                json_object_put(*p);
+}
+
+/* Whole text must be one JSON value (trailing whitespace allowed). */
+static json_object *parse_json(const char *text, size_t len, char *err, size_t errlen) {
+        json_tokener *tok;
+        json_object *o;
+
+        if (len == 0 || len > AGENT_OPFLEX_FILE_MAX) {
+                fail(err, errlen, len == 0 ? "empty" : "too large");
+                return NULL;
+        }
+        tok = json_tokener_new();
+        if (!tok)
+                return NULL;
+        o = json_tokener_parse_ex(tok, text, (int)len);
+        if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+                fail(err, errlen, "invalid JSON: %s", json_tokener_error_desc(json_tokener_get_error(tok)));
+                json_object_put(o);
+                o = NULL;
+        } else
+                for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+                        if (!strchr(" \t\r\n", text[i])) {
+                                fail(err, errlen, "trailing data after the JSON value");
+                                json_object_put(o);
+                                o = NULL;
+                                break;
+                        }
+        json_tokener_free(tok);
+        return o;
+}
+
+static int serialize(json_object *root, char **ret_text) {
+        const char *s;
+        size_t n;
+        char *t;
+
+        s = json_object_to_json_string_length(root, JSON_OUT_FORMAT, &n);
+        if (!s)
+                return -ENOMEM;
+        t = malloc(n + 2);
+        if (!t)
+                return -ENOMEM;
+        memcpy(t, s, n);
+        t[n] = '\n';
+        t[n + 1] = '\0';
+        *ret_text = t;
+        return 1;
+}
+
+/* The object at key in parent; NULL when absent (err set when present but not an object). */
+static json_object *get_object(json_object *parent, const char *key, const char *where, bool *bad, char *err,
+                               size_t errlen) {
+        json_object *v;
+
+        if (!json_object_object_get_ex(parent, key, &v))
+                return NULL;
+        if (!json_object_is_type(v, json_type_object)) {
+                fail(err, errlen, "%s%s: not an object", where, key);
+                *bad = true;
+                return NULL;
+        }
+        return v;
+}
+
+int agent_opflex_base_transform(const char *text, size_t len, const char *peer, char **ret_text, char *err,
+                                size_t errlen) {
+        _cleanup_(json_object_putp) json_object *root = NULL, *peers = NULL;
+        json_object *opflex, *entry, *cur;
+        bool bad = false;
+
+        root = parse_json(text, len, err, errlen);
+        if (!root)
+                return -EBADMSG;
+        if (!json_object_is_type(root, json_type_object))
+                return fail(err, errlen, "not a JSON object");
+        opflex = get_object(root, "opflex", "", &bad, err, errlen);
+        if (!opflex)
+                return bad ? -EBADMSG : fail(err, errlen, "opflex: missing (not an opflex-agent base config)");
+
+        peers = json_object_new_array();
+        entry = json_object_new_object();
+        if (!peers || !entry) {
+                json_object_put(entry);
+                return -ENOMEM;
+        }
+        json_object_array_add(peers, entry);
+        json_object_object_add(entry, "hostname", json_object_new_string(peer));
+        json_object_object_add(entry, "port", json_object_new_string(AGENT_OPFLEX_PEER_PORT));
+
+        if (json_object_object_get_ex(opflex, "peers", &cur) && json_object_equal(cur, peers))
+                return 0;
+        /* Replacing an existing key keeps its position (json-c replaces in place). */
+        if (json_object_object_add(opflex, "peers", json_object_get(peers)) < 0)
+                return -ENOMEM;
+        return serialize(root, ret_text);
+}
+
+int agent_opflex_renderer_transform(const char *text, size_t len, const char *remote_ip, char **ret_text, char *err,
+                                    size_t errlen) {
+        _cleanup_(json_object_putp) json_object *root = NULL;
+        json_object *o, *cur;
+        static const char *const path[] = { "renderers", "stitched-mode", "encap", "vxlan" };
+        char where[128] = "";
+        bool bad = false;
+
+        root = parse_json(text, len, err, errlen);
+        if (!root)
+                return -EBADMSG;
+        if (!json_object_is_type(root, json_type_object))
+                return fail(err, errlen, "not a JSON object");
+        o = root;
+        for (size_t i = 0; i < ELEMENTSOF(path); i++) {
+                o = get_object(o, path[i], where, &bad, err, errlen);
+                if (!o)
+                        return bad ? -EBADMSG : fail(err, errlen, "%s%s: missing", where, path[i]);
+                strncat(where, path[i], sizeof(where) - strlen(where) - 2);
+                strcat(where, ".");
+        }
+        if (json_object_object_get_ex(o, "remote-ip", &cur) && json_object_is_type(cur, json_type_string) &&
+            strcmp(json_object_get_string(cur), remote_ip) == 0)
+                return 0;
+        if (json_object_object_add(o, "remote-ip", json_object_new_string(remote_ip)) < 0)
+                return -ENOMEM;
+        return serialize(root, ret_text);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Time: UTC civil date <-> days since the epoch (H. Hinnant's algorithms), so that
+ * nothing here depends on the process time zone. */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+        int64_t era;
+        unsigned yoe, doy, doe;
+
+        y -= m <= 2;
+        era = (y >= 0 ? y : y - 399) / 400;
+        yoe = (unsigned)(y - era * 400);
+        doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+        int64_t era;
+        unsigned doe, yoe, doy, mp;
+
+        z += 719468;
+        era = (z >= 0 ? z : z - 146096) / 146097;
+        doe = (unsigned)(z - era * 146097);
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        *d = doy - (153 * mp + 2) / 5 + 1;
+        *m = mp < 10 ? mp + 3 : mp - 9;
+        *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+char *agent_timestamp_format(uint64_t usec, char *buf, size_t size) {
+        uint64_t sec = usec / USEC_PER_SEC;
+        int64_t y;
+        unsigned m, d;
+
+        civil_from_days((int64_t)(sec / 86400), &y, &m, &d);
+        snprintf(buf, size, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%03uZ", y, m, d, (unsigned)(sec % 86400 / 3600),
+                 (unsigned)(sec % 3600 / 60), (unsigned)(sec % 60), (unsigned)(usec % USEC_PER_SEC / 1000));
+        return buf;
+}
+
+static int digits(const char *s, size_t n, unsigned *ret) {
+        unsigned v = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned)(s[i] - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
+int agent_timestamp_parse(const char *s, uint64_t *ret_usec) {
+        static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        unsigned y, mo, d, h, mi, se, frac = 0, scale = 1;
+        const char *p;
+        int64_t days;
+        bool leap;
+
+        if (!s || strlen(s) < 20)
+                return -EINVAL;
+        if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+                return -EINVAL;
+        if (digits(s, 4, &y) < 0 || digits(s + 5, 2, &mo) < 0 || digits(s + 8, 2, &d) < 0 ||
+            digits(s + 11, 2, &h) < 0 || digits(s + 14, 2, &mi) < 0 || digits(s + 17, 2, &se) < 0)
+                return -EINVAL;
+        p = s + 19;
+        if (*p == '.') {
+                size_t n = 0;
+                p++;
+                while (p[n] >= '0' && p[n] <= '9')
+                        n++;
+                if (n == 0 || n > 9)
+                        return -EINVAL;
+                /* Microsecond resolution: keep 6 digits. */
+                for (size_t i = 0; i < MIN(n, (size_t)6); i++) {
+                        frac = frac * 10 + (unsigned)(p[i] - '0');
+                        scale *= 10;
+                }
+                p += n;
+        }
+        if (strcmp(p, "Z") != 0)
+                return -EINVAL;
+        leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 ||
+            mi > 59 || se > 60)
+                return -EINVAL;
+        days = days_from_civil(y, mo, d);
+        *ret_usec = ((uint64_t)days * 86400 + h * 3600 + mi * 60 + se) * USEC_PER_SEC +
+                    (uint64_t)frac * (USEC_PER_SEC / scale);
+        return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* PlatformConfig events */
+
+int agent_platformconfig_subscriptions_format(const char *uuid, char **ret_text) {
+        _cleanup_(json_object_putp) json_object *root = json_object_new_object();
+        json_object *subs, *sub;
+
+        if (!root || !uuid)
+                return -ENOMEM;
+        json_object_object_add(root, "uuid", json_object_new_string(uuid));
+        json_object_object_add(root, "time-zone", json_object_new_string("UTC"));
+        json_object_object_add(root, "time-format", json_object_new_string("ISO8601"));
+        subs = json_object_new_array();
+        sub = json_object_new_object();
+        if (!subs || !sub) {
+                json_object_put(subs);
+                json_object_put(sub);
+                return -ENOMEM;
+        }
+        json_object_object_add(sub, "type", json_object_new_string("class"));
+        json_object_object_add(sub, "state", json_object_new_string("deleted"));
+        json_object_object_add(sub, "subject", json_object_new_string("PlatformConfig"));
+        json_object_array_add(subs, sub);
+        json_object_object_add(root, "subscriptions", subs);
+        return serialize(root, ret_text) < 0 ? -ENOMEM : 0;
+}
+
+int agent_platformconfig_notifications_parse(const char *text, size_t len, uint64_t now_usec, uint64_t max_age_usec,
+                                             uint64_t *ret_event_usec) {
+        _cleanup_(json_object_putp) json_object *root = NULL;
+        json_object *events, *ev, *v;
+        uint64_t t;
+
+        root = parse_json(text, len, NULL, 0);
+        if (!root || !json_object_is_type(root, json_type_object))
+                return -EBADMSG;
+        if (!json_object_object_get_ex(root, "events", &events))
+                return AGENT_INTRA_POD_NO;
+        if (!json_object_is_type(events, json_type_array))
+                return -EBADMSG;
+        /* Exactly one event: several mean the device went and came more than once, which
+         * the host agent does not take as an intra-pod move either. */
+        if (json_object_array_length(events) != 1)
+                return AGENT_INTRA_POD_NO;
+        ev = json_object_array_get_idx(events, 0);
+        if (!json_object_is_type(ev, json_type_object))
+                return -EBADMSG;
+        if (!json_object_object_get_ex(ev, "state", &v) || !json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        if (strcmp(json_object_get_string(v), "deleted") != 0)
+                return AGENT_INTRA_POD_NO;
+        if (!json_object_object_get_ex(ev, "timestamp", &v) || !json_object_is_type(v, json_type_string) ||
+            agent_timestamp_parse(json_object_get_string(v), &t) < 0)
+                return -EBADMSG;
+        if ((t <= now_usec && now_usec - t > max_age_usec) || (t > now_usec && t - now_usec > max_age_usec))
+                return AGENT_INTRA_POD_NO;
+        if (ret_event_usec)
+                *ret_event_usec = t;
+        return AGENT_INTRA_POD_YES;
+}
+
+/* ------------------------------------------------------------------------- */
+/* I/O */
+
+static char *path_join(const char *dir, const char *name) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+                return NULL;
+        return p;
+}
+
+typedef int (*TransformFn)(const char *text, size_t len, const char *value, char **ret_text, char *err,
+                           size_t errlen);
+
+static int apply_one(const char *dir, const char *name, TransformFn fn, const char *value, char *err, size_t errlen) {
+        _cleanup_(freep) char *path = path_join(dir, name), *text = NULL, *out = NULL;
+        char msg[200] = "";
+        size_t len;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_file_full(path, AGENT_OPFLEX_FILE_MAX, &text, &len);
+        if (r < 0) {
+                snprintf(err, errlen, "%s: %s", path, strerror(-r));
+                return r;
+        }
+        r = fn(text, len, value, &out, msg, sizeof(msg));
+        if (r < 0) {
+                snprintf(err, errlen, "%s: %s", path, msg[0] ? msg : strerror(-r));
+                return r;
+        }
+        if (r == 0)
+                return 0;
+        /* (mode_t)-1: keep the file's own mode. */
+        r = write_file_atomic(path, out, strlen(out), (mode_t)-1);
+        if (r < 0) {
+                snprintf(err, errlen, "%s: cannot replace: %s", path, strerror(-r));
+                return r;
+        }
+        return 1;
+}
+
+int agent_opflex_apply(const char *dir, AgentEncap encap, struct in_addr address, uint8_t prefixlen,
+                       AgentOpflexResult *ret) {
+        char peer[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN];
+        struct in_addr p, rip;
+        AgentOpflexResult res = {};
+        char err2[sizeof(res.error)] = "";
+
+        agent_anycast(address, prefixlen, &p, &rip);
+        inet_ntop(AF_INET, &p, peer, sizeof(peer));
+        inet_ntop(AF_INET, &rip, remote, sizeof(remote));
+        res.base = apply_one(dir, AGENT_OPFLEX_BASE_CONF, agent_opflex_base_transform, peer, res.error,
+                             sizeof(res.error));
+        /* vlan encap has no VXLAN remote-ip to follow. */
+        if (encap == AGENT_ENCAP_VXLAN)
+                res.renderer = apply_one(dir, AGENT_OPFLEX_RENDERER_CONF, agent_opflex_renderer_transform, remote,
+                                         err2, sizeof(err2));
+        if (!res.error[0] && err2[0])
+                memcpy(res.error, err2, sizeof(res.error));
+        *ret = res;
+        if (res.base < 0)
+                return res.base;
+        if (res.renderer < 0)
+                return res.renderer;
+        return res.base + res.renderer;
+}
+
+int agent_reset_conf_write(const char *path, uint64_t realtime_usec) {
+        _cleanup_(freep) char *dir = strdup(path);
+        char ts[32], text[64];
+        char *slash;
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                r = mkdir_p(dir, 0755);
+                if (r < 0)
+                        return r;
+        }
+        /* opflex-agent ignores the content; any change makes it drop learned peers. */
+        snprintf(text, sizeof(text), "%s\n", agent_timestamp_format(realtime_usec, ts, sizeof(ts)));
+        return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+int agent_platformconfig_subscribe(const char *dir, const char *uuid) {
+        _cleanup_(freep) char *path = path_join(dir, AGENT_PLATFORMCONFIG_SUBSCRIPTIONS), *text = NULL;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        r = agent_platformconfig_subscriptions_format(uuid, &text);
+        if (r < 0)
+                return r;
+        return write_file_atomic(path, text, strlen(text), 0644);
+}
+
+int agent_platformconfig_check(const char *dir, uint64_t now_usec, uint64_t max_age_usec, uint64_t *ret_event_usec) {
+        _cleanup_(freep) char *path = path_join(dir, AGENT_PLATFORMCONFIG_NOTIFICATIONS), *text = NULL;
+        size_t len;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_file_full(path, AGENT_OPFLEX_FILE_MAX, &text, &len);
+        if (r == -ENOENT)
+                return AGENT_INTRA_POD_NO;
+        if (r < 0)
+                return r;
+        return agent_platformconfig_notifications_parse(text, len, now_usec, max_age_usec, ret_event_usec);
+}
