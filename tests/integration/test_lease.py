@@ -364,6 +364,54 @@ def scenario_corrupt_lease(topo, args):
     log("PASS corrupt-lease: reported, ignored, DISCOVER, bound to %s, file rewritten" % addr)
 
 
+def scenario_notify(topo, args):
+    """systemd integration (Type=notify, WatchdogSec=): READY=1 after start, STATUS=
+    with the state and the address, WATCHDOG=1 keep-alives well within WATCHDOG_USEC,
+    STOPPING=1 on SIGTERM."""
+    import socket
+    check(args.client == "infradhcpd", "notify scenario is about infradhcpd's service manager protocol")
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    netns.SERVERS["dnsmasq"](topo, s, sif, subnet, lease=600).start()
+    client = netns.make_client(args.client, topo, c, cif, daemon=args.daemon, config=args.config)
+    path = topo.path("notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(0.1)
+    base_env = client.env
+    client.env = lambda: dict(base_env(), NOTIFY_SOCKET=path, WATCHDOG_USEC="1000000")
+    msgs = []
+
+    def collect(until):
+        while time.time() < until:
+            try:
+                data = sock.recv(4096).decode()
+            except socket.timeout:
+                continue
+            for line in data.split("\n"):
+                if line:
+                    msgs.append((time.time(), line))
+
+    t0 = time.time()
+    client.start()
+    addr = client.wait_address(timeout=10, pred=subnet.in_pool)
+    collect(t0 + 3.5)
+    lines = [m for _, m in msgs]
+    log("notifications: %s" % sorted(set(lines)))
+    check("READY=1" in lines, "no READY=1: %s" % lines)
+    check("STATUS=BOUND %s" % addr in lines, "no STATUS=BOUND %s: %s" % (addr, sorted(set(lines))))
+    pings = [t for t, m in msgs if m == "WATCHDOG=1"]
+    check(len(pings) >= 4, "%d WATCHDOG=1 in 3.5 s with WatchdogSec=1s" % len(pings))
+    gaps = [b - a for a, b in zip(pings, pings[1:])]
+    check(max(gaps) < 0.9, "watchdog keep-alive gaps %s: one came too late for a 1 s watchdog" % gaps)
+    n = len(msgs)
+    client.stop()
+    collect(time.time() + 0.5)
+    check("STOPPING=1" in [m for _, m in msgs[n:]], "no STOPPING=1 on SIGTERM")
+    log("PASS notify: READY, STATUS=BOUND %s, %d keep-alives (max gap %.0f ms), STOPPING" % (
+        addr, len(pings), max(gaps) * 1000))
+
+
 SCENARIOS = {
     "renew": scenario_renew,
     "rebind": scenario_rebind,
@@ -374,6 +422,7 @@ SCENARIOS = {
     "carrier": scenario_carrier,
     "release": scenario_release,
     "corrupt-lease": scenario_corrupt_lease,
+    "notify": scenario_notify,
 }
 
 

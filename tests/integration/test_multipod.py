@@ -186,9 +186,31 @@ def sc_happy(topo, args):
     check(any(p.type == "DISCOVER" for p in pk), "no DISCOVER after the flip: %r" % pk)
     s.check_events(old=s.old, new=new)
     s.controller_confirms(s.p1)
-    st = s.agent.status()
-    if st is not None:
-        log("agent status: %s" % json.dumps(st))
+    if args.ctl:
+        check_ctl_agent(s, new)
+
+
+def check_ctl_agent(s, new):
+    """What an operator reads: `infradhcpctl agent` (JSON exact, and the text)."""
+    base = [s.args.ctl, "--runtime-dir", s.dhcpd.runtime_dir]
+    out = netns.run(s.node.argv(base + ["--json", "agent"])).stdout
+    st = json.loads(out)
+    log("infradhcpctl --json agent: %s" % out.strip())
+    check(st.get("phase") == "Idle", "agent phase %r after the migration" % st.get("phase"))
+    check(st.get("aciPod") == s.p1.annotation and st.get("interface") == fabric.INFRA_IF, "agent status %r" % st)
+    check(st.get("addresses") == [a for a in st.get("addresses", []) if a.split("/")[0] == new] and
+          len(st.get("addresses", [])) == 1, "agent addresses %r, expected only %s" % (st.get("addresses"), new))
+    m = st.get("lastMigration") or {}
+    check(m.get("result") == "succeeded" and m.get("kind") == "away", "last migration %r" % m)
+    check(m.get("oldAddress", "").split("/")[0] == s.old and m.get("newAddress", "").split("/")[0] == new,
+          "last migration addresses %r -> %r, expected %s -> %s" % (m.get("oldAddress"), m.get("newAddress"),
+                                                                     s.old, new))
+    for k in ("started", "released", "bound", "filesWritten", "finished"):
+        check(isinstance(m.get(k), int), "last migration has no %s time: %r" % (k, m))
+    check(m["started"] <= m["released"] <= m["bound"] <= m["filesWritten"] <= m["finished"],
+          "timeline out of order: %r" % m)
+    text = netns.run(s.node.argv(base + ["agent"])).stdout
+    check("infradhcp-agent" in text and "Idle" in text and new in text, "infradhcpctl agent says:\n%s" % text)
 
 
 def sc_old_pod(topo, args):
@@ -326,6 +348,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--daemon", required=True, help="infradhcpd")
     ap.add_argument("--agent", required=True, help="infradhcp-agent")
+    ap.add_argument("--ctl", help="infradhcpctl (checks `infradhcpctl agent` in the happy path)")
     ap.add_argument("--scenario", default="all", choices=SCENARIOS + ["all"])
     ap.add_argument("--keep-tmp", action="store_true")
     args = ap.parse_args()

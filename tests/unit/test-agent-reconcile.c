@@ -55,8 +55,21 @@ static void advance(World *w, uint64_t usec) {
         w->f.now_mono += usec;
 }
 
+/* The world of the running test, released by world_teardown() even when the test
+ * fails half-way. */
+static World *current_world;
+
+static int world_teardown(void **state) {
+        if (current_world)
+                agent_config_done(&current_world->config);
+        current_world = NULL;
+        return 0;
+}
+
 static void world_init(World *w, bool multipod) {
+        (void)world_teardown(NULL); /* a test may start a second world */
         memset(w, 0, sizeof(*w));
+        current_world = w;
         assert_int_equal(agent_config_init(&w->config, "/s", "/r"), 0);
         w->config.multipod = multipod;
         agent_journal_init(&w->journal);
@@ -595,23 +608,23 @@ static void test_back_to_old_pod_supersedes(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_disabled),
-                cmocka_unit_test(test_happy_path),
-                cmocka_unit_test(test_kill_after_release),
-                cmocka_unit_test(test_kill_before_decision_saved_address_moved),
-                cmocka_unit_test(test_intra_pod),
-                cmocka_unit_test(test_into_pod),
-                cmocka_unit_test(test_none_then_pod_without_migration),
-                cmocka_unit_test(test_failure_retries_forever),
-                cmocka_unit_test(test_unreachable),
-                cmocka_unit_test(test_bad_success_reply),
-                cmocka_unit_test(test_two_addresses_not_verified),
-                cmocka_unit_test(test_pod_without_address_grace),
-                cmocka_unit_test(test_none_without_history),
-                cmocka_unit_test(test_invalid_annotation_ignored),
-                cmocka_unit_test(test_reconnect),
-                cmocka_unit_test(test_opflex_follows_address),
-                cmocka_unit_test(test_back_to_old_pod_supersedes),
+                cmocka_unit_test_teardown(test_disabled, world_teardown),
+                cmocka_unit_test_teardown(test_happy_path, world_teardown),
+                cmocka_unit_test_teardown(test_kill_after_release, world_teardown),
+                cmocka_unit_test_teardown(test_kill_before_decision_saved_address_moved, world_teardown),
+                cmocka_unit_test_teardown(test_intra_pod, world_teardown),
+                cmocka_unit_test_teardown(test_into_pod, world_teardown),
+                cmocka_unit_test_teardown(test_none_then_pod_without_migration, world_teardown),
+                cmocka_unit_test_teardown(test_failure_retries_forever, world_teardown),
+                cmocka_unit_test_teardown(test_unreachable, world_teardown),
+                cmocka_unit_test_teardown(test_bad_success_reply, world_teardown),
+                cmocka_unit_test_teardown(test_two_addresses_not_verified, world_teardown),
+                cmocka_unit_test_teardown(test_pod_without_address_grace, world_teardown),
+                cmocka_unit_test_teardown(test_none_without_history, world_teardown),
+                cmocka_unit_test_teardown(test_invalid_annotation_ignored, world_teardown),
+                cmocka_unit_test_teardown(test_reconnect, world_teardown),
+                cmocka_unit_test_teardown(test_opflex_follows_address, world_teardown),
+                cmocka_unit_test_teardown(test_back_to_old_pod_supersedes, world_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
