@@ -67,6 +67,14 @@ struct Dhcp4Client {
 
         char *state_dir;
         char *lease_path;
+        char *policy_path;
+
+        /* The offer policy of the last restart (multipod), persisted in policy_path so a
+         * daemon restarted in the middle of a move keeps refusing the old pod's pool. */
+        Dhcp4Subnet policy_refuse[DHCP4_ENGINE_REFUSE_MAX];
+        size_t policy_n_refuse;
+        Dhcp4Subnet policy_require;
+        bool policy_has_require;
 
         /* What we put on the interface; the engine's view may run ahead of it. */
         bool configured;
@@ -500,6 +508,57 @@ static int client_load_lease(Dhcp4Client *c, Dhcp4Lease *ret) {
         return 1;
 }
 
+static void client_persist_policy(Dhcp4Client *c) {
+        char buf[DHCP4_POLICY_FILE_MAX];
+        size_t len;
+        int r;
+
+        if (c->policy_n_refuse == 0 && !c->policy_has_require) {
+                if (unlink(c->policy_path) < 0 && errno != ENOENT)
+                        log_warning_errno(errno, "Failed to remove %s: %m", c->policy_path);
+                return;
+        }
+        r = dhcp4_policy_file_format(c->policy_refuse, c->policy_n_refuse,
+                                     c->policy_has_require ? &c->policy_require : NULL, buf, sizeof(buf), &len);
+        if (r >= 0)
+                r = mkdir_p(c->state_dir, 0755);
+        if (r >= 0)
+                r = write_file_atomic(c->policy_path, buf, len, 0644);
+        if (r < 0)
+                log_warning_errno(r, "Failed to persist the offer policy to %s: %m; a restart of this daemon "
+                                  "would forget it", c->policy_path);
+}
+
+/* Reads the persisted offer policy and hands it to the engine (before start). */
+static void client_load_policy(Dhcp4Client *c) {
+        _cleanup_(freep) char *text = NULL;
+        const char *why = NULL;
+        size_t len, n;
+        int r;
+
+        r = read_file_full(c->policy_path, DHCP4_POLICY_FILE_MAX, &text, &len);
+        if (r == -ENOENT)
+                return;
+        if (r >= 0)
+                r = dhcp4_policy_file_parse(text, len, c->policy_refuse, ELEMENTSOF(c->policy_refuse), &n,
+                                            &c->policy_require, &c->policy_has_require, &why);
+        if (r >= 0) {
+                c->policy_n_refuse = n;
+                r = dhcp4_engine_set_offer_policy(c->engine, c->policy_refuse, n,
+                                                  c->policy_has_require ? &c->policy_require : NULL);
+        }
+        if (r < 0) {
+                log_warning("Offer policy %s is unusable (%s), ignoring it", c->policy_path,
+                            why ? why : strerror(-r));
+                c->policy_n_refuse = 0;
+                c->policy_has_require = false;
+                (void)unlink(c->policy_path);
+                return;
+        }
+        log_notice("Offer policy of the previous run kept: refusing %zu subnet(s)%s; a lease outside it is not "
+                   "confirmed", c->policy_n_refuse, c->policy_has_require ? ", requiring one" : "");
+}
+
 /* ---- netlink: address and routes --------------------------------------------- */
 
 static uint32_t lease_remaining_sec(const Dhcp4Lease *l, uint64_t now) {
@@ -800,7 +859,9 @@ static int client_dispatch(Dhcp4Client *c) {
                 case DHCP4_ACTION_CONFIGURE:
                         if (client_configure(c, &a->lease) < 0) {
                                 /* Without the address the lease is useless: start over. */
-                                (void)dhcp4_engine_restart(c->engine, NULL, 0, NULL, engine_now());
+                                (void)dhcp4_engine_restart(c->engine, c->policy_refuse, c->policy_n_refuse,
+                                                           c->policy_has_require ? &c->policy_require : NULL,
+                                                           engine_now());
                         }
                         break;
                 case DHCP4_ACTION_DECONFIGURE:
@@ -970,6 +1031,10 @@ int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, con
                 c->lease_path = NULL;
                 return -ENOMEM;
         }
+        if (asprintf(&c->policy_path, "%s/%s.policy", state_dir, ifname) < 0) {
+                c->policy_path = NULL;
+                return -ENOMEM;
+        }
         *ret = c;
         c = NULL;
         return 0;
@@ -990,6 +1055,7 @@ Dhcp4Client *dhcp4_client_free(Dhcp4Client *c) {
         sd_event_unref(c->event);
         free(c->state_dir);
         free(c->lease_path);
+        free(c->policy_path);
         free(c);
         return NULL;
 }
@@ -1060,6 +1126,7 @@ int dhcp4_client_start(Dhcp4Client *c) {
         log_info("Starting on %s (ifindex %d, MAC %s, client id 01:%s, carrier %s)", c->ifname, c->ifindex,
                  format_mac(c->mac, m), m, c->carrier ? "up" : "down");
 
+        client_load_policy(c);
         have_lease = client_load_lease(c, &remembered) > 0;
         if (have_lease) {
                 char a[INET_ADDRSTRLEN];
@@ -1120,8 +1187,30 @@ int dhcp4_client_rebind(Dhcp4Client *c) {
         return client_dispatch(c);
 }
 
+int dhcp4_client_set_offer_policy(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse,
+                                  const Dhcp4Subnet *require) {
+        int r;
+
+        if (n_refuse > ELEMENTSOF(c->policy_refuse))
+                return -E2BIG;
+        r = dhcp4_engine_set_offer_policy(c->engine, refuse, n_refuse, require);
+        if (r < 0)
+                return r;
+        if (n_refuse > 0)
+                memcpy(c->policy_refuse, refuse, n_refuse * sizeof(refuse[0]));
+        c->policy_n_refuse = n_refuse;
+        c->policy_has_require = require != NULL;
+        if (require)
+                c->policy_require = *require;
+        client_persist_policy(c);
+        return 0;
+}
+
 int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require) {
-        int r = dhcp4_engine_restart(c->engine, refuse, n_refuse, require, engine_now());
+        int r = dhcp4_client_set_offer_policy(c, refuse, n_refuse, require);
+        if (r < 0)
+                return r;
+        r = dhcp4_engine_restart(c->engine, refuse, n_refuse, require, engine_now());
         if (r < 0)
                 return r;
         return client_dispatch(c);

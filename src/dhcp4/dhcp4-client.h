@@ -40,7 +40,14 @@ void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, v
 int dhcp4_client_release(Dhcp4Client *c);
 int dhcp4_client_renew(Dhcp4Client *c);
 int dhcp4_client_rebind(Dhcp4Client *c);
+/* Restart with an offer policy (see dhcp4_engine_restart); the policy is persisted
+ * in <state-dir>/IFNAME.policy and survives a daemon restart until the next restart
+ * replaces it (an empty policy removes the file). */
 int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require);
+/* Sets and persists the policy without restarting (ReleaseAndRenew sets it before
+ * releasing, so a daemon killed during the delay keeps it). */
+int dhcp4_client_set_offer_policy(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse,
+                                  const Dhcp4Subnet *require);
 
 /* Observers. */
 Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c);

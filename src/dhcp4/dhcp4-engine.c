@@ -670,8 +670,9 @@ static int engine_enter_init(Dhcp4Engine *e, uint64_t delay, uint64_t now) {
 }
 
 static int engine_enter_rebooting(Dhcp4Engine *e, uint64_t now) {
-        /* A quarantined address is never requested again (issue 3). */
-        if (!e->has_lease || !e->lease_reusable || engine_is_quarantined(e, e->lease.address, now))
+        /* A quarantined address is never requested again (issue 3), nor one the offer
+         * policy refuses (a persisted multipod policy after a daemon restart). */
+        if (!e->has_lease || !e->lease_reusable || !engine_address_acceptable(e, e->lease.address, now))
                 return engine_enter_init(e, 0, now);
         engine_new_xid(e);
         e->exchange_start_usec = now;
@@ -1395,13 +1396,7 @@ int dhcp4_engine_rebind(Dhcp4Engine *e, uint64_t now) {
         }
 }
 
-int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require,
-                         uint64_t now) {
-        int r;
-
-        r = input_begin(e);
-        if (r < 0)
-                return r;
+static int policy_check(const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require) {
         if (n_refuse > 0 && !refuse)
                 return -EINVAL;
         if (require && require->prefixlen > 32)
@@ -1411,15 +1406,45 @@ int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_ref
         for (size_t i = 0; i < n_refuse; i++)
                 if (refuse[i].prefixlen > 32)
                         return -EINVAL;
-        if (e->state == DHCP4_STATE_STOPPED)
-                return -ESTALE;
+        return 0;
+}
 
+static void policy_store(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require) {
         if (n_refuse > 0)
                 memcpy(e->refuse, refuse, n_refuse * sizeof(refuse[0]));
         e->n_refuse = n_refuse;
         e->has_require = require != NULL;
         if (require)
                 e->require = *require;
+}
+
+int dhcp4_engine_set_offer_policy(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse,
+                                  const Dhcp4Subnet *require) {
+        int r;
+
+        if (!e)
+                return -EINVAL;
+        r = policy_check(refuse, n_refuse, require);
+        if (r < 0)
+                return r;
+        policy_store(e, refuse, n_refuse, require);
+        return 0;
+}
+
+int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require,
+                         uint64_t now) {
+        int r;
+
+        r = input_begin(e);
+        if (r < 0)
+                return r;
+        r = policy_check(refuse, n_refuse, require);
+        if (r < 0)
+                return r;
+        if (e->state == DHCP4_STATE_STOPPED)
+                return -ESTALE;
+
+        policy_store(e, refuse, n_refuse, require);
         e->nak_count = 0;
         /* Kept configured until replaced, but never renewed: the agent restarts to move
          * the node elsewhere (multipod), the old lease is not what it wants. */

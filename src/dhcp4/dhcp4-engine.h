@@ -181,6 +181,13 @@ int dhcp4_engine_rebind(Dhcp4Engine *e, uint64_t now);  /* bound/renewing: REBIN
 int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require,
                          uint64_t now);
 
+/* Sets the offer policy of restart() without restarting: used before start() to
+ * carry a persisted policy over a daemon restart, so a restart in the middle of a
+ * multipod move cannot lease from the old pod again. A remembered lease outside the
+ * policy is not reused (INIT instead of INIT-REBOOT). 0, -EINVAL or -E2BIG. */
+int dhcp4_engine_set_offer_policy(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse,
+                                  const Dhcp4Subnet *require);
+
 /* Outputs. pop_action returns 1 and fills *ret, or 0 when the queue is empty. */
 int dhcp4_engine_pop_action(Dhcp4Engine *e, Dhcp4Action *ret);
 uint64_t dhcp4_engine_next_deadline(const Dhcp4Engine *e); /* UINT64_MAX: none */

@@ -514,3 +514,118 @@ int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, ui
                 *ret_len = t.len;
         return 0;
 }
+
+/* ---- offer policy file ------------------------------------------------------- */
+
+static int policy_corrupt(const char **ret_error, const char *reason) {
+        if (ret_error)
+                *ret_error = reason;
+        return -EBADMSG;
+}
+
+static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...) _printf_(4, 5);
+static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(buf + *pos, size - *pos, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= size - *pos)
+                return -ENOBUFS;
+        *pos += (size_t)n;
+        return 0;
+}
+
+static int append_subnet(char *buf, size_t size, size_t *pos, const Dhcp4Subnet *s, const char *sep) {
+        char a[INET_ADDRSTRLEN];
+
+        if (s->prefixlen > 32 || !inet_ntop(AF_INET, &s->address, a, sizeof(a)))
+                return -EINVAL;
+        return append(buf, size, pos, "%s%s/%u", sep, a, s->prefixlen);
+}
+
+int dhcp4_policy_file_format(const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require, char *buf,
+                             size_t size, size_t *ret_len) {
+        size_t pos = 0;
+        int r;
+
+        if (!buf || size == 0 || (n_refuse > 0 && !refuse))
+                return -EINVAL;
+        r = append(buf, size, &pos, "# infradhcp offer policy (generated; do not edit)\n");
+        if (r >= 0 && n_refuse > 0) {
+                r = append(buf, size, &pos, "REFUSE=");
+                for (size_t i = 0; r >= 0 && i < n_refuse; i++)
+                        r = append_subnet(buf, size, &pos, &refuse[i], i ? " " : "");
+                if (r >= 0)
+                        r = append(buf, size, &pos, "\n");
+        }
+        if (r >= 0 && require) {
+                r = append(buf, size, &pos, "REQUIRE=");
+                if (r >= 0)
+                        r = append_subnet(buf, size, &pos, require, "");
+                if (r >= 0)
+                        r = append(buf, size, &pos, "\n");
+        }
+        if (r < 0)
+                return r;
+        if (ret_len)
+                *ret_len = pos;
+        return 0;
+}
+
+int dhcp4_policy_file_parse(const char *text, size_t len, Dhcp4Subnet *refuse, size_t max, size_t *ret_n_refuse,
+                            Dhcp4Subnet *ret_require, bool *ret_has_require, const char **ret_error) {
+        Dhcp4Subnet out[64], req = {};
+        size_t n = 0;
+        bool seen_refuse = false, has_req = false;
+        const char *p, *end;
+
+        if (!text || (max > 0 && !refuse) || !ret_n_refuse || !ret_require || !ret_has_require)
+                return -EINVAL;
+        if (len > DHCP4_POLICY_FILE_MAX || memchr(text, '\0', len))
+                return policy_corrupt(ret_error, "oversized or binary");
+        if (len > 0 && text[len - 1] != '\n')
+                return policy_corrupt(ret_error, "truncated (no final newline)");
+        for (p = text, end = text + len; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p)), *eq;
+                char line[DHCP4_POLICY_FILE_MAX + 1], *value, *save = NULL, *tok;
+                size_t l = (size_t)(nl - p);
+
+                memcpy(line, p, l);
+                line[l] = '\0';
+                p = nl + 1;
+                if (l == 0 || line[0] == '#')
+                        continue;
+                eq = strchr(line, '=');
+                if (!eq)
+                        return policy_corrupt(ret_error, "a line without '='");
+                line[eq - line] = '\0';
+                value = line + (eq - line) + 1;
+                if (strcmp(line, "REFUSE") == 0) {
+                        if (seen_refuse)
+                                return policy_corrupt(ret_error, "REFUSE twice");
+                        seen_refuse = true;
+                        for (tok = strtok_r(value, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+                                if (n >= max || n >= ELEMENTSOF(out))
+                                        return policy_corrupt(ret_error, "too many REFUSE subnets");
+                                if (parse_ipv4_prefix(tok, &out[n].address, &out[n].prefixlen) < 0)
+                                        return policy_corrupt(ret_error, "REFUSE malformed");
+                                n++;
+                        }
+                } else if (strcmp(line, "REQUIRE") == 0) {
+                        if (has_req)
+                                return policy_corrupt(ret_error, "REQUIRE twice");
+                        if (parse_ipv4_prefix(value, &req.address, &req.prefixlen) < 0)
+                                return policy_corrupt(ret_error, "REQUIRE malformed");
+                        has_req = true;
+                }
+                /* unknown keys: forward compatibility */
+        }
+        if (n > 0)
+                memcpy(refuse, out, n * sizeof(out[0]));
+        *ret_n_refuse = n;
+        *ret_require = req;
+        *ret_has_require = has_req;
+        return 0;
+}

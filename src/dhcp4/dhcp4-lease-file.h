@@ -55,6 +55,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,3 +84,21 @@ int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64
  * ifname_valid()). Returns 0, -EINVAL or -ENOBUFS like dhcp4_lease_file_format(). */
 int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
                                      char *buf, size_t size, size_t *ret_len);
+
+/* 3. The offer policy file /var/lib/infradhcp/IFNAME.policy: the subnets restart()
+ *    refuses and the one it requires (multipod), so a daemon restarted in the middle
+ *    of a move keeps refusing the old pod's pool:
+ *
+ *      # infradhcp offer policy (generated; do not edit)
+ *      REFUSE=10.1.0.0/16 10.2.0.0/16
+ *      REQUIRE=10.0.0.0/16
+ *
+ *    Both keys optional (an empty policy is no file at all). Unknown keys ignored;
+ *    malformed values, duplicates, more than `max` refused subnets or a truncated
+ *    file make it corrupt (-EBADMSG with a reason). */
+#define DHCP4_POLICY_FILE_MAX 1024
+
+int dhcp4_policy_file_format(const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require, char *buf,
+                             size_t size, size_t *ret_len);
+int dhcp4_policy_file_parse(const char *text, size_t len, Dhcp4Subnet *refuse, size_t max, size_t *ret_n_refuse,
+                            Dhcp4Subnet *ret_require, bool *ret_has_require, const char **ret_error);

@@ -535,7 +535,12 @@ static int method_release_and_renew(VarlinkCall *call, json_object *params, void
         v->rr.phase = RR_DELAY;
         varlink_call_set_disconnect_handler(call, rr_on_disconnect, v);
 
-        r = dhcp4_client_release(v->client);
+        /* The policy first: a daemon killed during the delay must still refuse the
+         * old pool when it comes back. */
+        r = dhcp4_client_set_offer_policy(v->client, v->rr.refuse, v->rr.n_refuse,
+                                          v->rr.has_require ? &v->rr.require : NULL);
+        if (r >= 0)
+                r = dhcp4_client_release(v->client);
         if (r >= 0)
                 r = rr_arm(v, delay);
         if (r < 0) {

@@ -290,10 +290,12 @@ def sc_restart_daemon(topo, args):
     s.dhcpd.start()
     log("infradhcpd restarted")
     s.wait_done(s.p1, t, s.delay + 30)
-    # The restarted daemon starts from INIT knowing nothing of the migration: with
-    # pod-2 still answering it may lease in 10.1.0.0/16 again before the agent
-    # reconciles (calls ReleaseAndRenew again), so requests for the old pool are allowed.
-    s.check_end_state(s.p1, t, old_requests_allowed=True)
+    # With pod-2 still answering, the restarted daemon must not lease from it again:
+    # the offer policy of the migration (refuse 10.1.0.0/16) survives the restart.
+    s.dhcpd.proc.wait_log(r"Offer policy of the previous run kept: refusing 1 subnet", 2)
+    s.check_end_state(s.p1, t)
+    relapse = [e for e in s.mon.added(fabric.INFRA_IF) if e[0] > t and s.p2.contains(e[2])]
+    check(not relapse, "old-pod address configured again after the flip: %r" % relapse)
     time.sleep(2)  # it stays there
     check(s.done_in(s.p1), "did not stay in pod-1: %s" % s.ipv4())
     s.check_events(new=s.ipv4()[0][0])

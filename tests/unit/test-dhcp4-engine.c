@@ -1643,6 +1643,35 @@ static void test_decline_remembered(void **state) {
         assert_int_equal(dhcp4_engine_next_deadline(h->e), d);
 }
 
+/* A policy persisted across a daemon restart (set before start): a remembered lease
+ * inside the refused pool is not confirmed, offers from it are refused. */
+static void test_offer_policy_before_start(void **state) {
+        Harness *h = h_setup();
+        Dhcp4Lease l = remembered_lease(h, "10.1.0.77", T0 - SEC(100), 3600);
+        Dhcp4Subnet refuse = { A("10.1.0.0"), 16 }, bad = { A("10.1.0.0"), 40 };
+        Dhcp4Message m;
+
+        assert_int_equal(dhcp4_engine_set_offer_policy(h->e, &bad, 1, NULL), -EINVAL);
+        assert_int_equal(dhcp4_engine_set_offer_policy(h->e, NULL, 1, NULL), -EINVAL);
+        assert_int_equal(dhcp4_engine_set_offer_policy(h->e, &refuse, 1, NULL), 0);
+        h_start(h, &l);
+        /* no INIT-REBOOT for 10.1.0.77: a DISCOVER without option 50 */
+        h_sent(h, DHCP4_DISCOVER, &m);
+        assert_false(m.has_requested_address);
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.9"), DHCP4_RX_REFUSED);
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.0.0.9"), 0);
+        h_sent(h, DHCP4_REQUEST, &m);
+        assert_addr(m.requested_address, "10.0.0.9");
+
+        /* a policy-free start confirms the same remembered lease */
+        h->e = dhcp4_engine_free(h->e);
+        h = h_setup();
+        l = remembered_lease(h, "10.1.0.77", T0 - SEC(100), 3600);
+        h_start(h, &l);
+        h_sent(h, DHCP4_REQUEST, &m);
+        assert_addr(m.requested_address, "10.1.0.77");
+}
+
 static void test_address_lost(void **state) {
         Harness *h = h_setup();
         struct in_addr q[2];
@@ -2042,6 +2071,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_quarantine_off, teardown),
                 cmocka_unit_test_teardown(test_quarantine_overflow, teardown),
                 cmocka_unit_test_teardown(test_decline_remembered, teardown),
+                cmocka_unit_test_teardown(test_offer_policy_before_start, teardown),
                 cmocka_unit_test_teardown(test_address_lost, teardown),
                 cmocka_unit_test_teardown(test_reject_foreign, teardown),
                 cmocka_unit_test_teardown(test_unexpected, teardown),

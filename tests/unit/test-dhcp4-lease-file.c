@@ -560,6 +560,87 @@ static void test_dhclient_exact(void **state) {
         assert_int_equal(dhcp4_lease_file_format_dhclient(&l, "eth0", UINT64_MAX, buf, sizeof(buf), &len), -EINVAL);
 }
 
+
+static Dhcp4Subnet subnet(const char *a, uint8_t len) {
+        Dhcp4Subnet s = { .prefixlen = len };
+        assert_int_equal(inet_pton(AF_INET, a, &s.address), 1);
+        return s;
+}
+
+static void test_policy_round_trip(void **state) {
+        Dhcp4Subnet refuse[2] = { subnet("10.1.0.0", 16), subnet("192.168.7.0", 24) }, req = subnet("10.0.0.0", 16);
+        Dhcp4Subnet got[4], got_req;
+        char buf[DHCP4_POLICY_FILE_MAX];
+        size_t len, n;
+        bool has_req;
+
+        assert_int_equal(dhcp4_policy_file_format(refuse, 2, &req, buf, sizeof(buf), &len), 0);
+        assert_string_equal(buf, "# infradhcp offer policy (generated; do not edit)\n"
+                                 "REFUSE=10.1.0.0/16 192.168.7.0/24\n"
+                                 "REQUIRE=10.0.0.0/16\n");
+        assert_int_equal(len, strlen(buf));
+        assert_int_equal(dhcp4_policy_file_parse(buf, len, got, 4, &n, &got_req, &has_req, NULL), 0);
+        assert_int_equal(n, 2);
+        for (size_t i = 0; i < 2; i++) {
+                assert_int_equal(got[i].address.s_addr, refuse[i].address.s_addr);
+                assert_int_equal(got[i].prefixlen, refuse[i].prefixlen);
+        }
+        assert_true(has_req);
+        assert_int_equal(got_req.address.s_addr, req.address.s_addr);
+        assert_int_equal(got_req.prefixlen, req.prefixlen);
+
+        /* only a requirement; only refusals */
+        assert_int_equal(dhcp4_policy_file_format(NULL, 0, &req, buf, sizeof(buf), &len), 0);
+        assert_int_equal(dhcp4_policy_file_parse(buf, len, got, 4, &n, &got_req, &has_req, NULL), 0);
+        assert_int_equal(n, 0);
+        assert_true(has_req);
+        assert_int_equal(dhcp4_policy_file_format(refuse, 1, NULL, buf, sizeof(buf), &len), 0);
+        assert_int_equal(dhcp4_policy_file_parse(buf, len, got, 4, &n, &got_req, &has_req, NULL), 0);
+        assert_int_equal(n, 1);
+        assert_false(has_req);
+
+        /* too small a buffer, bad prefix */
+        assert_int_equal(dhcp4_policy_file_format(refuse, 2, &req, buf, 40, &len), -ENOBUFS);
+        refuse[1].prefixlen = 33;
+        assert_int_equal(dhcp4_policy_file_format(refuse, 2, NULL, buf, sizeof(buf), &len), -EINVAL);
+}
+
+static void test_policy_corrupt(void **state) {
+        static const struct {
+                const char *text;
+                const char *why;
+        } cases[] = {
+                { "REFUSE=10.1.0.0/16", "truncated (no final newline)" },
+                { "REFUSE=10.1.0.0/33\n", "REFUSE malformed" },
+                { "REFUSE=10.1.0/16\n", "REFUSE malformed" },
+                { "REQUIRE=junk\n", "REQUIRE malformed" },
+                { "REQUIRE=10.0.0.0/16\nREQUIRE=10.0.0.0/16\n", "REQUIRE twice" },
+                { "REFUSE=10.1.0.0/16\nREFUSE=10.2.0.0/16\n", "REFUSE twice" },
+                { "REFUSE=1.0.0.0/8 2.0.0.0/8 3.0.0.0/8\n", "too many REFUSE subnets" },
+                { "garbage\n", "a line without '='" },
+        };
+        Dhcp4Subnet got[2], req;
+        size_t n = 99;
+        bool has_req;
+        const char *why;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                why = NULL;
+                assert_int_equal(dhcp4_policy_file_parse(cases[i].text, strlen(cases[i].text), got, 2, &n, &req,
+                                                         &has_req, &why),
+                                 -EBADMSG);
+                assert_non_null(why);
+                assert_string_equal(why, cases[i].why);
+                assert_int_equal(n, 99); /* untouched */
+        }
+        assert_int_equal(dhcp4_policy_file_parse("REF\0USE=1\n", 10, got, 2, &n, &req, &has_req, &why), -EBADMSG);
+        /* empty file, comments, unknown keys: an empty policy */
+        assert_int_equal(dhcp4_policy_file_parse("# x\nFUTURE=1\n", 13, got, 2, &n, &req, &has_req, &why), 0);
+        assert_int_equal(n, 0);
+        assert_false(has_req);
+        assert_int_equal(dhcp4_policy_file_parse("", 0, got, 2, &n, &req, &has_req, &why), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_format_exact),      cmocka_unit_test(test_round_trip),
@@ -567,6 +648,7 @@ int main(void) {
                 cmocka_unit_test(test_missing_mandatory), cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_structure),         cmocka_unit_test(test_garbage),
                 cmocka_unit_test(test_format_errors),     cmocka_unit_test(test_dhclient_exact),
+                cmocka_unit_test(test_policy_round_trip), cmocka_unit_test(test_policy_corrupt),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
