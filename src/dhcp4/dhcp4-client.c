@@ -81,6 +81,7 @@ struct Dhcp4Client {
         Dhcp4Lease configured_lease;
 
         bool dispatching;
+        bool sequence_running;
         char last_error[256];
 
         Dhcp4ClientStateHandler state_handler;
@@ -1264,4 +1265,12 @@ unsigned dhcp4_client_get_conflicts(const Dhcp4Client *c) {
 
 uint64_t dhcp4_client_get_decline_backoff(const Dhcp4Client *c) {
         return c->engine ? dhcp4_engine_get_decline_backoff(c->engine) : 0;
+}
+
+void dhcp4_client_set_sequence_running(Dhcp4Client *c, bool running) {
+        c->sequence_running = running;
+}
+
+bool dhcp4_client_sequence_running(const Dhcp4Client *c) {
+        return c->sequence_running;
 }

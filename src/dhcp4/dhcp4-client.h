@@ -49,6 +49,11 @@ int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_ref
 int dhcp4_client_set_offer_policy(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse,
                                   const Dhcp4Subnet *require);
 
+/* A multi-step sequence (varlink ReleaseAndRenew) owns the client while it runs:
+ * other control paths (D-Bus) answer Busy instead of interleaving commands. */
+void dhcp4_client_set_sequence_running(Dhcp4Client *c, bool running);
+bool dhcp4_client_sequence_running(const Dhcp4Client *c);
+
 /* Observers. */
 Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c);
 const Dhcp4Lease *dhcp4_client_get_lease(const Dhcp4Client *c);

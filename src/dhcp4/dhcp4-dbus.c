@@ -446,6 +446,11 @@ static int link_command(sd_bus_message *m, Dhcp4Dbus *d, int (*command)(Dhcp4Cli
                 log_notice("Refused %s over D-Bus from %s: not root", member, sd_bus_message_get_sender(m) ?: "?");
                 return r;
         }
+        if (dhcp4_client_sequence_running(d->client)) {
+                log_notice("Refused %s over D-Bus: a ReleaseAndRenew is running", member);
+                return sd_bus_error_set(error, DHCP4_DBUS_ERROR_BUSY,
+                                        "A ReleaseAndRenew sequence is running; try again when it has finished");
+        }
         log_info("%s requested over D-Bus by %s", member, sd_bus_message_get_sender(m) ?: "?");
         r = command(d->client);
         if (r == -ESTALE)

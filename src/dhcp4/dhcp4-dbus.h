@@ -22,6 +22,8 @@
 #define DHCP4_DBUS_PATH_PREFIX "/io/infradhcp/link"    /* + "/" + sd_bus_path_encode(ifname) */
 #define DHCP4_DBUS_INTERFACE "io.infradhcp.Link1"
 #define DHCP4_DBUS_ERROR_STOPPED "io.infradhcp.Link1.Stopped"
+/* A varlink ReleaseAndRenew is running; try again when it has finished. */
+#define DHCP4_DBUS_ERROR_BUSY "io.infradhcp.Link1.Busy"
 
 typedef struct Dhcp4Dbus Dhcp4Dbus;
 

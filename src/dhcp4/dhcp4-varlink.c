@@ -367,6 +367,7 @@ static int method_restart(VarlinkCall *call, json_object *params, void *userdata
 /* ReleaseAndRenew */
 
 static void rr_reset(Dhcp4Varlink *v) {
+        dhcp4_client_set_sequence_running(v->client, false);
         v->rr.timer = sd_event_source_disable_unref(v->rr.timer);
         v->rr.call = varlink_call_unref(v->rr.call);
         v->rr = (ReleaseAndRenew){};
@@ -533,6 +534,7 @@ static int method_release_and_renew(VarlinkCall *call, json_object *params, void
         v->rr.started_usec = now_boottime(v->event);
         v->rr.call = varlink_call_ref(call);
         v->rr.phase = RR_DELAY;
+        dhcp4_client_set_sequence_running(v->client, true);
         varlink_call_set_disconnect_handler(call, rr_on_disconnect, v);
 
         /* The policy first: a daemon killed during the delay must still refuse the

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -397,6 +398,28 @@ def main():
             check("INIT" in logged, "Renew after Release did not go through INIT: %s" % logged)
             check_status(bus, name, path, cif, addr2, mac, subnet)
             mon.stop()
+
+            # While a varlink ReleaseAndRenew owns the client, D-Bus commands are
+            # refused with Busy instead of interleaving with the sequence.
+            sock_path = os.path.join(client.runtime_dir, cif, "io.infradhcp.Client")
+            rr = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            rr.connect(sock_path)
+            rr.sendall(json.dumps({"method": "io.infradhcp.Client.ReleaseAndRenew",
+                                   "parameters": {"delayMs": 1500}}).encode() + b"\0")
+            wait_for(lambda: bus.get(name, path, "State") == "RELEASED", 3, "the sequence to release")
+            busy = bus.busctl("call", name, path, IFACE, "Renew", check_rc=False)
+            check(busy.returncode != 0 and "ReleaseAndRenew sequence is running" in dbus_error(busy),
+                  "Renew during ReleaseAndRenew: rc %d %r" % (busy.returncode, dbus_error(busy)))
+            rr.settimeout(15)
+            reply = b""
+            while not reply.endswith(b"\0"):
+                chunk = rr.recv(65536)
+                check(chunk, "varlink closed before the ReleaseAndRenew reply")
+                reply += chunk
+            rr.close()
+            check("error" not in json.loads(reply[:-1]), "ReleaseAndRenew failed: %r" % reply)
+            bus.busctl("call", name, path, IFACE, "Renew")  # accepted again afterwards
+            log("D-Bus Renew refused (Busy) during a varlink ReleaseAndRenew, accepted after it")
 
             # A second infradhcpd (another interface) shares the bus: it owns its own
             # link name and queues for io.infradhcp, which it takes over when the
