@@ -776,8 +776,10 @@ static int load_host_agent_config(Agent *a, const char *path) {
         if (r < 0)
                 return log_error_errno(r, "Cannot read the host-agent-config %s: %m", path);
         r = agent_config_parse_host_agent(&a->config, text, len, path, err, sizeof(err));
-        if (r < 0)
-                return log_error_errno(r, "Invalid host-agent-config %s", err);
+        if (r < 0) {
+                log_error("Invalid host-agent-config %s", err); /* err names the key and the file */
+                return r;
+        }
         return 0;
 }
 
@@ -900,8 +902,10 @@ static int agent_setup(Agent *a) {
         (void)link_resolve(a);
 
         r = kube_config_load(&kc, a->config.kubeconfig, err, sizeof(err));
-        if (r < 0)
-                return log_error_errno(r, "No usable Kubernetes configuration: %s", err[0] ? err : "not found");
+        if (r < 0) {
+                log_error("No usable Kubernetes configuration: %s", err[0] ? err : "not found");
+                return r;
+        }
         r = kube_client_new(&a->kube, a->event, kc);
         kc = NULL;
         if (r < 0)

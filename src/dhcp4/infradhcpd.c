@@ -146,8 +146,10 @@ static int load_config(const Args *a, Dhcp4Config *ret) {
         if (r < 0)
                 return log_error_errno(r, "Cannot read configuration %s: %m", path);
         r = dhcp4_config_parse(ret, text, len, err, sizeof(err));
-        if (r < 0)
-                return log_error_errno(r, "Invalid configuration %s: %s", path, err);
+        if (r < 0) {
+                log_error("Invalid configuration %s: %s", path, err); /* err names the line and key */
+                return r;
+        }
         log_debug("Configuration loaded from %s", path);
         return 0;
 }
