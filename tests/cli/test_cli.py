@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Command lines and bad input at start: every program says what is wrong in one
+line naming the file, line or key, and exits 1, before touching the network.
+Needs no root: each case fails before a socket is opened."""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+failures = 0
+passed = 0
+
+
+def run(argv):
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
+    return p.returncode, p.stdout + p.stderr
+
+
+def expect(name, argv, rc, *needles):
+    global failures, passed
+    got_rc, out = run(argv)
+    missing = [n for n in needles if n not in out]
+    if got_rc != rc or missing:
+        failures += 1
+        print("FAIL %s: rc %d (want %d), missing %r in:\n%s" % (name, got_rc, rc, missing, out))
+    else:
+        passed += 1
+        print("ok   %s" % name)
+
+
+def main():
+    daemon, agent, ctl = sys.argv[1:4]
+    with tempfile.TemporaryDirectory() as tmp:
+        def write(name, text):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+
+        st, rt = os.path.join(tmp, "state"), os.path.join(tmp, "run")
+        base = ["--state-dir", st, "--runtime-dir", rt]
+
+        # infradhcpd
+        expect("infradhcpd --help", [daemon, "--help"], 0, "Usage: infradhcpd", "--state-dir")
+        expect("infradhcpd --version", [daemon, "--version"], 0, "infradhcpd ")
+        expect("infradhcpd no interface", [daemon], 1, "expected exactly one interface name")
+        expect("infradhcpd two interfaces", [daemon, "a", "b"], 1, "expected exactly one interface name")
+        expect("infradhcpd unknown option", [daemon, "--bogus", "x"], 1, "unknown option '--bogus'")
+        expect("infradhcpd bad ifname", [daemon, "a/b"], 1, "'a/b' is not a valid interface name")
+        expect("infradhcpd bad log level", [daemon, "--log-level", "loud", "lo"], 1, "invalid --log-level 'loud'")
+        expect("infradhcpd missing config", [daemon, "--config", os.path.join(tmp, "none.conf")] + base + ["lo"],
+               1, "Cannot read configuration", "none.conf")
+        c = write("unknown.conf", "[DHCPv4]\nFoo=1\n")
+        expect("infradhcpd unknown key", [daemon, "--config", c] + base + ["lo"], 1,
+               "Invalid configuration %s: line 2: unknown key Foo in [DHCPv4]" % c)
+        c = write("contra.conf", "[Timing]\nRetransmitInitialSec=20s\n")
+        expect("infradhcpd contradiction", [daemon, "--config", c] + base + ["lo"], 1,
+               "RetransmitInitialSec= (20s) is greater than RetransmitMaxSec= (16s)")
+        c = write("profile.conf", "[ACD]\nProfile=fast\n")
+        expect("infradhcpd bad profile", [daemon, "--config", c] + base + ["lo"], 1, "line 2: invalid Profile=fast")
+
+        # infradhcp-agent
+        expect("agent --help", [agent, "--help"], 0, "--node NAME")
+        expect("agent without --node", [agent], 1, "--node NAME is required")
+        expect("agent bad node name", [agent, "--node", "Bad_Name!"], 1, "is not a valid Node name")
+        for name, text, msg in [
+            ("bool", '{"aci-multipod": "yes"}', "aci-multipod: expected true or false"),
+            ("range", '{"dhcp-delay": -3}', "dhcp-delay: -3 out of range 0..3600"),
+            ("encap", '{"encap-type": "geneve"}', 'encap-type: expected "vxlan" or "vlan", got "geneve"'),
+            ("vlan", '{"aci-infra-vlan": 5000}', "aci-infra-vlan: 5000 out of range 1..4094"),
+            ("json", "{not json", "invalid JSON"),
+        ]:
+            c = write("hac-%s.json" % name, text)
+            expect("agent host-agent-config %s" % name,
+                   [agent, "--node", "n1", "--host-agent-config", c, "--interface", "lo"] + base, 1,
+                   "Invalid host-agent-config %s: %s" % (c, msg))
+        c = write("ok.json", '{"aci-multipod": true, "some-unknown-key": [1, 2], "dhcp-delay": 0}')
+        expect("agent missing kubeconfig", [agent, "--node", "n1", "--host-agent-config", c, "--interface", "lo",
+                                            "--kubeconfig", os.path.join(tmp, "nokube")] + base, 1,
+               "No usable Kubernetes configuration", "nokube")
+
+        # infradhcpctl
+        expect("ctl --help", [ctl, "--help"], 0, "release-and-renew")
+        expect("ctl unknown verb", [ctl, "--runtime-dir", rt, "frobnicate"], 1, "frobnicate")
+        expect("ctl no daemon", [ctl, "--runtime-dir", rt, "status", "eth9"], 1, "eth9")
+        expect("ctl no agent", [ctl, "--runtime-dir", rt, "agent"], 1, "infradhcp-agent is not running")
+    print("%d passed, %d failed" % (passed, failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
