@@ -26,6 +26,7 @@
 #include <systemd/sd-bus.h>
 
 #include "dhcp4-dbus.h"
+#include "parse-util.h"
 #include "log.h"
 
 #define DBUS_DECLINED_MAX 16
@@ -43,6 +44,9 @@ typedef struct Snapshot {
         size_t client_id_len;
         char last_error[256];
         char acd_state[32];
+        char conflict_mac[18]; /* "" when none */
+        unsigned conflicts;
+        uint64_t decline_backoff_usec;
 } Snapshot;
 
 struct Dhcp4Dbus {
@@ -91,6 +95,15 @@ int dhcp4_dbus_link_name(const char *ifname, char *buf, size_t size) {
 /* ------------------------------------------------------------------------- */
 /* Reading the client */
 
+static void snapshot_conflict_mac(const Dhcp4Dbus *d, char buf[static 18]) {
+        uint8_t mac[6];
+
+        if (dhcp4_client_get_conflict_mac(d->client, mac))
+                format_mac(mac, buf);
+        else
+                buf[0] = '\0';
+}
+
 static void snapshot_take(const Dhcp4Dbus *d, Snapshot *ret) {
         const Dhcp4Lease *l = dhcp4_client_get_lease(d->client);
         const uint8_t *cid;
@@ -116,6 +129,9 @@ static void snapshot_take(const Dhcp4Dbus *d, Snapshot *ret) {
         snprintf(ret->last_error, sizeof(ret->last_error), "%s", s ?: "");
         s = dhcp4_client_get_acd_state(d->client);
         snprintf(ret->acd_state, sizeof(ret->acd_state), "%s", s ?: "");
+        snapshot_conflict_mac(d, ret->conflict_mac);
+        ret->conflicts = dhcp4_client_get_conflicts(d->client);
+        ret->decline_backoff_usec = dhcp4_client_get_decline_backoff(d->client);
 }
 
 static bool addrs_equal(const struct in_addr *a, size_t na, const struct in_addr *b, size_t nb, size_t max) {
@@ -176,6 +192,9 @@ static size_t snapshot_diff(const Snapshot *a, const Snapshot *b, const char **n
                "ClientId");
         ADD_IF(strcmp(a->last_error, b->last_error) != 0, "LastError");
         ADD_IF(strcmp(a->acd_state, b->acd_state) != 0, "ACDState");
+        ADD_IF(strcmp(a->conflict_mac, b->conflict_mac) != 0, "ConflictMAC");
+        ADD_IF(a->conflicts != b->conflicts, "Conflicts");
+        ADD_IF(a->decline_backoff_usec != b->decline_backoff_usec, "DeclineBackoffUSec");
 #undef ADD_IF
         names[n] = NULL;
         return n;
@@ -401,6 +420,26 @@ static int property_get_acd_state(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_append(reply, "s", dhcp4_client_get_acd_state(d->client) ?: "");
 }
 
+static int property_get_conflict_mac(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        char m[18];
+
+        snapshot_conflict_mac(userdata, m);
+        return sd_bus_message_append(reply, "s", m);
+}
+
+static int property_get_conflicts(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Dhcp4Dbus *d = userdata;
+        return sd_bus_message_append(reply, "u", (uint32_t)dhcp4_client_get_conflicts(d->client));
+}
+
+static int property_get_decline_backoff(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Dhcp4Dbus *d = userdata;
+        return sd_bus_message_append(reply, "t", (uint64_t)dhcp4_client_get_decline_backoff(d->client));
+}
+
 static int property_get_declined(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Dhcp4Dbus *d = userdata;
@@ -501,6 +540,9 @@ static const sd_bus_vtable link_vtable[] = {
         SD_BUS_PROPERTY("LastError", "s", property_get_last_error, 0, EMITS),
         SD_BUS_PROPERTY("ACDState", "s", property_get_acd_state, 0, EMITS),
         SD_BUS_PROPERTY("DeclinedAddresses", "as", property_get_declined, 0, 0),
+        SD_BUS_PROPERTY("ConflictMAC", "s", property_get_conflict_mac, 0, EMITS),
+        SD_BUS_PROPERTY("Conflicts", "u", property_get_conflicts, 0, EMITS),
+        SD_BUS_PROPERTY("DeclineBackoffUSec", "t", property_get_decline_backoff, 0, EMITS),
         SD_BUS_METHOD("Release", "", "", method_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Renew", "", "", method_renew, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Rebind", "", "", method_rebind, SD_BUS_VTABLE_UNPRIVILEGED),

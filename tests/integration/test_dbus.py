@@ -53,7 +53,8 @@ PROPERTIES = {
     "Hostname": ("s", None), "Domain": ("s", None), "LeaseStartUSec": ("t", None),
     "LifetimeUSec": ("t", None), "T1USec": ("t", None), "T2USec": ("t", None),
     "ExpiryUSec": ("t", None), "ClientId": ("s", None), "LastError": ("s", None),
-    "ACDState": ("s", None), "DeclinedAddresses": ("as", "false"),
+    "ACDState": ("s", None), "DeclinedAddresses": ("as", "false"), "ConflictMAC": ("s", None),
+    "Conflicts": ("u", None), "DeclineBackoffUSec": ("t", None),
 }
 METHODS = ["Rebind", "Release", "Renew"]
 
@@ -255,6 +256,9 @@ def check_status(bus, name, path, ifname, addr, mac, subnet, user=None):
     check(allp["ClientId"] == "01:" + mac, "ClientId %s, want 01:%s" % (allp["ClientId"], mac))
     check(allp["LastError"] == "", "LastError %r" % allp["LastError"])
     check(allp["DeclinedAddresses"] == [], "DeclinedAddresses %s" % allp["DeclinedAddresses"])
+    check(allp["ConflictMAC"] == "" and allp["Conflicts"] == 0 and allp["DeclineBackoffUSec"] == 0,
+          "conflict properties without a conflict: %r %r %r" % (allp["ConflictMAC"], allp["Conflicts"],
+                                                                 allp["DeclineBackoffUSec"]))
     check(allp["ACDState"] in ("disabled", "IDLE", "PROBING", "ANNOUNCING", "DEFENDING"),
           "ACDState %r" % allp["ACDState"])
     start = allp["LeaseStartUSec"]
