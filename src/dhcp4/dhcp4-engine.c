@@ -916,9 +916,11 @@ static int engine_handle_offer(Dhcp4Engine *e, const Dhcp4Message *m, uint64_t n
                              addr_str(m->yiaddr, s));
                 return DHCP4_RX_BAD_LEASE;
         }
-        /* RFC 2131 Table 3: an OFFER MUST carry option 54; without it we cannot REQUEST. */
-        if (!m->has_server_id) {
-                engine_event(e, DHCP4_EVENT_BAD_LEASE, m->yiaddr, "offer of %s without server identifier",
+        /* RFC 2131 Table 3: an OFFER MUST carry option 54; without it we cannot REQUEST.
+         * 0.0.0.0 or a broadcast/multicast identifier names no server we could renew
+         * with (§4.4.5: unicast to it), nor one a lease file can record. */
+        if (!m->has_server_id || !address_is_unicast(m->server_id)) {
+                engine_event(e, DHCP4_EVENT_BAD_LEASE, m->yiaddr, "offer of %s without usable server identifier",
                              addr_str(m->yiaddr, s));
                 return DHCP4_RX_BAD_LEASE;
         }
@@ -946,8 +948,9 @@ static int engine_handle_ack(Dhcp4Engine *e, const Dhcp4Message *m, uint64_t now
                  * for this exchange. */
                 if (!m->has_server_id || !addr_eq(m->server_id, e->offer_server_id))
                         return DHCP4_RX_UNEXPECTED;
-        } else if (!m->has_server_id)
-                /* Table 3 says MUST; tolerate its absence with the server we know. */
+        } else if (!m->has_server_id || !address_is_unicast(m->server_id))
+                /* Table 3 says MUST; tolerate its absence (or an unusable one, as for an
+                 * OFFER) with the server we know. */
                 server_id = e->lease.server_id;
 
         why = lease_from_ack(e, m, server_id, &lease);
@@ -1119,7 +1122,9 @@ int dhcp4_engine_set_mac(Dhcp4Engine *e, const uint8_t mac[6], uint64_t now) {
 }
 
 static bool lease_usable(const Dhcp4Engine *e, const Dhcp4Lease *l, uint64_t now) {
-        if (!address_is_unicast(l->address) || l->lifetime == 0 || l->prefixlen > 32)
+        /* The server too: RENEW and RELEASE go unicast to it (RFC 2131 §4.4.5, §4.4.6). */
+        if (!address_is_unicast(l->address) || !address_is_unicast(l->server_id) || l->lifetime == 0 ||
+            l->prefixlen > 32)
                 return false;
         if (memcmp(l->client_id, e->client_id, sizeof(e->client_id)) != 0)
                 return false;

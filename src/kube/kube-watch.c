@@ -9,6 +9,7 @@
  * Pure: no I/O, no clock. See kube-watch.h.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ struct KubeWatchDecoder {
         size_t max_object_size;
         size_t partial_bytes;   /* bytes fed to tok for the current, unfinished value */
         int poisoned;           /* 0 or the KUBE_WATCH_E_* code that stopped the stream */
+        uint8_t carry[4];       /* the start of a UTF-8 character whose last bytes are to come */
+        size_t n_carry;
 
         KubeWatchEvent *queue;
         size_t n_queue, head, allocated;
@@ -89,6 +92,7 @@ void kube_watch_decoder_reset(KubeWatchDecoder *d) {
                 return;
         json_tokener_reset(d->tok);
         d->partial_bytes = 0;
+        d->n_carry = 0;
         d->poisoned = 0;
         queue_clear(d);
 }
@@ -104,7 +108,7 @@ KubeWatchDecoder *kube_watch_decoder_free(KubeWatchDecoder *d) {
 }
 
 bool kube_watch_decoder_has_partial(const KubeWatchDecoder *d) {
-        return d && d->partial_bytes > 0;
+        return d && (d->partial_bytes > 0 || d->n_carry > 0);
 }
 
 static int queue_push(KubeWatchDecoder *d, KubeWatchEvent *e) {
@@ -194,19 +198,32 @@ static bool is_json_space(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int kube_watch_decoder_feed(KubeWatchDecoder *d, const void *bytes, size_t len) {
-        const char *p = bytes;
-        int r;
+/* Bytes in the UTF-8 sequence a byte leads (1 for ASCII and for what cannot lead:
+ * continuation bytes, 0xF8..0xFF). */
+static size_t utf8_sequence_length(uint8_t c) {
+        return c >= 0xF8 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
 
-        if (!d || (!bytes && len > 0))
-                return -EINVAL;
-        if (d->poisoned)
-                return d->poisoned;
+/* Bytes at the end of buf that start a UTF-8 character without finishing it (0..3).
+ * Anything else (ASCII, a complete character, invalid bytes) is json-c's to judge. */
+static size_t utf8_incomplete_tail(const uint8_t *buf, size_t len) {
+        for (size_t k = 1; k <= 3 && k <= len; k++) {
+                uint8_t c = buf[len - k];
+
+                if ((c & 0xC0) == 0x80)
+                        continue; /* a continuation byte: its lead byte is further back */
+                return utf8_sequence_length(c) > k ? k : 0;
+        }
+        return 0;
+}
+
+static int decoder_feed_bytes(KubeWatchDecoder *d, const char *p, size_t len) {
+        int r;
 
         while (len > 0) {
                 json_object *v;
                 enum json_tokener_error jerr;
-                size_t slice, used;
+                size_t slice, used, event_len;
 
                 /* Whitespace between values is not part of any event. */
                 if (d->partial_bytes == 0) {
@@ -244,7 +261,13 @@ int kube_watch_decoder_feed(KubeWatchDecoder *d, const void *bytes, size_t len) 
                         json_object_put(v);
                         return (d->poisoned = KUBE_WATCH_E_MALFORMED);
                 }
-                if (d->partial_bytes + used > d->max_object_size) {
+                /* json-c consumes the whitespace after a value too; it is not part of the
+                 * event, and counting it would make an event of exactly the limit pass or
+                 * fail depending on where the transport split the stream. */
+                event_len = used;
+                while (event_len > 0 && is_json_space(p[event_len - 1]))
+                        event_len--;
+                if (d->partial_bytes + event_len > d->max_object_size) {
                         json_object_put(v);
                         return (d->poisoned = KUBE_WATCH_E_OVERSIZE);
                 }
@@ -264,6 +287,57 @@ int kube_watch_decoder_feed(KubeWatchDecoder *d, const void *bytes, size_t len) 
                         return (d->poisoned = r);
         }
 
+        return 0;
+}
+
+int kube_watch_decoder_feed(KubeWatchDecoder *d, const void *bytes, size_t len) {
+        const uint8_t *p = bytes;
+        size_t tail;
+        int r;
+
+        if (!d || (!bytes && len > 0))
+                return -EINVAL;
+        if (d->poisoned)
+                return d->poisoned;
+
+        /* json-c (0.16) with JSON_TOKENER_VALIDATE_UTF8 rejects a valid multi-byte
+         * character whose bytes arrive in two parse calls, and the transport splits the
+         * body anywhere: json-c only ever gets whole characters. The start of one cut
+         * by the end of this chunk waits in `carry` for the rest. */
+        if (d->n_carry > 0) {
+                uint8_t buf[sizeof(d->carry)];
+                size_t n = d->n_carry, need = utf8_sequence_length(d->carry[0]), take = 0;
+
+                /* The carried bytes plus the continuation bytes their lead byte asks for.
+                 * A sequence cut short by anything else goes to json-c as it is (which
+                 * rejects it), exactly as if it had come in one chunk. */
+                while (n + take < need && take < len && (p[take] & 0xC0) == 0x80)
+                        take++;
+                memcpy(buf, d->carry, n);
+                memcpy(buf + n, p, take);
+                if (n + take < need && take == len) {
+                        /* Still not whole, and the chunk is used up. */
+                        memcpy(d->carry, buf, n + take);
+                        d->n_carry = n + take;
+                        return 0;
+                }
+                d->n_carry = 0;
+                r = decoder_feed_bytes(d, (const char *) buf, n + take);
+                if (r != 0)
+                        return r;
+                p += take;
+                len -= take;
+        }
+
+        if (len == 0)
+                return 0; /* p may be NULL: no pointer arithmetic on it */
+        tail = utf8_incomplete_tail(p, len);
+        r = decoder_feed_bytes(d, (const char *) p, len - tail);
+        if (r != 0)
+                return r;
+        if (tail > 0)
+                memcpy(d->carry, p + len - tail, tail);
+        d->n_carry = tail;
         return 0;
 }
 

@@ -493,13 +493,17 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
                 parameters = json_object_get(v);
         }
         if (json_object_object_get_ex(m, "more", &v) && !json_object_is_type(v, json_type_null)) {
-                if (!json_object_is_type(v, json_type_boolean))
+                if (!json_object_is_type(v, json_type_boolean)) {
+                        json_object_put(parameters);
                         return -EBADMSG;
+                }
                 more = json_object_get_boolean(v);
         }
         if (json_object_object_get_ex(m, "oneway", &v) && !json_object_is_type(v, json_type_null)) {
-                if (!json_object_is_type(v, json_type_boolean))
+                if (!json_object_is_type(v, json_type_boolean)) {
+                        json_object_put(parameters);
                         return -EBADMSG;
+                }
                 oneway = json_object_get_boolean(v);
         }
         if (json_object_object_get_ex(m, "upgrade", &v) && json_object_get_boolean(v)) {
@@ -1149,6 +1153,7 @@ static int client_take_message(VarlinkClient *c, VarlinkReply *ret) {
         *ret = (VarlinkReply){ .parameters = params, .error = error, .continues = continues && !error, .message = m };
         return 1;
 bad:
+        json_object_put(params);
         json_object_put(m);
         return -EBADMSG;
 }

@@ -107,6 +107,34 @@ static void test_every_split_point(void **state) {
         }
 }
 
+/* Found by fuzz-kube-watch: json-c 0.16 rejects a multi-byte UTF-8 character whose
+ * bytes arrive in two parse calls; a Node with non-ASCII text poisoned the watch
+ * whenever a chunk boundary fell inside such a character. Every split must decode. */
+static void test_utf8_split(void **state) {
+        static const char ev[] = "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Node\",\"metadata\":{"
+                                 "\"name\":\"n1\",\"resourceVersion\":\"7\",\"annotations\":{"
+                                 "\"note\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\"}}}}\n";
+        size_t n = strlen(ev);
+
+        for (size_t i = 0; i <= n; i++) {
+                _cleanup_(kube_watch_decoder_freep) KubeWatchDecoder *d = NULL;
+                KubeWatchEvent e = {};
+                json_object *md, *an, *note;
+
+                assert_int_equal(kube_watch_decoder_new(&d, KUBE_WATCH_OBJECT_SIZE_MAX_DEFAULT), 0);
+                assert_int_equal(kube_watch_decoder_feed(d, ev, i), 0);
+                assert_int_equal(kube_watch_decoder_feed(d, ev + i, n - i), 0);
+                assert_int_equal(kube_watch_decoder_pop(d, &e), 1);
+                assert_int_equal(e.type, KUBE_WATCH_MODIFIED);
+                assert_true(json_object_object_get_ex(e.object, "metadata", &md));
+                assert_true(json_object_object_get_ex(md, "annotations", &an));
+                assert_true(json_object_object_get_ex(an, "note", &note));
+                assert_string_equal(json_object_get_string(note), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80");
+                kube_watch_event_done(&e);
+                assert_int_equal(kube_watch_decoder_pop(d, &e), 0);
+        }
+}
+
 static void test_merged_without_separators(void **state) {
         _cleanup_(kube_watch_decoder_freep) KubeWatchDecoder *d = NULL;
         KubeWatchEvent e = KUBE_WATCH_EVENT_NULL;
@@ -265,6 +293,7 @@ int main(void) {
                 cmocka_unit_test(test_whole_stream),
                 cmocka_unit_test(test_byte_by_byte),
                 cmocka_unit_test(test_every_split_point),
+                cmocka_unit_test(test_utf8_split),
                 cmocka_unit_test(test_merged_without_separators),
                 cmocka_unit_test(test_whitespace_only),
                 cmocka_unit_test(test_error_without_code),

@@ -1643,6 +1643,32 @@ static void test_decline_remembered(void **state) {
         assert_int_equal(dhcp4_engine_next_deadline(h->e), d);
 }
 
+/* Found by fuzz-dhcp4-engine: a server identifier that names no server (0.0.0.0,
+ * broadcast) would be renewed by unicast and could not be persisted. */
+static void test_unusable_server_id(void **state) {
+        Harness *h = h_setup();
+        Dhcp4Lease l = remembered_lease(h, "10.0.0.77", T0 - SEC(100), 3600);
+        Dhcp4Message m;
+
+        /* a remembered lease with server 0.0.0.0 is not confirmed */
+        l.server_id.s_addr = 0;
+        h_start(h, &l);
+        h_sent(h, DHCP4_DISCOVER, &m);
+        assert_false(m.has_requested_address);
+        h->e = dhcp4_engine_free(h->e);
+
+        h = h_setup();
+        h_start(h, NULL);
+        h_drain(h);
+        /* an OFFER whose option 54 is 0.0.0.0 or 255.255.255.255 is a bad lease */
+        Reply offer = reply(h, DHCP4_OFFER, "10.0.0.9");
+        offer.server_id = "0.0.0.0";
+        assert_int_equal(h_rx(h, &offer), DHCP4_RX_BAD_LEASE);
+        offer.server_id = "255.255.255.255";
+        assert_int_equal(h_rx(h, &offer), DHCP4_RX_BAD_LEASE);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_SELECTING);
+}
+
 /* A policy persisted across a daemon restart (set before start): a remembered lease
  * inside the refused pool is not confirmed, offers from it are refused. */
 static void test_offer_policy_before_start(void **state) {
@@ -2072,6 +2098,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_quarantine_overflow, teardown),
                 cmocka_unit_test_teardown(test_decline_remembered, teardown),
                 cmocka_unit_test_teardown(test_offer_policy_before_start, teardown),
+                cmocka_unit_test_teardown(test_unusable_server_id, teardown),
                 cmocka_unit_test_teardown(test_address_lost, teardown),
                 cmocka_unit_test_teardown(test_reject_foreign, teardown),
                 cmocka_unit_test_teardown(test_unexpected, teardown),
