@@ -58,12 +58,10 @@ static int parse_pod_id(const char *s, uint32_t *ret) {
         return (int)(4 + n);
 }
 
-int agent_pod_parse(const char *s, AgentPod *ret) {
-        struct in_addr a;
-        uint8_t len;
-        uint32_t id;
-        int n;
-
+/* Common to both annotations: absent (NULL) and "none" are final (returns 0 with
+ * *ret set); anything else starts as INVALID and the caller parses "pod-<id>..."
+ * (returns 1). */
+static int pod_parse_begin(const char *s, AgentPod *ret) {
         *ret = (AgentPod){ .kind = AGENT_POD_ABSENT };
         if (!s)
                 return 0;
@@ -72,6 +70,17 @@ int agent_pod_parse(const char *s, AgentPod *ret) {
                 return 0;
         }
         ret->kind = AGENT_POD_INVALID;
+        return 1;
+}
+
+int agent_pod_parse(const char *s, AgentPod *ret) {
+        struct in_addr a;
+        uint8_t len;
+        uint32_t id;
+        int n;
+
+        if (pod_parse_begin(s, ret) == 0)
+                return 0;
         n = parse_pod_id(s, &id);
         if (n < 0 || s[n] != '-')
                 return -EINVAL;
@@ -89,14 +98,8 @@ int agent_node_pod_parse(const char *s, AgentPod *ret) {
         uint32_t id;
         int n;
 
-        *ret = (AgentPod){ .kind = AGENT_POD_ABSENT };
-        if (!s)
+        if (pod_parse_begin(s, ret) == 0)
                 return 0;
-        if (strcmp(s, "none") == 0) {
-                ret->kind = AGENT_POD_NONE;
-                return 0;
-        }
-        ret->kind = AGENT_POD_INVALID;
         n = parse_pod_id(s, &id);
         if (n < 0 || s[n] != '\0')
                 return -EINVAL;

@@ -656,17 +656,24 @@ static int engine_enter_selecting(Dhcp4Engine *e, uint64_t now) {
         return engine_send_discover(e, now);
 }
 
-/* INIT: DISCOVER after `delay`, or when the link comes back. */
-static int engine_enter_init(Dhcp4Engine *e, uint64_t delay, uint64_t now) {
+/* The two waiting states, INIT and INIT-REBOOT: forget any pending offer, then start
+ * the exchange (`begin`) after `delay`, or when the link comes back. */
+static int engine_enter_waiting(Dhcp4Engine *e, Dhcp4State state, uint64_t delay, uint64_t now,
+                                int (*begin)(Dhcp4Engine *e, uint64_t now)) {
         e->has_pending = false;
         e->timer_usec = USEC_INFINITY;
-        engine_set_state(e, DHCP4_STATE_INIT);
+        engine_set_state(e, state);
         if (!e->link_up)
                 return 0;
         if (delay == 0)
-                return engine_enter_selecting(e, now);
+                return begin(e, now);
         e->timer_usec = usec_add(now, delay);
         return 0;
+}
+
+/* INIT: DISCOVER after `delay`, or when the link comes back. */
+static int engine_enter_init(Dhcp4Engine *e, uint64_t delay, uint64_t now) {
+        return engine_enter_waiting(e, DHCP4_STATE_INIT, delay, now, engine_enter_selecting);
 }
 
 static int engine_enter_rebooting(Dhcp4Engine *e, uint64_t now) {
@@ -682,16 +689,9 @@ static int engine_enter_rebooting(Dhcp4Engine *e, uint64_t now) {
         return engine_send_request(e, now);
 }
 
+/* INIT-REBOOT: REQUEST the remembered address after `delay` (RFC 2131 §3.2). */
 static int engine_enter_init_reboot(Dhcp4Engine *e, uint64_t delay, uint64_t now) {
-        e->has_pending = false;
-        e->timer_usec = USEC_INFINITY;
-        engine_set_state(e, DHCP4_STATE_INIT_REBOOT);
-        if (!e->link_up)
-                return 0;
-        if (delay == 0)
-                return engine_enter_rebooting(e, now);
-        e->timer_usec = usec_add(now, delay);
-        return 0;
+        return engine_enter_waiting(e, DHCP4_STATE_INIT_REBOOT, delay, now, engine_enter_rebooting);
 }
 
 /* Link up, start: reuse a still-valid lease through INIT-REBOOT (RFC 2131 §3.2), else INIT. */
