@@ -35,6 +35,7 @@ static int64_t arg_delay_ms = -1, arg_max_retries = -1, arg_attempt_timeout_ms =
 static const char *arg_refuse[16];
 static size_t arg_n_refuse = 0;
 static const char *arg_require = NULL;
+static bool arg_ready = false;
 
 static void json_object_putp(json_object **p) {
         if (*p)
@@ -67,6 +68,8 @@ static void help(void) {
                "  --attempt-timeout MS       release-and-renew: wait per attempt (default 10000)\n"
                "  --refuse SUBNET            release-and-renew: refuse offers in SUBNET (repeatable)\n"
                "  --require SUBNET           restart, release-and-renew: accept only offers in SUBNET\n"
+               "  --ready                    agent: print the phase; exit 0 only when Idle, Migrating\n"
+               "                             or Disabled (a readiness probe)\n"
                "  -h --help                  show this help\n"
                "  --version                  show the version\n"
                "\n"
@@ -774,6 +777,20 @@ static void print_migration(const char *title, json_object *m) {
         field("Error", jstr(m, "error"));
 }
 
+/* --ready: the agent does its job (Idle, Migrating) or has none (Disabled). Waiting
+ * (no Node read yet, no interface or address) and Degraded (migrations failing) are
+ * not ready, so a DaemonSet rollout stops on a node where the new agent cannot work. */
+static int agent_ready(json_object *s) {
+        static const char *const ready[] = { "Idle", "Migrating", "Disabled" };
+        const char *phase = jstr(s, "phase");
+
+        printf("%s: %s\n", phase ?: "?", jstr(s, "phaseReason") ?: "");
+        for (size_t i = 0; phase && i < ELEMENTSOF(ready); i++)
+                if (strcmp(phase, ready[i]) == 0)
+                        return EXIT_SUCCESS;
+        return EXIT_FAILURE;
+}
+
 static int verb_agent(int argc, char **argv) {
         _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
         _cleanup_(freep) char *path = NULL;
@@ -800,6 +817,11 @@ static int verb_agent(int argc, char **argv) {
                 return EXIT_FAILURE;
         }
         s = res.parameters;
+        if (arg_ready) {
+                r = agent_ready(s);
+                result_done(&res);
+                return r;
+        }
         if (arg_json) {
                 print_json(s);
                 result_done(&res);
@@ -861,7 +883,7 @@ static int parse_ms(const char *opt, const char *s, int64_t max, int64_t *ret) {
 
 static int parse_args(int argc, char *argv[]) {
         enum { ARG_RUNTIME_DIR = 0x100, ARG_JSON, ARG_TIMEOUT, ARG_DELAY, ARG_MAX_RETRIES, ARG_ATTEMPT_TIMEOUT,
-               ARG_REFUSE, ARG_REQUIRE, ARG_VERSION };
+               ARG_REFUSE, ARG_REQUIRE, ARG_READY, ARG_VERSION };
         static const struct option options[] = {
                 { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -871,6 +893,7 @@ static int parse_args(int argc, char *argv[]) {
                 { "attempt-timeout", required_argument, NULL, ARG_ATTEMPT_TIMEOUT },
                 { "refuse", required_argument, NULL, ARG_REFUSE },
                 { "require", required_argument, NULL, ARG_REQUIRE },
+                { "ready", no_argument, NULL, ARG_READY },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -924,6 +947,9 @@ static int parse_args(int argc, char *argv[]) {
                 case ARG_REQUIRE:
                         arg_require = optarg; /* the daemon validates it (InvalidSubnet) */
                         break;
+                case ARG_READY:
+                        arg_ready = true;
+                        break;
                 case '?':
                         if (optopt)
                                 fprintf(stderr, "infradhcpctl: option needs a value or is unknown: '%s' (see --help)\n",
@@ -964,6 +990,10 @@ int main(int argc, char *argv[]) {
                 }
                 if (arg_require && verbs[i].run != verb_release_and_renew && verbs[i].run != verb_restart) {
                         fprintf(stderr, "infradhcpctl: --require applies to restart and release-and-renew only\n");
+                        return EXIT_FAILURE;
+                }
+                if (arg_ready && verbs[i].run != verb_agent) {
+                        fprintf(stderr, "infradhcpctl: --ready applies to agent only\n");
                         return EXIT_FAILURE;
                 }
                 return verbs[i].run(n + 1, optind < argc ? argv + optind : list_argv);

@@ -4,10 +4,13 @@
 line naming the file, line or key, and exits 1, before touching the network.
 Needs no root: each case fails before a socket is opened."""
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 failures = 0
 passed = 0
@@ -28,6 +31,39 @@ def expect(name, argv, rc, *needles):
     else:
         passed += 1
         print("ok   %s" % name)
+
+
+class FakeAgent:
+    """A varlink server on <rt>/agent/io.infradhcp.Agent answering GetStatus with a
+    given phase: what `infradhcpctl agent --ready` (the DaemonSet's readiness probe)
+    decides from."""
+
+    def __init__(self, rt):
+        os.makedirs(os.path.join(rt, "agent"), exist_ok=True)
+        self.path = os.path.join(rt, "agent", "io.infradhcp.Agent")
+        self.phase = "Idle"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(4)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            c, _ = self.sock.accept()
+            with c:
+                buf = b""
+                while not buf.endswith(b"\0"):
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    buf += d
+                if json.loads(buf[:-1]).get("method") != "io.infradhcp.Agent.GetStatus":
+                    continue
+                st = {"phase": self.phase, "phaseReason": "fake %s" % self.phase, "node": "n1",
+                      "addresses": [], "aciPod": "none", "nodeAciPod": "none", "lastPod": "none",
+                      "decision": "none", "callInFlight": False, "kubeQueue": 0, "multipod": True,
+                      "reconnect": False, "dhcpDelay": 5, "maxRetries": 5, "encap": "vxlan"}
+                c.sendall(json.dumps({"parameters": st}).encode() + b"\0")
 
 
 def main():
@@ -86,6 +122,15 @@ def main():
         expect("ctl unknown verb", [ctl, "--runtime-dir", rt, "frobnicate"], 1, "frobnicate")
         expect("ctl no daemon", [ctl, "--runtime-dir", rt, "status", "eth9"], 1, "eth9")
         expect("ctl no agent", [ctl, "--runtime-dir", rt, "agent"], 1, "infradhcp-agent is not running")
+        expect("ctl --ready no agent", [ctl, "--runtime-dir", rt, "agent", "--ready"], 1,
+               "infradhcp-agent is not running")
+        expect("ctl --ready not for status", [ctl, "--runtime-dir", rt, "--ready", "status"], 1,
+               "--ready applies to agent only")
+        fake = FakeAgent(rt)
+        for phase, rc in (("Idle", 0), ("Migrating", 0), ("Disabled", 0), ("Waiting", 1), ("Degraded", 1)):
+            fake.phase = phase
+            expect("ctl agent --ready %s" % phase, [ctl, "--runtime-dir", rt, "--timeout", "5s", "agent", "--ready"],
+                   rc, "%s: fake %s" % (phase, phase))
     print("%d passed, %d failed" % (passed, failures))
     return 1 if failures else 0
 

@@ -12,7 +12,10 @@ What it is:
     migration of the VM does. Optional squatter namespace on the bridge (a host that
     already owns an address the new pod will offer).
   * KubeStandIn: the stand-in API server (tests/kube/apiserver.py) running inside the
-    node namespace (the agent reaches it on that namespace's loopback), kubeconfigs
+    node namespace (the agent reaches it on that namespace's loopback), authorizing
+    the agent's token with the shipped deploy/kubernetes/rbac.yaml (a request the role
+    does not allow gets 403, as from a real API server), recording every request to
+    $INFRADHCP_API_RECORD when set (tests/deploy/test_rbac.py reads it), kubeconfigs
     for the agent (token) and for kubectl (client certificate), kubectl run inside
     the namespace, the stand-in's admin endpoint reached from this process by
     switching one thread into the namespace (setns) for the call.
@@ -55,6 +58,7 @@ NODE_NAME = "k8s-node-1"
 ACI_POD = "opflex.cisco.com/aci-pod"
 NODE_ACI_POD = "opflex.cisco.com/node-aci-pod"
 PYTHON = "/usr/bin/python3"
+RBAC_YAML = os.path.join(HERE, "..", "..", "deploy", "kubernetes", "rbac.yaml")
 
 
 class Pod:
@@ -220,6 +224,11 @@ class KubeStandIn:
         self.token_file = os.path.join(self.dir, "token")
         with open(self.token_file, "w") as f:
             f.write(self.token + "\n")
+        # One file per test (restarts of the stand-in append to it).
+        self.record = os.environ.get("INFRADHCP_API_RECORD")
+        if self.record:
+            os.makedirs(os.path.dirname(os.path.abspath(self.record)), exist_ok=True)
+            open(self.record, "w").close()
 
     @property
     def server(self):
@@ -234,7 +243,10 @@ class KubeStandIn:
                     "--cert", self.pki["server.crt"], "--key", self.pki["server.key"],
                     "--client-ca", self.pki["ca.crt"], "--state", self.state,
                     "--port", str(self.port), "--admin-port", str(self.admin_port),
-                    "--port-file", pf, "--token", self.token, "--node", self.node_name]
+                    "--port-file", pf, "--token", self.token, "--node", self.node_name,
+                    "--rbac", RBAC_YAML]
+            if self.record:
+                argv += ["--record", self.record]
             self.proc = self.ns.spawn("apiserver", argv)
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:

@@ -211,6 +211,10 @@ def check_ctl_agent(s, new):
           "timeline out of order: %r" % m)
     text = netns.run(s.node.argv(base + ["agent"])).stdout
     check("infradhcp-agent" in text and "Idle" in text and new in text, "infradhcpctl agent says:\n%s" % text)
+    # The DaemonSet's readiness probe (deploy/kubernetes/daemonset.yaml) on the real agent.
+    ready = netns.run(s.node.argv(base + ["agent", "--ready"]), check=False)
+    check(ready.returncode == 0 and ready.stdout.startswith("Idle: "),
+          "infradhcpctl agent --ready: rc %d, %r" % (ready.returncode, ready.stdout))
 
 
 def sc_old_pod(topo, args):

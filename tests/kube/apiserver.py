@@ -14,6 +14,14 @@ API server's watch cache does not survive a restart either).
 
 A plain-HTTP admin endpoint on loopback lets tests inject faults: drop or cut watch
 streams, compact, slow mode, rotate accepted tokens, churn 1,000 other nodes.
+
+Authorization (optional): bearer tokens stand for one ServiceAccount (--rbac-sa) whose
+roles come from manifests (--rbac FILE, e.g. deploy/kubernetes/rbac.yaml); each
+token-authenticated request is decided by tests/kube/rbac.py and refused with 403
+Forbidden, as kube-apiserver's RBAC authorizer would, when no bound rule allows it.
+Client certificates stay cluster-admin (the tests' kubectl). --record FILE appends
+every request as a JSON line (method, path, query, identity, the RBAC decision), so a
+test can check a whole suite's requests against the shipped roles afterwards.
 """
 import argparse
 import bisect
@@ -31,6 +39,9 @@ import time
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rbac  # noqa: E402
 
 HISTORY_MAX = 20000
 
@@ -183,6 +194,28 @@ class ApiServer:
         self.churn_events = 0
         self.watchers = 0
         self.sent_watch_bytes = 0
+        self.policy = None
+        if args.rbac:
+            import yaml
+            docs = []
+            for path in args.rbac:
+                with open(path) as f:
+                    docs += [d for d in yaml.safe_load_all(f) if d]
+            ns, _, name = args.rbac_sa.partition("/")
+            self.policy = rbac.Policy(docs, ns, name)
+        self.record_lock = threading.Lock()
+
+    def record(self, entry):
+        if not self.args.record:
+            return
+        line = json.dumps(entry, sort_keys=True) + "\n"
+        with self.record_lock:
+            # O_APPEND: several stand-ins (one per test) may share one file.
+            fd = os.open(self.args.record, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+            try:
+                os.write(fd, line.encode())
+            finally:
+                os.close(fd)
 
 
 def field_selector_matcher(sel):
@@ -309,18 +342,32 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     # --- auth -----------------------------------------------------------------
     def authenticated(self):
+        """'token' (the ServiceAccount of --rbac-sa), 'cert' (admin) or None."""
         api = self.server.api
         auth = self.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             if auth[7:].strip() in api.faults.tokens:
-                return True
+                return "token"
         try:
             cert = self.request.getpeercert()
         except (ValueError, AttributeError):
             cert = None
         if cert:
-            return True  # verified against the CA by the TLS layer
-        return False
+            return "cert"  # verified against the CA by the TLS layer
+        return None
+
+    def authorize(self, who, url, q):
+        """None when allowed, else the RequestInfo refused. Records the request."""
+        api = self.server.api
+        ri = rbac.request_info(self.command, url.path, q)
+        refused = None
+        if who == "token" and api.policy is not None and ri.resource_request:
+            if api.policy.allowed(ri) is None:
+                refused = ri
+        api.record({"method": self.command, "path": url.path, "query": q, "identity": who or "anonymous",
+                    "user_agent": self.headers.get("User-Agent", ""), "content_type": self.headers.get(
+                        "Content-Type", ""), "decision": "deny" if refused else "allow", "time": time.time()})
+        return refused
 
     # --- dispatch -------------------------------------------------------------
     def do_GET(self):
@@ -354,8 +401,18 @@ class ApiHandler(BaseHTTPRequestHandler):
             body = self.read_body()
         else:
             body = b""
-        if not self.authenticated():
+        who = self.authenticated()
+        if not who:
+            self.authorize(None, url, q)
             return self.send_status(401, "Unauthorized", "Unauthorized")
+        refused = self.authorize(who, url, q)
+        if refused:
+            ns, sa = api.args.rbac_sa.partition("/")[::2]
+            scope = ('in the namespace "%s"' % refused.namespace) if refused.namespace else "at the cluster scope"
+            return self.send_status(403, "Forbidden", 'User "system:serviceaccount:%s:%s" cannot %s resource "%s" '
+                                    'in API group "%s" %s' % (ns, sa, refused.verb, refused.resource,
+                                                              refused.group, scope),
+                                    {"kind": refused.resource, "name": refused.name})
         if fail_status:
             return self.send_status(fail_status, "InternalError", "injected failure")
 
@@ -714,6 +771,10 @@ def main():
     ap.add_argument("--token", action="append", help="accepted bearer token (repeatable)")
     ap.add_argument("--node", action="append", default=[], help="create this node if absent")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--rbac", action="append", help="roles and bindings (YAML) deciding token requests (repeatable)")
+    ap.add_argument("--rbac-sa", default="aci-containers-system/infradhcp-agent",
+                    help="NAMESPACE/NAME of the ServiceAccount bearer tokens stand for")
+    ap.add_argument("--record", help="append every request to this file as a JSON line")
     args = ap.parse_args()
 
     api = ApiServer(args)
