@@ -524,9 +524,21 @@ static int method_release_and_renew(VarlinkCall *call, json_object *params, void
         if (dhcp4_client_get_state(v->client) == DHCP4_STATE_STOPPED)
                 return varlink_call_error(call, ERROR_STOPPED, NULL);
 
-        log_info("ReleaseAndRenew requested over varlink (uid %d): delay %" PRIu64 " ms, %" PRIu64
-                 " retries, %zu refused subnet(s)",
-                 (int)varlink_call_get_peer_uid(call), delay, retries, n);
+        {
+                char refused[16 * 20] = "", required[20] = "none", a[INET_ADDRSTRLEN];
+                size_t pos = 0;
+
+                for (size_t i = 0; i < n && pos < sizeof(refused); i++)
+                        pos += (size_t)snprintf(refused + pos, sizeof(refused) - pos, " %s/%u",
+                                                inet_ntop(AF_INET, &v->rr.refuse[i].address, a, sizeof(a)),
+                                                v->rr.refuse[i].prefixlen);
+                if (v->rr.has_require)
+                        snprintf(required, sizeof(required), "%s/%u",
+                                 inet_ntop(AF_INET, &v->rr.require.address, a, sizeof(a)), v->rr.require.prefixlen);
+                log_info("ReleaseAndRenew requested over varlink (uid %d): delay %" PRIu64 " ms, %" PRIu64
+                         " retries, %zu refused subnet(s)%s%s, required subnet %s",
+                         (int)varlink_call_get_peer_uid(call), delay, retries, n, n ? ":" : "", refused, required);
+        }
         v->rr.n_refuse = n;
         v->rr.delay_ms = delay;
         v->rr.max_retries = (unsigned)retries;

@@ -1038,6 +1038,10 @@ def phase_migration(t, mon):
     check(s["address"] == r["address"] and s["server"] == new.server, "after migration: %r" % s)
     check(t.c.ipv4(t.cif) == [r["address"]], "interface has %s" % t.c.ipv4(t.cif))
     mon.wait_states(["RELEASED", "BOUND"], start, 5, "migration")
+    # The request is logged with what it asked for, the required subnet included.
+    want = ("ReleaseAndRenew requested over varlink (uid 0): delay 1500 ms, 1 retries, 1 refused subnet(s): %s, "
+            "required subnet %s" % (t.subnet.net, new.net))
+    check(want in t.client.proc.text(), "no log line %r" % want)
     log("migration: %s → %s (server moved subnets during the delay)" % (t.subnet.net, r["address"]))
 
 
