@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Generates the seed corpora for fuzz-dhcp4-engine, fuzz-dhcp4-acd, fuzz-kube-watch,
-fuzz-text-parsers and fuzz-varlink (make-corpus.py does the codec targets).
+"""Generates the seed corpora for fuzz-dhcp4-engine, fuzz-dhcp4-acd, fuzz-dhcp4-dna,
+fuzz-kube-watch, fuzz-text-parsers and fuzz-varlink (make-corpus.py does the codec targets).
 
 Engine and ACD seeds are scripts in the byte layout their harness documents: each
 walks the machine through one scenario (a full DISCOVER/OFFER/REQUEST/ACK exchange
@@ -187,6 +187,72 @@ def acd_seeds():
     s["raw-packets"] = a_header() + u8(A_PROBE) + u8(1) + T + a_raw(6, arp(op=2)) + \
         a_raw(4, arp(op=2) + bytes(18)) + a_raw(1, arp()[:27]) + a_raw(1, arp(htype=6)) + \
         a_raw(1, arp(ptype=0x86DD)) + a_raw(1, arp(hlen=8)) + a_raw(1, arp(plen=16)) + a_raw(1, arp(op=3))
+    return s
+
+
+# ---- fuzz-dhcp4-dna ---------------------------------------------------------------
+(D_LEASE, D_CLEAR, D_RECV, D_RARP, D_RAW, D_HINT, D_TIMEOUT, D_ADVANCE, D_ABORT, D_SET_MAC) = range(10)
+# mac_pick: 0 ours, 1 gw, 2 other, 3 zero, 4 broadcast, 5 six bytes.
+# addr_pick: 0 our address, 1 10.0.0.1, 2 10.0.0.30, 3 10.1.0.1, 4 10.1.0.77, 5 0.0.0.0,
+# 6 255.255.255.255, 7 u32. Triggers: 1 notify-peers, 2 link-change, 3 announce,
+# 4 peer-mac, 5 command (0 periodic and 6 retry are refused).
+(TR_NOTIFY, TR_LINK, TR_ANNOUNCE, TR_PEER_MAC, TR_COMMAND) = range(1, 6)
+
+
+def d_header(flags=1, seed=11, timings=None, extras=None):
+    out = u8(flags | (2 if timings else 0) | (4 if extras is not None else 0))
+    if timings:
+        out += u8(timings[0] - 1) + u8(timings[1] - 1) + u8(timings[2])
+    if extras is not None:
+        out += u8(len(extras))
+        for e in extras:
+            out += u8(0) + u32(e) if isinstance(e, int) and e > 255 else u8(e)
+    return out + u32(seed)
+
+
+def d_lease(pod2=False, routers=1, server=0, prefix=None):
+    sel = (1 if pod2 else 0) | ((2 | (prefix << 2)) if prefix is not None else 0)
+    return u8(D_LEASE) + u8(sel) + u8(routers) + u8(server)
+
+
+def d_recv(op, sha, spa, tpa=0):
+    return u8(D_RECV) + u8(op) + u8(sha) + u8(spa) + u8(tpa)
+
+
+def d_hint(t):
+    return u8(D_HINT) + u8(t)
+
+
+def dna_seeds():
+    s = {}
+    T = u8(D_TIMEOUT)
+    learned = d_lease() + d_recv(REP, 1, 1)
+    s["attached-periodic"] = d_header() + learned + T + d_recv(REP, 1, 1) + T + d_recv(REP, 1, 1)
+    s["silence-moved"] = d_header() + learned + T * 4 + d_lease(pod2=True) + d_recv(REP, 2, 3) + T * 2
+    s["silence-confirmed"] = d_header() + learned + T * 4 + d_lease() + T * 3
+    s["peer-mac-change"] = d_header() + learned + d_hint(TR_LINK) + d_recv(REP, 2, 1) + d_lease() + \
+        u8(D_ADVANCE) + u16(300) + d_recv(REQ, 1, 1, 7) + u32(0x0a000005) + T * 2
+    s["rarp-announce"] = d_header() + learned + u8(D_ADVANCE) + u16(300) + u8(D_RARP) + u8(3) + u8(0) + u8(0) + \
+        d_recv(REP, 1, 1) + u8(D_RARP) + u8(4) + u8(1) + u8(1) + u8(D_RARP) + u8(1) + u8(0) + u8(0)
+    s["garp-announce"] = d_header() + learned + u8(D_ADVANCE) + u16(300) + d_recv(REQ, 0, 0, 0) + T * 3 + \
+        d_recv(REQ, 0, 0, 1)
+    s["flapping"] = d_header() + learned + \
+        (d_hint(TR_NOTIFY) + T * 2 + d_lease() + d_recv(REQ, 1, 1, 4)) * 5 + T * 4 + d_recv(REP, 1, 1)
+    s["no-peer-hint"] = d_header() + d_lease(routers=0) + T * 2 + d_hint(TR_NOTIFY) + u8(D_ABORT) + T * 2 + \
+        d_hint(TR_ANNOUNCE) + d_lease(routers=0)
+    s["command"] = d_header() + learned + d_hint(TR_COMMAND) + T + d_hint(TR_COMMAND) + T * 2 + d_hint(0) + \
+        d_hint(6) + d_hint(7)
+    s["extras-server"] = d_header(extras=[30, 0x0a000063]) + d_lease(routers=3, server=1) + \
+        u8(7) + d_recv(REP, 2, 2) + d_recv(REQ, 5, 7) + u32(0x0a000063) + T * 6
+    s["timings"] = d_header(timings=(4, 1, 0)) + learned + d_hint(TR_ANNOUNCE) + T * 5 + d_lease() + \
+        d_hint(TR_PEER_MAC) + T * 6
+    s["clear-and-mac"] = d_header() + learned + d_hint(TR_NOTIFY) + u8(D_CLEAR) + d_hint(TR_NOTIFY) + \
+        u8(D_SET_MAC) + u8(2) + learned + u8(D_SET_MAC) + u8(3) + T * 3
+    s["prefixes"] = d_header() + d_lease(prefix=0) + d_lease(prefix=32) + d_lease(prefix=24, routers=2) + T * 3
+    s["disabled"] = d_header(flags=0) + learned + d_hint(TR_COMMAND) + T
+    s["raw"] = d_header() + learned + u8(D_RAW) + u8(0) + u8(28) + arp(op=2, spa=b"\x0a\x00\x00\x01") + \
+        u8(D_RAW) + u8(1) + u8(28) + arp(op=3) + u8(D_RAW) + u8(2) + u8(5) + bytes(5) + \
+        u8(D_RAW) + u8(0) + u8(10) + bytes(10)
     return s
 
 
@@ -484,6 +550,7 @@ def main():
     targets = {
         "fuzz-dhcp4-engine": engine_seeds(),
         "fuzz-dhcp4-acd": acd_seeds(),
+        "fuzz-dhcp4-dna": dna_seeds(),
         "fuzz-kube-watch": kube_seeds(),
         "fuzz-text-parsers": text_seeds(),
         "fuzz-varlink": varlink_seeds(),
