@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,8 @@ struct Dhcp4Engine {
         size_t n_refuse;
         Dhcp4Subnet require; /* offers outside it are refused; prefixlen 0 = none */
         bool has_require;
+        Dhcp4Subnet confirm_refuse; /* the network a confirmation was NAKed in ... */
+        uint64_t confirm_refuse_until_usec; /* ... refused until then (0: none) */
 
         Dhcp4Action queue[DHCP4_ENGINE_QUEUE_SIZE];
         size_t queue_head, queue_len;
@@ -103,6 +106,7 @@ static const char *const state_table[_DHCP4_STATE_MAX] = {
         [DHCP4_STATE_REBOOTING] = "REBOOTING",
         [DHCP4_STATE_RELEASED] = "RELEASED",
         [DHCP4_STATE_DECLINED] = "DECLINED",
+        [DHCP4_STATE_CONFIRMING] = "CONFIRMING",
 };
 
 const char *dhcp4_state_to_string(Dhcp4State s) {
@@ -120,6 +124,9 @@ static const char *const event_table[_DHCP4_EVENT_MAX] = {
         [DHCP4_EVENT_CONFLICT] = "conflict",
         [DHCP4_EVENT_BAD_LEASE] = "bad-lease",
         [DHCP4_EVENT_ADDRESS_LOST] = "address-lost",
+        [DHCP4_EVENT_CONFIRMED] = "confirmed",
+        [DHCP4_EVENT_MOVED] = "moved",
+        [DHCP4_EVENT_CONFIRM_TIMEOUT] = "confirm-timeout",
 };
 
 const char *dhcp4_event_to_string(Dhcp4Event e) {
@@ -144,6 +151,7 @@ void dhcp4_engine_config_init(Dhcp4EngineConfig *c) {
                 .decline_backoff_initial_usec = 1 * USEC_PER_SEC,
                 .decline_backoff_max_usec = 64 * USEC_PER_SEC,
                 .decline_quarantine_usec = 600 * USEC_PER_SEC,
+                .confirm_refuse_usec = 30 * USEC_PER_SEC,
         };
 }
 
@@ -385,8 +393,13 @@ static bool engine_outside_required(const Dhcp4Engine *e, struct in_addr a) {
         return e->has_require && !dhcp4_subnet_contains(&e->require, a);
 }
 
+static bool engine_confirm_refused(const Dhcp4Engine *e, struct in_addr a, uint64_t now) {
+        return now < e->confirm_refuse_until_usec && dhcp4_subnet_contains(&e->confirm_refuse, a);
+}
+
 static bool engine_address_acceptable(const Dhcp4Engine *e, struct in_addr a, uint64_t now) {
-        return !engine_is_quarantined(e, a, now) && !engine_refused_subnet(e, a) && !engine_outside_required(e, a);
+        return !engine_is_quarantined(e, a, now) && !engine_refused_subnet(e, a) && !engine_outside_required(e, a) &&
+               !engine_confirm_refused(e, a, now);
 }
 
 /* Queues OFFER_REFUSED saying why and returns true if `a` must not be taken. */
@@ -408,6 +421,13 @@ static bool engine_refuse_check(Dhcp4Engine *e, struct in_addr a, uint64_t now) 
         if (engine_outside_required(e, a)) {
                 engine_event(e, DHCP4_EVENT_OFFER_REFUSED, a, "%s lies outside the required subnet %s/%u",
                              addr_str(a, s), addr_str(e->require.address, n), e->require.prefixlen);
+                return true;
+        }
+        if (engine_confirm_refused(e, a, now)) {
+                engine_event(e, DHCP4_EVENT_OFFER_REFUSED, a,
+                             "%s lies in %s/%u, the network a confirmation was NAKed in (for %" PRIu64 " ms more)",
+                             addr_str(a, s), addr_str(e->confirm_refuse.address, n), e->confirm_refuse.prefixlen,
+                             usec_sub(e->confirm_refuse_until_usec, now) / USEC_PER_MSEC);
                 return true;
         }
         return false;
@@ -596,9 +616,12 @@ static int engine_send_request(Dhcp4Engine *e, uint64_t now) {
                 s.server_id = e->offer_server_id;
                 break;
         case DHCP4_STATE_REBOOTING:
+        case DHCP4_STATE_CONFIRMING:
                 /* RFC 2131 §4.3.2/§4.4.2 (INIT-REBOOT): 'requested IP address' MUST be the
                  * remembered address, 'server identifier' MUST NOT be filled in, ciaddr 0,
-                 * broadcast. */
+                 * broadcast. A server on another network answers it with a NAK (§4.3.2:
+                 * "If the DHCP server detects that the client is on the wrong net ... the
+                 * server SHOULD send a DHCPNAK"), which is why confirm() uses it. */
                 s.broadcast_flag = e->config.broadcast_flag;
                 s.has_requested = true;
                 s.requested = e->lease.address;
@@ -633,6 +656,7 @@ static int engine_send_request(Dhcp4Engine *e, uint64_t now) {
                 e->timer_usec = usec_add(now, engine_backoff(e, e->attempts - 1));
                 break;
         case DHCP4_STATE_REBOOTING:
+        case DHCP4_STATE_CONFIRMING:
                 e->timer_usec = MIN(usec_add(now, engine_backoff(e, e->attempts - 1)), e->reboot_deadline_usec);
                 break;
         case DHCP4_STATE_RENEWING:
@@ -795,6 +819,7 @@ static int engine_check_expiry(Dhcp4Engine *e, uint64_t now) {
         case DHCP4_STATE_REBINDING:
         case DHCP4_STATE_INIT_REBOOT:
         case DHCP4_STATE_REBOOTING:
+        case DHCP4_STATE_CONFIRMING:
                 /* RFC 2131 §4.4.5: "If the lease expires before the client receives a
                  * DHCPACK, the client moves to INIT state, MUST immediately stop any other
                  * network processing and requests network initialization parameters as if
@@ -804,6 +829,90 @@ static int engine_check_expiry(Dhcp4Engine *e, uint64_t now) {
                 /* INIT/SELECTING/REQUESTING/PROBING (a new lease is on its way) and
                  * DECLINED keep going; only the old address goes. */
                 return 0;
+        }
+}
+
+/* ---- confirming the attachment (RFC 4436 §2.2 → RFC 2131 §3.2) ---------------------- */
+
+static int transition_bound_to_confirming(Dhcp4Engine *e, uint64_t now) {
+        engine_new_xid(e);
+        e->exchange_start_usec = now;
+        e->attempts = 0;
+        e->reboot_deadline_usec = usec_add(now, e->config.reboot_timeout_usec);
+        engine_set_state(e, DHCP4_STATE_CONFIRMING);
+        return engine_send_request(e, now);
+}
+
+/* The server confirmed the address: refreshed lifetimes, no probe (ACD defends the
+ * address we never stopped using). */
+static int transition_confirming_to_bound(Dhcp4Engine *e, const Dhcp4Lease *lease) {
+        char s[INET_ADDRSTRLEN];
+
+        engine_event(e, DHCP4_EVENT_CONFIRMED, lease->address, "the server confirmed %s: still attached",
+                     addr_str(lease->address, s));
+        engine_bind(e, lease);
+        return 0;
+}
+
+/* NAK: the address is wrong for the network we are on now, we moved. Unlike a NAK
+ * in REBOOTING the address stays until a lease from the new network replaces it
+ * (make before break): dropping it first would leave the node without any address
+ * for the DISCOVER's duration, and opflex without a source address. Offers inside the
+ * old subnet are refused for confirm_refuse: after a move they can only come from
+ * the old network's server still reachable somehow (as after a multipod move with
+ * both pods on the segment), and taking one would undo the move. The refusal is
+ * bounded so that a NAK for another reason (a server that lost its database) cannot
+ * strand the node outside its own subnet for good. */
+static int transition_confirming_to_init_nak(Dhcp4Engine *e, uint64_t now) {
+        char s[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
+        Dhcp4Subnet net = { .address = e->lease.address, .prefixlen = e->lease.prefixlen };
+
+        net.address.s_addr &= lease_prefix_mask(net.prefixlen);
+        e->lease_reusable = false;
+        if (e->config.confirm_refuse_usec > 0) {
+                e->confirm_refuse = net;
+                e->confirm_refuse_until_usec = usec_add(now, e->config.confirm_refuse_usec);
+        }
+        engine_event(e, DHCP4_EVENT_MOVED, e->lease.address,
+                     "%s is wrong for this network: moved; DISCOVER, %s/%u refused for %" PRIu64
+                     " s, %s kept until replaced",
+                     addr_str(e->lease.address, s), addr_str(net.address, n), net.prefixlen,
+                     e->config.confirm_refuse_usec / USEC_PER_SEC, s);
+        return engine_enter_init(e, 0, now);
+}
+
+/* Silence: a server that does not know us (a non-authoritative ISC dhcpd, dnsmasq
+ * without --dhcp-authoritative, or the new network's server) stays quiet. DISCOVER;
+ * the address stays, as §4.4.2 allows, until another lease replaces it or it expires.
+ * Nothing is refused: without a NAK we do not know that we moved, and the DISCOVER
+ * suggests the address (option 50) so that the same network hands it back. */
+static int engine_confirm_timeout(Dhcp4Engine *e, uint64_t now) {
+        char s[INET_ADDRSTRLEN];
+
+        engine_event(e, DHCP4_EVENT_CONFIRM_TIMEOUT, e->lease.address,
+                     "no answer to the confirmation of %s: DISCOVER, the address kept until replaced or expired",
+                     addr_str(e->lease.address, s));
+        e->lease_reusable = false;
+        return engine_enter_init(e, 0, now);
+}
+
+int dhcp4_engine_confirm(Dhcp4Engine *e, uint64_t now) {
+        int r;
+
+        r = input_begin(e);
+        if (r < 0)
+                return r;
+        switch (e->state) {
+        case DHCP4_STATE_STOPPED:
+                return -ESTALE;
+        case DHCP4_STATE_BOUND:
+        case DHCP4_STATE_RENEWING:
+        case DHCP4_STATE_REBINDING:
+                if (e->has_lease && e->link_up)
+                        return input_end(e, transition_bound_to_confirming(e, now));
+                return DHCP4_CONFIRM_NOT_BOUND;
+        default:
+                return DHCP4_CONFIRM_NOT_BOUND;
         }
 }
 
@@ -840,6 +949,11 @@ static int engine_timer_fired(Dhcp4Engine *e, uint64_t now) {
                                      "no answer to INIT-REBOOT for %s", addr_str(e->lease.address, s));
                         return engine_enter_init(e, 0, now);
                 }
+                return engine_send_request(e, now);
+
+        case DHCP4_STATE_CONFIRMING:
+                if (now >= e->reboot_deadline_usec)
+                        return engine_confirm_timeout(e, now);
                 return engine_send_request(e, now);
 
         case DHCP4_STATE_BOUND:
@@ -962,6 +1076,8 @@ static int engine_handle_ack(Dhcp4Engine *e, const Dhcp4Message *m, uint64_t now
         if (engine_refuse_check(e, lease.address, now))
                 return DHCP4_RX_REFUSED;
 
+        if (e->state == DHCP4_STATE_CONFIRMING && e->has_lease && addr_eq(lease.address, e->lease.address))
+                return transition_confirming_to_bound(e, &lease);
         if ((e->state == DHCP4_STATE_RENEWING || e->state == DHCP4_STATE_REBINDING) && e->has_lease && addr_eq(lease.address, e->lease.address)) {
                 /* RFC 2131 §4.4.5: "The client has successfully reacquired its network
                  * address, returns to BOUND state"; address replaced with new lifetimes. */
@@ -985,6 +1101,10 @@ static int engine_handle_nak(Dhcp4Engine *e, const Dhcp4Message *m, uint64_t now
 
         engine_event(e, DHCP4_EVENT_NAK, m->has_server_id ? m->server_id : (struct in_addr) {}, "%s",
                      m->message[0] ? m->message : "(no message)");
+        if (e->state == DHCP4_STATE_CONFIRMING && e->has_lease) {
+                e->nak_count++;
+                return transition_confirming_to_init_nak(e, now);
+        }
 
         /* In REBOOTING/RENEWING/REBINDING the NAK is about our lease: it must go. In
          * REQUESTING it is about the offered address; an older address still held (after
@@ -1030,7 +1150,8 @@ int dhcp4_engine_receive(Dhcp4Engine *e, const uint8_t *buf, size_t len, uint64_
         case DHCP4_ACK:
         case DHCP4_NAK:
                 if (e->state != DHCP4_STATE_REQUESTING && e->state != DHCP4_STATE_REBOOTING &&
-                    e->state != DHCP4_STATE_RENEWING && e->state != DHCP4_STATE_REBINDING)
+                    e->state != DHCP4_STATE_RENEWING && e->state != DHCP4_STATE_REBINDING &&
+                    e->state != DHCP4_STATE_CONFIRMING)
                         return DHCP4_RX_UNEXPECTED;
                 r = m.message_type == DHCP4_ACK ? engine_handle_ack(e, &m, now) : engine_handle_nak(e, &m, now);
                 break;

@@ -32,6 +32,8 @@ typedef enum Dhcp4State {
         DHCP4_STATE_REBOOTING,   /* REQUEST for remembered lease sent */
         DHCP4_STATE_RELEASED,    /* address released on command; idle until renew/restart */
         DHCP4_STATE_DECLINED,    /* conflict: DECLINE sent, waiting the back-off before INIT */
+        DHCP4_STATE_CONFIRMING,  /* bound, attachment in doubt (RFC 4436): INIT-REBOOT REQUEST for the
+                                  * configured address sent, the address stays configured */
         _DHCP4_STATE_MAX,
 } Dhcp4State;
 
@@ -58,6 +60,8 @@ typedef struct Dhcp4EngineConfig {
         uint64_t decline_backoff_initial_usec; /* DECLINED wait, doubles each conflict (1 s) */
         uint64_t decline_backoff_max_usec;     /* cap (default 64 s) */
         uint64_t decline_quarantine_usec;      /* declined address not requested for (600 s); 0: off */
+        uint64_t confirm_refuse_usec;          /* after a NAK to confirm(): offers in the old subnet refused
+                                                * for this long (30 s); 0: not refused */
 } Dhcp4EngineConfig;
 
 void dhcp4_engine_config_init(Dhcp4EngineConfig *c);
@@ -86,6 +90,9 @@ typedef enum Dhcp4Event {
         DHCP4_EVENT_CONFLICT,        /* ACD conflict on `address` → DECLINE */
         DHCP4_EVENT_BAD_LEASE,       /* ACK unusable (no lease time, 0.0.0.0 yiaddr...) */
         DHCP4_EVENT_ADDRESS_LOST,    /* ACD gave up defending the bound `address` → removed */
+        DHCP4_EVENT_CONFIRMED,       /* confirm(): the server ACKed `address`: still attached */
+        DHCP4_EVENT_MOVED,           /* confirm(): NAK, `address` is wrong for this network → DISCOVER */
+        DHCP4_EVENT_CONFIRM_TIMEOUT, /* confirm(): no answer → DISCOVER, `address` kept */
         _DHCP4_EVENT_MAX,
 } Dhcp4Event;
 
@@ -180,6 +187,24 @@ int dhcp4_engine_rebind(Dhcp4Engine *e, uint64_t now);  /* bound/renewing: REBIN
  * DHCP4_ENGINE_REFUSE_MAX subnets, -EINVAL for a prefixlen > 32. */
 int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require,
                          uint64_t now);
+
+/* Attachment in doubt (RFC 4436 §2.2; docs/dna.md): confirm the lease as RFC 2131 §3.2
+ * does after a reboot, without giving the address up. BOUND/RENEWING/REBINDING →
+ * CONFIRMING: broadcast REQUEST with option 50 = the configured address, no option 54,
+ * ciaddr 0 (§4.3.2 INIT-REBOOT), retransmitted until reboot_timeout.
+ *   ACK for the address → BOUND with the new lifetimes (CONFIGURE, PERSIST), EVENT CONFIRMED;
+ *   ACK for another    → PROBING, then make-before-break;
+ *   NAK                → EVENT NAK + MOVED, DISCOVER at once; offers inside the old subnet are
+ *                        refused for confirm_refuse; the old address stays configured (never
+ *                        renewed) until a new lease replaces it or it expires;
+ *   silence            → EVENT CONFIRM_TIMEOUT, DISCOVER (suggesting the address), which stays
+ *                        configured likewise (§4.4.2: the client may keep using it).
+ * Returns 0, DHCP4_CONFIRM_NOT_BOUND (> 0) in any other state (nothing done; also while
+ * CONFIRMING), -ESTALE when stopped. */
+int dhcp4_engine_confirm(Dhcp4Engine *e, uint64_t now);
+enum {
+        DHCP4_CONFIRM_NOT_BOUND = 1,
+};
 
 /* Sets the offer policy of restart() without restarting: used before start() to
  * carry a persisted policy over a daemon restart, so a restart in the middle of a

@@ -54,6 +54,7 @@ enum {
         OP_STOP,
         OP_START,           /* u8: 0 none, 1 last persisted lease, 2 made-up lease (read_lease()) */
         OP_SET_OFFER_POLICY,/* policy */
+        OP_CONFIRM,         /* attachment in doubt (dhcp4-dna): confirm() */
         _OP_MAX,
 };
 
@@ -458,6 +459,19 @@ static void step(Fuzz *f, uint8_t op) {
                 read_policy(&f->in, refuse, &n_refuse, &require, &has_require);
                 r = dhcp4_engine_restart(f->e, refuse, n_refuse, has_require ? &require : NULL, f->now);
                 CHECK(r == (was_stopped ? -ESTALE : 0));
+                break;
+        case OP_CONFIRM:
+                r = dhcp4_engine_confirm(f->e, f->now);
+                if (was_stopped)
+                        CHECK(r == -ESTALE);
+                else if (r == 0)
+                        /* Only a bound client confirms, and it keeps its address. */
+                        CHECK((before == DHCP4_STATE_BOUND || before == DHCP4_STATE_RENEWING ||
+                               before == DHCP4_STATE_REBINDING) &&
+                              dhcp4_engine_get_state(f->e) == DHCP4_STATE_CONFIRMING &&
+                              dhcp4_engine_get_lease(f->e));
+                else
+                        CHECK(r == DHCP4_CONFIRM_NOT_BOUND && dhcp4_engine_get_state(f->e) == before);
                 break;
         case OP_SET_OFFER_POLICY:
                 read_policy(&f->in, refuse, &n_refuse, &require, &has_require);

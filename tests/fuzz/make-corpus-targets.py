@@ -38,7 +38,7 @@ def u32(v):
 
 # ---- fuzz-dhcp4-engine ------------------------------------------------------------
 (E_RAW, E_REPLY, E_TIMEOUT, E_ADVANCE, E_LINK, E_PROBE, E_LOST, E_RELEASE, E_RENEW, E_REBIND,
- E_RESTART, E_SET_MAC, E_STOP, E_START, E_POLICY) = range(15)
+ E_RESTART, E_SET_MAC, E_STOP, E_START, E_POLICY, E_CONFIRM) = range(16)
 
 # addr_pick selectors: 0 10.0.128.64, 1 10.0.128.65, 2 10.1.0.5, 3 10.2.0.7, 4 0.0.0.0,
 # 5 127.0.0.1, 6 255.255.255.255, 7 u32. server_pick: 0 10.0.0.1, 1 10.0.0.2, 2 0, 3 u32.
@@ -131,6 +131,12 @@ def engine_seeds():
     s["wrong-identity"] = e_header() + reply(OFFER, STD | F_XID) + reply(OFFER, STD | F_CHADDR) + \
         reply(OFFER, STD | F_OP) + reply(OFFER, F_SERVER | F_LEASE | F_CID_WRONG)
     s["raw-garbage"] = e_header() + u8(E_RAW) + u16(300) + bytes(300) + u8(E_RAW) + u16(5) + b"\x02\x01\x06\x00x"
+    s["confirm-ack"] = e_header() + bound() + u8(E_CONFIRM) + u8(E_CONFIRM) + TIMEOUT + reply(ACK, STD) + \
+        TIMEOUT + u8(E_CONFIRM)
+    s["confirm-nak-moved"] = e_header() + bound(yiaddr=2) + u8(E_CONFIRM) + reply(NAK, F_SERVER) + \
+        reply(OFFER, STD, yiaddr=2) + reply(OFFER, STD) + reply(ACK, STD) + u8(E_PROBE) + u8(0) + u8(E_CONFIRM)
+    s["confirm-silent"] = e_header() + bound() + u8(E_CONFIRM) + TIMEOUT * 3 + reply(OFFER, STD) + \
+        reply(ACK, STD) + u8(E_PROBE) + u8(0) + u8(E_CONFIRM) + u8(E_LINK) + u8(0) + u8(E_CONFIRM)
     s["decline-backoff"] = e_header() + (reply(OFFER, STD) + reply(ACK, STD) + u8(E_PROBE) + u8(1) + TIMEOUT) * 4
     return s
 

@@ -352,6 +352,7 @@ static void test_config(void **state) {
         assert_int_equal(c.decline_backoff_initial_usec, SEC(1));
         assert_int_equal(c.decline_backoff_max_usec, SEC(64));
         assert_int_equal(c.decline_quarantine_usec, SEC(600));
+        assert_int_equal(c.confirm_refuse_usec, SEC(30));
         assert_false(c.broadcast_flag);
 
         /* all-zero MAC is refused */
@@ -2059,6 +2060,234 @@ static void test_queue_overflow(void **state) {
         assert_int_equal(dhcp4_engine_pop_action(h->e, NULL), -EINVAL);
 }
 
+
+/* ---- confirm(): attachment in doubt (RFC 4436 → RFC 2131 §3.2) ------------------------ */
+
+/* Bound on 10.1.0.77/16 (pod-2 of the multipod fabric), then confirm(): the REQUEST is
+ * the INIT-REBOOT form and nothing is deconfigured. */
+static void h_bound_confirming(Harness *h) {
+        Dhcp4Message m;
+        Reply ack = reply(h, DHCP4_ACK, "10.1.0.77");
+
+        ack.mask = "255.255.0.0";
+        h_bind_reply(h, &ack);
+        h->now += SEC(100);
+        assert_int_equal(dhcp4_engine_confirm(h->e, h->now), 0);
+        h_drain(h);
+        STATES(h, DHCP4_STATE_BOUND, DHCP4_STATE_CONFIRMING);
+        assert_int_equal(h_sent(h, DHCP4_REQUEST, &m)->type, DHCP4_ACTION_SEND_BROADCAST);
+        assert_true(m.has_requested_address);
+        assert_addr(m.requested_address, "10.1.0.77");
+        assert_false(m.has_server_id);
+        assert_int_equal(m.ciaddr.s_addr, 0);
+        assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 0);
+        assert_int_equal(h_count(h, DHCP4_ACTION_FORGET), 0);
+        assert_addr(dhcp4_engine_get_lease(h->e)->address, "10.1.0.77");
+        assert_string_equal(dhcp4_state_to_string(DHCP4_STATE_CONFIRMING), "CONFIRMING");
+}
+
+static void test_confirm_ack(void **state) {
+        Harness *h = h_setup();
+        uint64_t sent;
+        Reply ack;
+
+        h_bound_confirming(h);
+        sent = h->now;
+        /* Already confirming: a second confirm() does nothing. */
+        assert_int_equal(dhcp4_engine_confirm(h->e, h->now), DHCP4_CONFIRM_NOT_BOUND);
+        h_drain(h);
+        assert_int_equal(h->n, 0);
+        /* One retransmission, then the ACK (from any server, as in INIT-REBOOT). */
+        h_fire(h);
+        h_sent(h, DHCP4_REQUEST, NULL);
+        h->now += MSEC(3);
+        ack = reply(h, DHCP4_ACK, "10.1.0.77");
+        ack.mask = "255.255.0.0";
+        ack.server_id = "10.1.0.2";
+        assert_int_equal(h_rx(h, &ack), 0);
+        /* Refreshed, not probed: CONFIRMED, CONFIGURE with lifetimes from the first
+         * REQUEST, PERSIST, BOUND. */
+        assert_int_equal(h_count(h, DHCP4_ACTION_PROBE), 0);
+        assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 0);
+        assert_int_equal(h_get(h, DHCP4_ACTION_EVENT, 0)->event, DHCP4_EVENT_CONFIRMED);
+        assert_addr(h_get(h, DHCP4_ACTION_CONFIGURE, 0)->lease.address, "10.1.0.77");
+        assert_int_equal(h_get(h, DHCP4_ACTION_CONFIGURE, 0)->lease.acquired_usec, sent);
+        assert_int_equal(h_count(h, DHCP4_ACTION_PERSIST), 1);
+        STATES(h, DHCP4_STATE_CONFIRMING, DHCP4_STATE_BOUND);
+        assert_int_equal(dhcp4_engine_next_deadline(h->e), sent + SEC(1800));
+        assert_int_equal(h_rx_simple(h, DHCP4_ACK, "10.1.0.77"), DHCP4_RX_UNEXPECTED);
+
+        /* From RENEWING too. */
+        h_fire(h);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_RENEWING);
+        assert_int_equal(dhcp4_engine_confirm(h->e, h->now), 0);
+        h_drain(h);
+        STATES(h, DHCP4_STATE_RENEWING, DHCP4_STATE_CONFIRMING);
+}
+
+/* The migration: the new network's server NAKs; DISCOVER at once, the old subnet
+ * refused, the new address probed and added before the old one goes. */
+static void test_confirm_nak_moves(void **state) {
+        Harness *h = h_setup();
+        Dhcp4Message m;
+        Reply r;
+        uint64_t nak_at;
+
+        h_bound_confirming(h);
+        h->now += MSEC(2);
+        r = reply(h, DHCP4_NAK, NULL);
+        r.server_id = "10.0.0.1";
+        r.message = "wrong network";
+        nak_at = h->now;
+        assert_int_equal(h_rx(h, &r), 0);
+        assert_int_equal(h_get(h, DHCP4_ACTION_EVENT, 0)->event, DHCP4_EVENT_NAK);
+        assert_int_equal(h_get(h, DHCP4_ACTION_EVENT, 1)->event, DHCP4_EVENT_MOVED);
+        assert_non_null(strstr(h_get(h, DHCP4_ACTION_EVENT, 1)->text, "10.1.0.0/16 refused for 30 s"));
+        /* Make before break: nothing removed, nothing forgotten yet. */
+        assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 0);
+        assert_int_equal(h_count(h, DHCP4_ACTION_FORGET), 0);
+        STATES(h, DHCP4_STATE_CONFIRMING, DHCP4_STATE_INIT, DHCP4_STATE_SELECTING);
+        h_sent(h, DHCP4_DISCOVER, &m);
+        assert_false(m.has_requested_address); /* the old address is in the refused subnet */
+        assert_addr(dhcp4_engine_get_lease(h->e)->address, "10.1.0.77");
+
+        /* The old pod's server, still reachable, cannot pull us back. */
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.80"), DHCP4_RX_REFUSED);
+        assert_non_null(strstr(h->act[0].text, "confirmation was NAKed"));
+        h->now += MSEC(5);
+        r = reply(h, DHCP4_OFFER, "10.0.0.102");
+        r.mask = "255.255.0.0";
+        assert_int_equal(h_rx(h, &r), 0);
+        h_sent(h, DHCP4_REQUEST, NULL);
+        r = reply(h, DHCP4_ACK, "10.0.0.102");
+        r.mask = "255.255.0.0";
+        assert_int_equal(h_rx(h, &r), 0);
+        STATES(h, DHCP4_STATE_REQUESTING, DHCP4_STATE_PROBING);
+        assert_int_equal(h_count(h, DHCP4_ACTION_PROBE), 1);
+        assert_int_equal(dhcp4_engine_probe_result(h->e, false, NULL, h->now), 0);
+        h_drain(h);
+        assert_int_equal(h->act[0].type, DHCP4_ACTION_CONFIGURE);
+        assert_addr(h->act[0].lease.address, "10.0.0.102");
+        assert_int_equal(h->act[1].type, DHCP4_ACTION_DECONFIGURE);
+        assert_addr(h->act[1].address, "10.1.0.77");
+        assert_int_equal(h->act[1].prefixlen, 16);
+        STATES(h, DHCP4_STATE_PROBING, DHCP4_STATE_BOUND);
+
+        /* The refusal is bounded: 30 s after the NAK the old subnet is acceptable again. */
+        h->now = nak_at + SEC(29);
+        assert_int_equal(dhcp4_engine_restart(h->e, NULL, 0, NULL, h->now), 0);
+        h_drain(h);
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.80"), DHCP4_RX_REFUSED);
+        h->now = nak_at + SEC(30);
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.80"), 0);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_REQUESTING);
+}
+
+static void test_confirm_nak_no_refusal(void **state) {
+        Harness *h;
+        Dhcp4EngineConfig c;
+
+        default_config(&c);
+        c.confirm_refuse_usec = 0;
+        h_setup_config(&H, &c);
+        h = &H;
+        h_bound_confirming(h);
+        assert_int_equal(h_rx_simple(h, DHCP4_NAK, NULL), 0);
+        assert_non_null(strstr(h_get(h, DHCP4_ACTION_EVENT, 1)->text, "refused for 0 s"));
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.1.0.80"), 0);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_REQUESTING);
+}
+
+/* A server that never NAKs (non-authoritative): silence for reboot_timeout → DISCOVER,
+ * suggesting the address, which stays until replaced — and here the same network
+ * hands it back. */
+static void test_confirm_silent(void **state) {
+        Harness *h = h_setup();
+        Dhcp4Message m;
+        uint64_t start;
+        Reply r;
+
+        h_bound_confirming(h);
+        start = h->now;
+        h_fire(h);
+        assert_true(h->now >= start + SEC(1) - JITTER && h->now <= start + SEC(1) + JITTER);
+        h_sent(h, DHCP4_REQUEST, NULL);
+        assert_int_equal(h_fire(h), start + SEC(2));
+        assert_int_equal(h_get(h, DHCP4_ACTION_EVENT, 0)->event, DHCP4_EVENT_CONFIRM_TIMEOUT);
+        assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 0);
+        STATES(h, DHCP4_STATE_CONFIRMING, DHCP4_STATE_INIT, DHCP4_STATE_SELECTING);
+        h_sent(h, DHCP4_DISCOVER, &m);
+        assert_true(m.has_requested_address);
+        assert_addr(m.requested_address, "10.1.0.77");
+        /* Nothing refused without a NAK; the same address comes back through PROBING,
+         * and nothing is removed. */
+        h->now += MSEC(3);
+        r = reply(h, DHCP4_OFFER, "10.1.0.77");
+        r.mask = "255.255.0.0";
+        assert_int_equal(h_rx(h, &r), 0);
+        r = reply(h, DHCP4_ACK, "10.1.0.77");
+        r.mask = "255.255.0.0";
+        assert_int_equal(h_rx(h, &r), 0);
+        assert_int_equal(dhcp4_engine_probe_result(h->e, false, NULL, h->now), 0);
+        h_drain(h);
+        assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 0);
+        assert_addr(h_get(h, DHCP4_ACTION_CONFIGURE, 0)->lease.address, "10.1.0.77");
+        STATES(h, DHCP4_STATE_PROBING, DHCP4_STATE_BOUND);
+}
+
+/* Silence and nobody answers the DISCOVER either: the address stays until it expires,
+ * never dropped earlier. */
+static void test_confirm_silent_until_expiry(void **state) {
+        Harness *h = h_setup();
+        uint64_t exp;
+
+        h_bound_confirming(h);
+        exp = dhcp4_engine_get_lease(h->e)->acquired_usec + SEC(3600);
+        while (dhcp4_engine_next_deadline(h->e) < exp) {
+                h_fire(h);
+                assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 0);
+        }
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_SELECTING);
+        assert_int_equal(h_fire(h), exp);
+        assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 1);
+        assert_null(dhcp4_engine_get_lease(h->e));
+}
+
+static void test_confirm_not_bound(void **state) {
+        Harness *h = h_setup();
+        Dhcp4Lease l = remembered_lease(h, "10.0.0.77", T0 - SEC(100), 3600);
+
+        assert_int_equal(dhcp4_engine_confirm(h->e, h->now), -ESTALE);
+        h_start(h, NULL);
+        assert_int_equal(dhcp4_engine_confirm(h->e, h->now), DHCP4_CONFIRM_NOT_BOUND); /* SELECTING */
+        h_drain(h);
+        assert_int_equal(h->n, 0);
+        h_bind(h, "10.0.0.50");
+        /* No carrier: nothing can be confirmed (the link-up INIT-REBOOT will). */
+        assert_int_equal(dhcp4_engine_link(h->e, false, h->now), 0);
+        h_drain(h);
+        assert_int_equal(dhcp4_engine_confirm(h->e, h->now), DHCP4_CONFIRM_NOT_BOUND);
+        dhcp4_engine_stop(h->e);
+        h_start(h, &l);
+        assert_int_equal(dhcp4_engine_confirm(h->e, h->now), DHCP4_CONFIRM_NOT_BOUND); /* INIT-REBOOT */
+        for (int e = 0; e < _DHCP4_EVENT_MAX; e++)
+                assert_non_null(dhcp4_event_to_string(e));
+        assert_string_equal(dhcp4_event_to_string(DHCP4_EVENT_CONFIRM_TIMEOUT), "confirm-timeout");
+}
+
+/* Link lost while confirming: INIT-REBOOT on link-up, as for any bound client. */
+static void test_confirm_link_down(void **state) {
+        Harness *h = h_setup();
+
+        h_bound_confirming(h);
+        assert_int_equal(dhcp4_engine_link(h->e, false, h->now), 0);
+        h_drain(h);
+        STATES(h, DHCP4_STATE_CONFIRMING, DHCP4_STATE_INIT_REBOOT);
+        assert_int_equal(dhcp4_engine_link(h->e, true, h->now + SEC(1)), 0);
+        h_drain(h);
+        STATES(h, DHCP4_STATE_INIT_REBOOT, DHCP4_STATE_REBOOTING);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_config, teardown),
@@ -2109,6 +2338,13 @@ int main(void) {
                 cmocka_unit_test_teardown(test_release_link_down, teardown),
                 cmocka_unit_test_teardown(test_infinite_lease, teardown),
                 cmocka_unit_test_teardown(test_late_timeout, teardown),
+                cmocka_unit_test_teardown(test_confirm_ack, teardown),
+                cmocka_unit_test_teardown(test_confirm_nak_moves, teardown),
+                cmocka_unit_test_teardown(test_confirm_nak_no_refusal, teardown),
+                cmocka_unit_test_teardown(test_confirm_silent, teardown),
+                cmocka_unit_test_teardown(test_confirm_silent_until_expiry, teardown),
+                cmocka_unit_test_teardown(test_confirm_not_bound, teardown),
+                cmocka_unit_test_teardown(test_confirm_link_down, teardown),
                 cmocka_unit_test_teardown(test_queue_overflow, teardown),
         };
 
