@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "infradhcp/macro.h"
 #include "parse-util.h"
 #include "varlink.h"
@@ -36,6 +37,11 @@ static const char *arg_refuse[16];
 static size_t arg_n_refuse = 0;
 static const char *arg_require = NULL;
 static bool arg_ready = false;
+static bool arg_fix = false, arg_undo = false;
+static const char *arg_root = NULL, *arg_state_dir = NULL, *arg_opflex_dir = NULL, *arg_link_parent = NULL;
+static bool arg_link_has_mac = false;
+static uint8_t arg_link_mac[6];
+static int arg_link_vlan = 0;
 
 static void json_object_putp(json_object **p) {
         if (*p)
@@ -58,6 +64,7 @@ static void help(void) {
                "  release-and-renew IF       release, wait, restart and wait until bound again\n"
                "  monitor [IF...]            print every state change (all interfaces when none given)\n"
                "  agent                      status of infradhcp-agent (multipod migrations)\n"
+               "  doctor IF                  find every other manager of IPv4 on IF, with the fix\n"
                "\n"
                "Options:\n"
                "  --runtime-dir DIR          where the sockets are (default " RUNTIME_DIR ")\n"
@@ -70,6 +77,14 @@ static void help(void) {
                "  --require SUBNET           restart, release-and-renew: accept only offers in SUBNET\n"
                "  --ready                    agent: print the phase; exit 0 only when Idle, Migrating\n"
                "                             or Disabled (a readiness probe)\n"
+               "  --fix                      doctor: apply the reversible fixes (recorded for --undo)\n"
+               "  --undo                     doctor: revert what --fix changed\n"
+               "  --root DIR                 doctor: check the configuration files under DIR\n"
+               "  --state-dir DIR            doctor: where --fix keeps its record (default " STATE_DIR ")\n"
+               "  --opflex-config-path DIR   doctor: opflex-agent's base-conf.d\n"
+               "  --link-mac MAC             doctor: the interface's MAC (with --root, when IF is not here)\n"
+               "  --link-vlan ID             doctor: IF is a VLAN with this id ...\n"
+               "  --link-parent IF           doctor: ... on this parent\n"
                "  -h --help                  show this help\n"
                "  --version                  show the version\n"
                "\n"
@@ -853,6 +868,35 @@ static int verb_agent(int argc, char **argv) {
 
 /* ------------------------------------------------------------------------- */
 
+/* Exit status of doctor is its own (0 clean, 1 problems, 2 not checked): returned
+ * as a negative number so main() can pass it through unchanged. */
+static int verb_doctor(int argc, char *argv[]) {
+        DoctorOptions o = {
+                .ifname = argv[1],
+                .root = arg_root,
+                .state_dir = arg_state_dir,
+                .runtime_dir = arg_runtime_dir,
+                .opflex_dir = arg_opflex_dir,
+                .has_mac = arg_link_has_mac,
+                .vlan_id = arg_link_vlan,
+                .parent = arg_link_parent,
+                .fix = arg_fix,
+                .undo = arg_undo,
+                .json = arg_json,
+        };
+
+        if (!ifname_valid(argv[1])) {
+                fprintf(stderr, "'%s' is not a valid interface name.\n", argv[1]);
+                return -DOCTOR_EXIT_UNCHECKED;
+        }
+        if (arg_fix && arg_undo) {
+                fprintf(stderr, "infradhcpctl: --fix and --undo exclude each other\n");
+                return -DOCTOR_EXIT_UNCHECKED;
+        }
+        memcpy(o.mac, arg_link_mac, 6);
+        return -doctor_run(&o);
+}
+
 static const struct {
         const char *name;
         int min_args, max_args; /* after the verb */
@@ -868,6 +912,7 @@ static const struct {
         { "release-and-renew", 1, 1, verb_release_and_renew },
         { "monitor", 0, IFACES_MAX, verb_monitor },
         { "agent", 0, 0, verb_agent },
+        { "doctor", 1, 1, verb_doctor },
 };
 
 static int parse_ms(const char *opt, const char *s, int64_t max, int64_t *ret) {
@@ -883,7 +928,8 @@ static int parse_ms(const char *opt, const char *s, int64_t max, int64_t *ret) {
 
 static int parse_args(int argc, char *argv[]) {
         enum { ARG_RUNTIME_DIR = 0x100, ARG_JSON, ARG_TIMEOUT, ARG_DELAY, ARG_MAX_RETRIES, ARG_ATTEMPT_TIMEOUT,
-               ARG_REFUSE, ARG_REQUIRE, ARG_READY, ARG_VERSION };
+               ARG_REFUSE, ARG_REQUIRE, ARG_READY, ARG_VERSION, ARG_FIX, ARG_UNDO, ARG_ROOT, ARG_STATE_DIR,
+               ARG_OPFLEX_DIR, ARG_LINK_MAC, ARG_LINK_VLAN, ARG_LINK_PARENT };
         static const struct option options[] = {
                 { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 { "json", no_argument, NULL, ARG_JSON },
@@ -894,6 +940,14 @@ static int parse_args(int argc, char *argv[]) {
                 { "refuse", required_argument, NULL, ARG_REFUSE },
                 { "require", required_argument, NULL, ARG_REQUIRE },
                 { "ready", no_argument, NULL, ARG_READY },
+                { "fix", no_argument, NULL, ARG_FIX },
+                { "undo", no_argument, NULL, ARG_UNDO },
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "opflex-config-path", required_argument, NULL, ARG_OPFLEX_DIR },
+                { "link-mac", required_argument, NULL, ARG_LINK_MAC },
+                { "link-vlan", required_argument, NULL, ARG_LINK_VLAN },
+                { "link-parent", required_argument, NULL, ARG_LINK_PARENT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -950,6 +1004,49 @@ static int parse_args(int argc, char *argv[]) {
                 case ARG_READY:
                         arg_ready = true;
                         break;
+                case ARG_FIX:
+                        arg_fix = true;
+                        break;
+                case ARG_UNDO:
+                        arg_undo = true;
+                        break;
+                case ARG_LINK_MAC:
+                        if (parse_mac(optarg, arg_link_mac) < 0) {
+                                fprintf(stderr, "infradhcpctl: invalid --link-mac '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_link_has_mac = true;
+                        break;
+                case ARG_LINK_VLAN: {
+                        uint32_t id;
+                        if (parse_u32(optarg, &id) < 0 || id < 1 || id > 4094) {
+                                fprintf(stderr, "infradhcpctl: invalid --link-vlan '%s' (1..4094)\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_link_vlan = (int)id;
+                        break;
+                }
+                case ARG_LINK_PARENT:
+                        if (!ifname_valid(optarg)) {
+                                fprintf(stderr, "infradhcpctl: invalid --link-parent '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_link_parent = optarg;
+                        break;
+                case ARG_ROOT:
+                case ARG_STATE_DIR:
+                case ARG_OPFLEX_DIR:
+                        if (!*optarg || optarg[0] != '/') {
+                                fprintf(stderr, "infradhcpctl: %s needs an absolute path\n", argv[optind - 1]);
+                                return -EINVAL;
+                        }
+                        if (c == ARG_ROOT)
+                                arg_root = optarg;
+                        else if (c == ARG_STATE_DIR)
+                                arg_state_dir = optarg;
+                        else
+                                arg_opflex_dir = optarg;
+                        break;
                 case '?':
                         if (optopt)
                                 fprintf(stderr, "infradhcpctl: option needs a value or is unknown: '%s' (see --help)\n",
@@ -981,7 +1078,7 @@ int main(int argc, char *argv[]) {
                         continue;
                 if (n < verbs[i].min_args || n > verbs[i].max_args) {
                         fprintf(stderr, "infradhcpctl: wrong number of arguments for '%s' (see --help)\n", verb);
-                        return EXIT_FAILURE;
+                        return verbs[i].run == verb_doctor ? DOCTOR_EXIT_UNCHECKED : EXIT_FAILURE;
                 }
                 if (arg_n_refuse > 0 && verbs[i].run != verb_release_and_renew) {
                         fprintf(stderr, "infradhcpctl: --refuse applies to release-and-renew only "
@@ -996,6 +1093,15 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "infradhcpctl: --ready applies to agent only\n");
                         return EXIT_FAILURE;
                 }
+                if ((arg_fix || arg_undo || arg_root || arg_state_dir || arg_opflex_dir || arg_link_has_mac ||
+                     arg_link_vlan || arg_link_parent) &&
+                    verbs[i].run != verb_doctor) {
+                        fprintf(stderr, "infradhcpctl: --fix, --undo, --root, --state-dir, --opflex-config-path and "
+                                        "--link-* apply to doctor only\n");
+                        return EXIT_FAILURE;
+                }
+                if (verbs[i].run == verb_doctor)
+                        return -verb_doctor(n + 1, argv + optind);
                 return verbs[i].run(n + 1, optind < argc ? argv + optind : list_argv);
         }
         fprintf(stderr, "infradhcpctl: unknown command '%s' (see --help)\n", verb);
