@@ -5,6 +5,7 @@
  *   infradhcp-agent --node NAME [--host-agent-config FILE] [--interface IF]
  *       [--kubeconfig FILE] [--state-dir DIR] [--runtime-dir DIR]
  *       [--opflex-config-path DIR] [--reset-conf FILE] [--opflex-events-dir DIR]
+ *       [--metrics-address ADDR:PORT]
  *
  * This file is the I/O around the pure reconcile step (agent-reconcile.c): it watches
  * the Node (src/kube), the interface's addresses (rtnetlink monitor), calls infradhcpd
@@ -30,7 +31,9 @@
 #include <systemd/sd-id128.h>
 
 #include "agent-config.h"
+#include "agent-http.h"
 #include "agent-journal.h"
+#include "agent-metrics.h"
 #include "agent-opflex.h"
 #include "agent-pod.h"
 #include "agent-reconcile.h"
@@ -78,6 +81,9 @@ typedef struct Agent {
         AgentCallOutcome outcome;
 
         VarlinkServer *server;
+        AgentMetrics metrics;
+        AgentHttp *http;          /* --metrics-address; NULL: off */
+        char *metrics_address;
         sd_event_source *defer;
         sd_event_source *retry_timer;
         bool starting;
@@ -291,6 +297,7 @@ static void on_node(KubeClient *c, KubeNodeEventType type, json_object *node, vo
 static void on_event_posted(KubeClient *c, int result, long http_status, json_object *response, void *userdata) {
         Agent *a = userdata;
 
+        agent_metrics_note_event(&a->metrics, result == 0);
         if (result != 0) {
                 log_warning("Posting a Kubernetes Event failed (HTTP %ld); dropped", http_status);
                 set_error(a, "posting an Event failed (HTTP %ld)", http_status);
@@ -338,6 +345,7 @@ static void on_call_reply(VarlinkAsync *va, int error, const VarlinkReply *reply
                         o->result = AGENT_CALL_FAILED;
                 snprintf(o->error, sizeof(o->error), "%s%s%s", reply->error, last ? ": " : "", last ?: "");
         }
+        agent_metrics_note_call(&a->metrics, o->result);
         if (o->result != AGENT_CALL_SUCCEEDED)
                 set_error(a, "ReleaseAndRenew: %s", o->error);
         a->call = varlink_async_free(a->call);
@@ -491,8 +499,10 @@ static bool execute(Agent *a, const AgentActions *acts) {
                                 break;
                         r = kube_event_create(a->kube, a->config.node, act->event_type, act->reason, act->text,
                                               on_event_posted, a);
-                        if (r < 0)
+                        if (r < 0) {
+                                agent_metrics_note_event(&a->metrics, false);
                                 log_warning_errno(r, "Cannot queue the %s Event: %m", act->reason);
+                        }
                         break;
                 case AGENT_ACTION_CALL_RELEASE_AND_RENEW:
                         call_release_and_renew(a, act);
@@ -547,6 +557,7 @@ static int reconcile(Agent *a) {
         if (acts.phase == AGENT_PHASE_IDLE && before != AGENT_PHASE_IDLE)
                 a->last_error[0] = '\0'; /* resolved; the opflex result below may set it again */
         logged = execute(a, &acts);
+        agent_metrics_note_ended(&a->metrics, &a->journal.last);
         if (before != acts.phase || was_starting) {
                 char field[64];
                 const char *fields[] = { field, NULL };
@@ -619,6 +630,29 @@ static int method_get_status(VarlinkCall *call, json_object *params, void *userd
         return varlink_call_reply(call, o);
 }
 
+/* /metrics: the same facts as GetStatus, plus the counters (agent-metrics.c). */
+static int render_metrics(void *userdata, char **ret, size_t *ret_len) {
+        Agent *a = userdata;
+        KubeClientStats ks = {};
+        AgentMetricsSnapshot snap;
+
+        (void)addresses_read(a);
+        if (a->kube)
+                kube_client_get_stats(a->kube, &ks);
+        snap = (AgentMetricsSnapshot){
+                .phase = a->rt.phase,
+                .interface = a->ifindex > 0 ? a->ifname : NULL,
+                .aci_pod = a->pod_raw,
+                .n_addresses = (unsigned)a->n_addresses,
+                .kube_lists = ks.lists,
+                .kube_watches = ks.watches,
+                .kube_last_contact_usec = ks.last_contact_usec,
+                .kube_queue = a->kube ? kube_client_get_queue_length(a->kube) : 0,
+                .in_flight = a->journal.migration.kind != AGENT_MIGRATION_NONE ? &a->journal.migration : NULL,
+        };
+        return agent_metrics_render(&a->metrics, &snap, ret, ret_len);
+}
+
 static const VarlinkMethod agent_methods[] = {
         { "GetStatus", method_get_status, false },
         {},
@@ -645,14 +679,17 @@ static void help(void) {
                "  --reset-conf FILE           reconnect file (default " AGENT_DEFAULT_RESET_CONF ")\n"
                "  --opflex-events-dir DIR     PlatformConfig events (default " AGENT_DEFAULT_EVENTS_DIR ")\n"
                "  --intra-pod-max-age SEC     PlatformConfig event age taken as intra-pod (default 120)\n"
+               "  --metrics-address ADDR:PORT serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+               "                              (e.g. 127.0.0.1:9101 or [::1]:9101; default off)\n"
                "  --log-level LEVEL           err, warning, notice, info (default), debug\n"
                "  -h --help                   show this help\n"
                "  --version                   show the version\n");
 }
 
-static int parse_args(int argc, char *argv[], AgentConfig *c, const char **ret_hac, char **ret_opflex_path) {
+static int parse_args(int argc, char *argv[], AgentConfig *c, const char **ret_hac, char **ret_opflex_path,
+                      char **ret_metrics) {
         enum { ARG_NODE = 0x100, ARG_HAC, ARG_INTERFACE, ARG_KUBECONFIG, ARG_STATE_DIR, ARG_RUNTIME_DIR, ARG_OPFLEX,
-               ARG_RESET, ARG_EVENTS, ARG_MAX_AGE, ARG_LOG_LEVEL, ARG_VERSION };
+               ARG_RESET, ARG_EVENTS, ARG_MAX_AGE, ARG_LOG_LEVEL, ARG_METRICS, ARG_VERSION };
         static const struct option options[] = {
                 { "node", required_argument, NULL, ARG_NODE },
                 { "host-agent-config", required_argument, NULL, ARG_HAC },
@@ -665,6 +702,7 @@ static int parse_args(int argc, char *argv[], AgentConfig *c, const char **ret_h
                 { "opflex-events-dir", required_argument, NULL, ARG_EVENTS },
                 { "intra-pod-max-age", required_argument, NULL, ARG_MAX_AGE },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "metrics-address", required_argument, NULL, ARG_METRICS },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -724,6 +762,18 @@ static int parse_args(int argc, char *argv[], AgentConfig *c, const char **ret_h
                         }
                         c->intra_pod_max_age_sec = u;
                         break;
+                case ARG_METRICS: {
+                        struct sockaddr_storage ss;
+                        size_t sl;
+                        if (agent_http_parse_address(optarg, &ss, &sl) < 0) {
+                                fprintf(stderr,
+                                        "infradhcp-agent: invalid --metrics-address '%s' (A.B.C.D:PORT or [IPv6]:PORT)\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        r = agent_config_set_string(ret_metrics, optarg);
+                        break;
+                }
                 case ARG_LOG_LEVEL:
                         level = log_level_from_string(optarg);
                         if (level < 0) {
@@ -847,6 +897,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 static void agent_done(Agent *a) {
         a->call = varlink_async_free(a->call);
         a->server = varlink_server_free(a->server);
+        a->http = agent_http_free(a->http);
+        free(a->metrics_address);
         a->kube = kube_client_free(a->kube);
         a->rtnl_source = sd_event_source_disable_unref(a->rtnl_source);
         a->defer = sd_event_source_disable_unref(a->defer);
@@ -872,6 +924,9 @@ static int agent_setup(Agent *a) {
         if (asprintf(&a->journal_path, "%s/" JOURNAL_NAME, a->config.state_dir) < 0)
                 return log_error_errno(-ENOMEM, "Out of memory");
         journal_load(a);
+        agent_metrics_init(&a->metrics);
+        /* The migration the journal already holds ended before this process. */
+        a->metrics.last_started = a->journal.last.started;
 
         r = sd_event_default(&a->event);
         if (r < 0)
@@ -924,6 +979,14 @@ static int agent_setup(Agent *a) {
         if (r < 0)
                 return log_error_errno(r, "Cannot listen on %s: %m", sock);
 
+        if (a->metrics_address) {
+                r = agent_http_start(&a->http, a->event, a->metrics_address, render_metrics, a);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot serve metrics on %s: %m", a->metrics_address);
+                log_info("Serving Prometheus metrics on http://%s/metrics (port %u)", a->metrics_address,
+                         agent_http_port(a->http));
+        }
+
         (void)subscribe_platformconfig(a);
         a->starting = true;
         schedule(a);
@@ -940,9 +1003,10 @@ int main(int argc, char *argv[]) {
         log_set_identifier("infradhcp-agent");
         if (agent_config_init(&a.config, STATE_DIR, RUNTIME_DIR) < 0)
                 return EXIT_FAILURE;
-        r = parse_args(argc, argv, &a.config, &hac, &opflex_path);
+        r = parse_args(argc, argv, &a.config, &hac, &opflex_path, &a.metrics_address);
         if (r <= 0) {
                 agent_config_done(&a.config);
+                free(a.metrics_address);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
         log_set_field("NODE", a.config.node);

@@ -142,6 +142,7 @@ struct KubeClient {
 
         unsigned dispatching;
         uint64_t bytes_received;
+        KubeClientStats stats;
 };
 
 static const char *const node_event_table[_KUBE_NODE_EVENT_TYPE_MAX] = {
@@ -279,6 +280,16 @@ static size_t transfer_on_write(char *ptr, size_t size, size_t nmemb, void *user
                 return 0;
         n = size * nmemb;
         t->client->bytes_received += n;
+        {
+                long code = 0;
+                (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+                if (code >= 200 && code < 300) {
+                        struct timespec ts;
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        t->client->stats.last_contact_usec = (uint64_t) ts.tv_sec * USEC_PER_SEC +
+                                                             (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+                }
+        }
 
         if (t->kind == TRANSFER_WATCH) {
                 long code = 0;
@@ -652,6 +663,10 @@ static void watch_connect(NodeWatch *w) {
                 return;
         }
         w->transfer->watch = w;
+        if (w->have_list)
+                c->stats.watches++;
+        else
+                c->stats.lists++;
         log_debug("kube: node %s: %s", w->node, w->have_list ? "watching" : "listing");
         return;
 
@@ -1215,6 +1230,10 @@ int kube_client_set_max_object_size(KubeClient *c, size_t size) {
 
 uint64_t kube_client_get_bytes_received(KubeClient *c) {
         return c ? c->bytes_received : 0;
+}
+
+void kube_client_get_stats(KubeClient *c, KubeClientStats *ret) {
+        *ret = c->stats;
 }
 
 unsigned kube_client_get_queue_length(KubeClient *c) {

@@ -66,6 +66,15 @@ uint64_t kube_client_get_bytes_received(KubeClient *c);
 /* Mutations not yet accepted by the API server (in flight included). */
 unsigned kube_client_get_queue_length(KubeClient *c);
 
+/* Requests started since kube_client_new (the first LIST and WATCH included), and the
+ * last time (CLOCK_REALTIME usec, 0: never) a 2xx answer brought bytes. */
+typedef struct KubeClientStats {
+        uint64_t lists;
+        uint64_t watches;
+        uint64_t last_contact_usec;
+} KubeClientStats;
+void kube_client_get_stats(KubeClient *c, KubeClientStats *ret);
+
 /* True for a valid Node name (RFC 1123 subdomain, at most 253 characters). */
 bool kube_node_name_valid(const char *name);
 

@@ -58,6 +58,7 @@ NODE_NAME = "k8s-node-1"
 ACI_POD = "opflex.cisco.com/aci-pod"
 NODE_ACI_POD = "opflex.cisco.com/node-aci-pod"
 PYTHON = "/usr/bin/python3"
+METRICS_PORT = 9464  # the agent's --metrics-address inside the node's own namespace
 RBAC_YAML = os.path.join(HERE, "..", "..", "deploy", "kubernetes", "rbac.yaml")
 
 
@@ -648,7 +649,16 @@ class Agent:
                 "--interface", self.interface, "--kubeconfig", self.kube.kubeconfig,
                 "--state-dir", self.state_dir, "--runtime-dir", self.runtime_dir,
                 "--opflex-config-path", self.opflex_dir, "--reset-conf", self.reset_conf,
-                "--opflex-events-dir", self.events_dir]
+                "--opflex-events-dir", self.events_dir,
+                "--metrics-address", "127.0.0.1:%d" % METRICS_PORT]
+
+    def metrics(self):
+        """GET /metrics (the agent's --metrics-address, in the node namespace): the
+        HTTP status, Content-Type and body."""
+        url = "http://127.0.0.1:%d/metrics" % METRICS_PORT
+        with in_netns(self.ns.name):
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return r.status, r.headers.get("Content-Type"), r.read().decode()
 
     def start(self, timeout=15):
         self.starts += 1

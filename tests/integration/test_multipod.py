@@ -50,12 +50,15 @@ Usage (root): test_multipod.py --daemon PATH --agent PATH [--scenario NAME|all] 
 import argparse
 import ipaddress
 import json
+import subprocess
+import shutil
 import os
 import signal
 import sys
 import time
 
 import fabric
+import promparse
 import netns
 from netns import check, log
 
@@ -188,6 +191,60 @@ def sc_happy(topo, args):
     s.controller_confirms(s.p1)
     if args.ctl:
         check_ctl_agent(s, new)
+    check_metrics(s)
+
+
+def check_metrics(s):
+    """The agent's /metrics after exactly one migration: strict parse (and promtool
+    when Debian's prometheus package provides it), counters and histograms showing
+    that one migration and its timeline, nothing else counted."""
+    code, ctype, text = s.agent.metrics()
+    check(code == 200 and ctype == "text/plain; version=0.0.4; charset=utf-8", "GET /metrics: %s %r" % (code, ctype))
+    fams = promparse.parse(text)
+    if shutil.which("promtool"):
+        p = subprocess.run(["promtool", "check", "metrics"], input=text, text=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        check(p.returncode == 0, "promtool check metrics: %s" % p.stdout)
+    check(all(n.startswith("infradhcp_") for n in fams), "metric names without the infradhcp_ prefix: %r" % [
+        n for n in fams if not n.startswith("infradhcp_")])
+    v = lambda name, **l: promparse.value(fams, name, **l)  # noqa: E731
+    check(v("infradhcp_agent_migrations_total", result="succeeded") == 1, "migrations succeeded != 1:\n%s" % text)
+    check(v("infradhcp_agent_migrations_total", result="superseded") == 0, "migrations superseded != 0")
+    check(v("infradhcp_agent_release_and_renew_calls_total", result="succeeded") == 1 and sum(
+        v("infradhcp_agent_release_and_renew_calls_total", result=r)
+        for r in ("retries-exhausted", "busy", "unreachable", "failed")) == 0, "ReleaseAndRenew call counters")
+    check(v("infradhcp_agent_phase", phase="Idle") == 1 and sum(
+        val for _, _, val in fams["infradhcp_agent_phase"]["samples"]) == 1, "phase one-hot Idle")
+    check(v("infradhcp_agent_aci_pod_info", pod=s.p1.annotation, interface=fabric.INFRA_IF) == 1, "aci_pod_info")
+    check(v("infradhcp_agent_interface_addresses", interface=fabric.INFRA_IF) == 1, "one address")
+    check(v("infradhcp_agent_migration_in_progress") == 0, "no migration in progress")
+    check(v("infradhcp_agent_kube_events_posted_total") >= 2 and v("infradhcp_agent_kube_events_dropped_total") == 0,
+          "Events posted (MigrationStarted, MigrationSucceeded), none dropped")
+    check(time.time() - 60 < v("infradhcp_agent_kube_last_contact_timestamp_seconds") <= time.time() + 1,
+          "last API contact within the last minute")
+    check(v("infradhcp_agent_kube_relists_total") == 0, "no relist in a quiet run")
+    # The histogram holds exactly the one migration, in the bucket its timeline says.
+    st = json.loads(netns.run(s.node.argv([s.args.ctl, "--runtime-dir", s.dhcpd.runtime_dir, "--json",
+                                           "agent"])).stdout)
+    m = st["lastMigration"]
+    dur = (m["finished"] - m["started"]) / 1e6
+    h = "infradhcp_agent_migration_duration_seconds"
+    check(v(h + "_count") == 1 and abs(v(h + "_sum") - dur) < 1e-3, "duration histogram count/sum %r/%r vs %.6f" % (
+        v(h + "_count"), v(h + "_sum"), dur))
+    for _, labels, val in fams[h]["samples"]:
+        if "le" in labels:
+            le = float(labels["le"])
+            check(val == (1 if dur <= le else 0), "bucket le=%s holds %s (duration %.3f s)" % (labels["le"], val, dur))
+    les = [float(l["le"]) for n, l, _ in fams[h]["samples"] if "le" in l]
+    check(les[0] <= 0.05 and 60 <= les[-2] and les[-1] == float("inf"), "buckets resolve 50 ms to 60 s: %r" % les)
+    ph = "infradhcp_agent_migration_phase_duration_seconds"
+    spans = {"release": (m["started"], m["released"]), "lease": (m["released"], m["bound"]),
+             "files": (m["bound"], m["filesWritten"])}
+    for phase, (a, b) in spans.items():
+        check(v(ph + "_count", phase=phase) == 1 and abs(v(ph + "_sum", phase=phase) - (b - a) / 1e6) < 1e-3,
+              "phase %s histogram: one observation of %.6f s" % (phase, (b - a) / 1e6))
+    log("metrics: migration %.3f s (release %.3f, lease %.3f, files %.3f), %d families, promtool %s" % (
+        dur, *((b - a) / 1e6 for a, b in spans.values()), len(fams), "ok" if shutil.which("promtool") else "absent"))
 
 
 def check_ctl_agent(s, new):
