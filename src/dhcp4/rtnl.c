@@ -425,6 +425,20 @@ int rtnl_link_set_promote_secondaries(Rtnl *rtnl, int ifindex, bool enable) {
         return rtnl_request(rtnl, nlh, NULL, NULL);
 }
 
+int rtnl_link_set_up(Rtnl *rtnl, int ifindex, bool up) {
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh;
+
+        if (!rtnl || ifindex <= 0)
+                return -EINVAL;
+        nlh = rtnl_msg_start(rtnl, RTM_SETLINK, 0, (void **) &ifi, sizeof(*ifi));
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = ifindex;
+        ifi->ifi_change = IFF_UP;
+        ifi->ifi_flags = up ? IFF_UP : 0;
+        return rtnl_request(rtnl, nlh, NULL, NULL);
+}
+
 /* ---- addresses ---- */
 
 int rtnl_addr_replace(Rtnl *rtnl, int ifindex, struct in_addr address, uint8_t prefixlen,

@@ -98,6 +98,8 @@ int rtnl_link_find_vlan(Rtnl *rtnl, uint16_t vlan_id, RtnlLink *ret);
  * the old one in the same subnet) and foreign-address cleanup would take our own
  * address down with it. The daemon turns it on before it configures anything. */
 int rtnl_link_set_promote_secondaries(Rtnl *rtnl, int ifindex, bool enable);
+/* Sets the link administratively up or down (RTM_SETLINK, IFF_UP). 0 or -errno. */
+int rtnl_link_set_up(Rtnl *rtnl, int ifindex, bool up);
 
 /* Adds or replaces an IPv4 address (RTM_NEWADDR, NLM_F_CREATE|NLM_F_REPLACE).
  * broadcast 0.0.0.0: computed from the prefix, none for /31 and /32 (RFC 3021).

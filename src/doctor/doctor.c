@@ -295,7 +295,7 @@ static void gather_daemon(Doctor *d) {
         socklen_t sl = sizeof(cred);
         size_t len;
 
-        if (!d->root[0] && asprintf(&path, "%s/%s/io.infradhcp.Client", d->o->runtime_dir, d->o->ifname) >= 0 &&
+        if (d->link_ok && asprintf(&path, "%s/%s/io.infradhcp.Client", d->o->runtime_dir, d->o->ifname) >= 0 &&
             varlink_client_connect(&c, path, 5 * USEC_PER_SEC) >= 0) {
                 d->daemon_running = true;
                 if (getsockopt(varlink_client_get_fd(c), SOL_SOCKET, SO_PEERCRED, &cred, &sl) >= 0)
@@ -1166,7 +1166,7 @@ static void check_link_state(Doctor *d) {
                         f->addr = addrs[i];
                 }
         }
-        if (d->lease_known && !d->root[0]) {
+        if (d->lease_known) {
                 r = rtnl_route_exists(d->rtnl, &route);
                 if (r == 0) {
                         _cleanup_(freep) char *fix = strdupf(
@@ -1316,8 +1316,8 @@ static void check_opflex(Doctor *d) {
 static void run_checks(Doctor *d) {
         findings_free(d);
         gather_daemon(d);
-        if (!d->root[0])
-                check_processes(d); /* a file tree has no processes of its own */
+        if (d->link_ok)
+                check_processes(d); /* a described interface has no processes */
         check_nm(d);
         check_networkd(d);
         check_netplan(d);
@@ -1408,6 +1408,27 @@ static int nm_set_managed(Doctor *d, bool managed, bool *ret_previous) {
                 return 0;
         r = sd_bus_set_property(bus(d), NM_BUS, live.path, NM_DEVICE_IFACE, "Managed", NULL, "b", (int)managed);
         return r < 0 ? r : 1;
+}
+
+/* A device NetworkManager stops managing is deconfigured and set down (NM's cleanup
+ * of an activated device). infradhcpd needs the link: bring it back up once NM is
+ * done, so the daemon confirms its lease (INIT-REBOOT) and puts its address and route
+ * back. Waits up to 3 s for NM to act. */
+static void nm_keep_link_up(Doctor *d) {
+        bool was_down = false;
+
+        for (int i = 0; i < 30; i++) {
+                RtnlLink l;
+
+                if (rtnl_link_get_by_index(d->rtnl, d->ifindex, &l) < 0)
+                        return;
+                if (!(l.flags & IFF_UP)) {
+                        was_down = true;
+                        (void)rtnl_link_set_up(d->rtnl, d->ifindex, true);
+                } else if (was_down && i >= 10)
+                        return;
+                usleep(100 * 1000);
+        }
 }
 
 static int networkd_reload(Doctor *d) {
@@ -1519,27 +1540,31 @@ static int apply_fix(Doctor *d, json_object *rec, Finding *f) {
         switch (f->autofix) {
         case FIX_NM_UNMANAGE: {
                 bool previous = false;
+                NmLive before, live;
 
+                nm_live(d, &before);
                 r = write_new_file(d, rec, f, 0644, "NetworkManager");
                 if (r < 0)
                         return r;
+                /* Reloading the configuration usually unmanages the device already. */
                 r = nm_reload(d);
                 if (r < 0)
                         return r;
-                if (!d->root[0]) {
-                        NmLive live;
-                        nm_live(d, &live);
-                        if (live.found && live.managed) {
-                                a = action_new("nm-managed");
-                                json_object_object_add(a, "device", json_object_new_string(d->o->ifname));
-                                json_object_object_add(a, "previous", json_object_new_boolean(true));
-                                r = record_append(d, rec, a);
-                                if (r < 0)
-                                        return r;
-                                r = nm_set_managed(d, false, &previous);
-                        }
+                nm_live(d, &live);
+                if (live.found && live.managed) {
+                        a = action_new("nm-managed");
+                        json_object_object_add(a, "device", json_object_new_string(d->o->ifname));
+                        json_object_object_add(a, "previous", json_object_new_boolean(true));
+                        r = record_append(d, rec, a);
+                        if (r < 0)
+                                return r;
+                        r = nm_set_managed(d, false, &previous);
+                        if (r < 0)
+                                return r;
                 }
-                return r < 0 ? r : 0;
+                if (before.found && before.managed)
+                        nm_keep_link_up(d);
+                return 0;
         }
         case FIX_NETWORKD_UNMANAGED:
                 r = write_new_file(d, rec, f, 0644, "networkd");

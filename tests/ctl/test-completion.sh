@@ -38,6 +38,9 @@ expect() { # description, got, want
 
 expect "verbs starting with re" "$(complete_line infradhcpctl re)" "rebind release release-and-renew renew restart "
 expect "agent verb" "$(complete_line infradhcpctl ag)" "agent "
+expect "doctor verb" "$(complete_line infradhcpctl do)" "doctor "
+expect "doctor takes any interface" "$(complete_line infradhcpctl doctor l)" "lo "
+expect "doctor options" "$(complete_line infradhcpctl --fi)" "--fix "
 expect "options" "$(complete_line infradhcpctl --req)" "--require "
 expect "interfaces for status" "$(complete_line infradhcpctl --runtime-dir "$tmp" status '')" "ens192.4093 eth1 "
 expect "interface prefix" "$(complete_line infradhcpctl --runtime-dir "$tmp" renew e)" "ens192.4093 eth1 "

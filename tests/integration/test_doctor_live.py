@@ -1,0 +1,333 @@
+"""infradhcpctl doctor against real peers (called from test_doctor.py).
+
+stray-dhclient   infradhcpd bound on a veth, then a real dhclient started on it: doctor
+                 names the dhclient's pid, --fix stops it (infradhcpd keeps its address),
+                 --undo starts the same dhclient command line again.
+networkd         a real systemd-networkd with DHCP=ipv4 for the interface removes
+                 infradhcpd's address; after --fix (Unmanaged=yes file + Reload over
+                 D-Bus) networkd leaves it alone through a reload and a reconfigure;
+                 --undo hands the link back to networkd.
+networkmanager   a real NetworkManager 1.42 (dns=none, rc-manager=unmanaged) with its
+                 automatic "Wired connection" flushes infradhcpd's address; after --fix
+                 (unmanaged-devices drop-in, Reload, Managed=false) it leaves it alone
+                 through an infradhcpd rebind; --undo makes NM manage the device again.
+
+Both managers run without PID-1 systemd inside a private mount namespace (entered
+with nsenter for every command) and the test's network namespace: tmpfs on
+/run/systemd, /run/dbus (a private system bus), /run/NetworkManager and
+/var/lib/NetworkManager; the configuration directories bind-mounted from the test's
+temp dir; /sys mounted read-only (networkd and NM then run without udev); and
+/etc/resolv.conf bind-mounted from a temp file. Nothing they do reaches a host file.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import netns
+from netns import check, log, wait_for
+
+NM = "/usr/sbin/NetworkManager"
+NETWORKD = "/lib/systemd/systemd-networkd"
+
+
+class Sandbox:
+    """A private mount namespace inside netns `ns`, held by a sleeping process."""
+
+    def __init__(self, topo, ns, mounts):
+        self.topo, self.ns = topo, ns
+        script = ["set -e", "mount --make-rprivate /"]
+        for kind, src, dst in mounts:
+            if kind == "tmpfs":
+                script.append(f"mkdir -p {dst} && mount -t tmpfs tmpfs {dst}")
+            elif kind == "bind":
+                script.append(f"mkdir -p {dst} && mount --bind {src} {dst}")
+            elif kind == "file":
+                script.append(f"mount --bind {src} {dst}")
+            elif kind == "bind-if-exists":
+                # Hide the host's directory (doctor --fix must never write there).
+                script.append(f"if [ -d {dst} ]; then mount --bind {src} {dst}; fi")
+        # ip netns exec mounted this namespace's sysfs; make this mount of it read-only
+        # (a per-mount flag: the other processes' view stays as it is).
+        script.append("mount --bind /sys /sys && mount -o remount,bind,ro /sys")
+        script.append("echo ready")
+        script.append("exec sleep 100000")
+        self.holder = ns.spawn("sandbox", ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                           "\n".join(script)])
+        self.holder.wait_log(r"ready", 10)
+
+    def argv(self, argv):
+        return ["nsenter", "-t", str(self.holder.pid), "-m", "-n", "--"] + list(argv)
+
+    def run(self, argv, check_rc=False, timeout=30):
+        p = subprocess.run(self.argv(argv), capture_output=True, text=True, timeout=timeout)
+        if check_rc and p.returncode != 0:
+            raise netns.HarnessError(f"{argv}: {p.returncode}: {p.stderr}")
+        return p
+
+    def spawn(self, name, argv):
+        return self.topo.spawn(name, self.argv(argv))
+
+
+class AddrWatch:
+    """ip -ts monitor address in the namespace: every deletion of `address`."""
+
+    def __init__(self, topo, runner, ifname):
+        self.proc = topo.spawn("ip-monitor", runner(["ip", "-ts", "-4", "monitor", "address", "dev", ifname]))
+        time.sleep(0.3)
+
+    def deletions(self, address):
+        return [l for l in self.proc.text().splitlines() if l.startswith("[") and "Deleted" in l and
+                f" {address}/" in l]
+
+
+def doctor(ctl, runner, ifname, state_dir, runtime_dir, *extra, root=None):
+    argv = [ctl, "--json", "--runtime-dir", runtime_dir, "--state-dir", state_dir]
+    if root:
+        argv += ["--root", root]
+    argv += ["doctor", ifname, *extra]
+    p = subprocess.run(runner(argv), capture_output=True, text=True, timeout=60)
+    try:
+        out = json.loads(p.stdout)
+    except json.JSONDecodeError:
+        raise netns.CheckFailed(f"doctor {extra}: exit {p.returncode}, not JSON:\n{p.stdout}\n{p.stderr}")
+    log(f"doctor {' '.join(extra)} -> exit {p.returncode}: " +
+        "; ".join(f"{f['status']} {f['check']}: {f['message'][:90]}" for f in out.get("findings", [])
+                  if f["status"] != "ok") + (f" stderr: {p.stderr.strip()}" if p.stderr.strip() else ""))
+    return p.returncode, out
+
+
+def problems(out, check_name=None):
+    return [f for f in out.get("findings", []) if f["status"] == "problem" and
+            (check_name is None or f["check"] == check_name)]
+
+
+def start_infradhcpd(topo, daemon, c, cif, subnet):
+    client = netns.InfraDhcpd(topo, c, cif, daemon)
+    client.start()
+    addr = client.wait_address(timeout=20, pred=subnet.in_pool)
+    log(f"infradhcpd bound to {addr}")
+    return client, addr
+
+
+def runtime_dir_of(client):
+    # InfraDhcpd keeps its sockets under the topology's temp dir.
+    return client.runtime_dir
+
+
+def scenario_stray_dhclient(topo, ctl, daemon):
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    netns.SERVERS["dnsmasq"](topo, s, sif, subnet, lease=600).start()
+    client, addr = start_infradhcpd(topo, daemon, c, cif, subnet)
+    state = topo.mkdir("doctor-state")
+    root = topo.mkdir("empty-root")  # this machine's files are not the subject here
+    runner = c.argv
+
+    stray = netns.Dhclient(topo, c, cif)
+    stray.start()
+    pid = stray.proc.pid
+    wait_for(lambda: os.path.exists(f"/proc/{pid}"), 5, "dhclient running")
+    time.sleep(1.0)  # let it send its DISCOVER
+
+    rc, out = doctor(ctl, runner, cif, state, runtime_dir_of(client), root=root)
+    check(rc == 1, f"doctor must report the stray dhclient (exit {rc})")
+    found = problems(out, "process")
+    check(any(f.get("source") == f"pid {pid}" and "dhclient" in f["message"] for f in found),
+          f"no finding names dhclient pid {pid}: {found}")
+    check(any("kill" in (f.get("fix") or "") and f["autoFix"] for f in found), f"no kill fix: {found}")
+
+    rc, out = doctor(ctl, runner, cif, state, runtime_dir_of(client), "--fix", root=root)
+    check(not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z",
+          "dhclient still runs after --fix")
+    check(not problems(out, "process"), f"process problems after --fix: {problems(out, 'process')}")
+    wait_for(lambda: addr in c.ipv4(cif), 10, f"infradhcpd's {addr} on {cif} after the fix")
+    rc, out = doctor(ctl, runner, cif, state, runtime_dir_of(client), root=root)
+    check(rc == 0, f"doctor after --fix: exit {rc}: {problems(out)}")
+    log(f"stray dhclient {pid} stopped; {addr} kept; doctor clean")
+
+    with open(os.path.join(state, "doctor", f"{cif}.json")) as f:
+        rec = json.load(f)
+    argv = [a for a in rec["actions"] if a["type"] == "stop-process"][0]["argv"]
+    rc, out = doctor(ctl, runner, cif, state, runtime_dir_of(client), "--undo", root=root)
+    check(rc == 0, f"--undo: exit {rc}: {out}")
+
+    def restarted():
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open(f"/proc/{p}/cmdline", "rb") as f:
+                    if f.read().split(b"\0")[:-1] == [a.encode() for a in argv]:
+                        return int(p)
+            except OSError:
+                pass
+        return None
+
+    newpid = wait_for(restarted, 5, "the same dhclient command line running again")
+    log(f"--undo restarted dhclient as pid {newpid}: {' '.join(argv)}")
+    os.kill(newpid, signal.SIGTERM)
+    wait_for(lambda: not os.path.exists(f"/proc/{newpid}"), 5, "restarted dhclient gone")
+
+
+def private_bus(sb):
+    bus = sb.spawn("dbus-daemon", ["dbus-daemon", "--system", "--nofork", "--nopidfile", "--nosyslog"])
+    wait_for(lambda: sb.run(["test", "-S", "/run/dbus/system_bus_socket"]).returncode == 0, 10,
+             "the private system bus socket")
+    return bus
+
+
+def scenario_networkd(topo, ctl, daemon):
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    netns.SERVERS["dnsmasq"](topo, s, sif, subnet, lease=600).start()
+    client, addr = start_infradhcpd(topo, daemon, c, cif, subnet)
+    netdir = topo.mkdir("systemd-network")
+    with open(os.path.join(netdir, "50-infra.network"), "w") as f:
+        f.write(f"[Match]\nName={cif}\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n")
+    resolv = topo.path("resolv.conf")
+    open(resolv, "w").close()
+    sb = Sandbox(topo, c, [("tmpfs", None, "/run/systemd"), ("tmpfs", None, "/run/dbus"),
+                           ("bind", netdir, "/etc/systemd/network"), ("file", resolv, "/etc/resolv.conf"),
+                           ("bind-if-exists", topo.mkdir("empty-nm"), "/etc/NetworkManager")])
+    sb.run(["sh", "-c", "mkdir -p /run/systemd/netif/links /run/systemd/netif/leases /run/systemd/netif/lldp && "
+                        "chown -R systemd-network:systemd-network /run/systemd/netif"], check_rc=True)
+    private_bus(sb)
+    state = topo.mkdir("doctor-state")
+    watch = AddrWatch(topo, sb.argv, cif)
+
+    nd = sb.spawn("systemd-networkd", [NETWORKD])
+    # networkd configures the link before it has enumerated the addresses, so at its
+    # start it only adds its own DHCP address beside infradhcpd's (two addresses);
+    # the next reconfiguration (networkctl reload/reconfigure, netplan apply, a
+    # carrier change) drops every address and route it did not add.
+    nd.wait_log(r"DHCPv4 address .* acquired", 20)
+    sb.run(["networkctl", "reconfigure", cif])
+    wait_for(lambda: watch.deletions(addr), 20, f"systemd-networkd removing infradhcpd's {addr}")
+    log(f"networkd removed {addr}: {watch.deletions(addr)[0]}")
+
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir)
+    check(rc == 1 and problems(out, "networkd"), f"doctor must name networkd: exit {rc} {out}")
+    check(any("50-infra.network" in (f.get("source") or "") for f in problems(out, "networkd")),
+          f"the networkd finding must name 50-infra.network: {problems(out, 'networkd')}")
+
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir, "--fix")
+    check(os.path.exists(os.path.join(netdir, f"00-infradhcp-{cif}.network")), "--fix wrote no .network file")
+    check(not problems(out, "networkd"), f"networkd problem left after --fix: {problems(out, 'networkd')}")
+    ifindex = c.ifindex(cif)
+
+    def admin_state():
+        p = sb.run(["cat", f"/run/systemd/netif/links/{ifindex}"])
+        for line in p.stdout.splitlines():
+            if line.startswith("ADMIN_STATE="):
+                return line.split("=", 1)[1]
+        return None
+
+    wait_for(lambda: admin_state() == "unmanaged", 10, "networkd's ADMIN_STATE=unmanaged")
+    wait_for(lambda: addr in c.ipv4(cif), 15, f"infradhcpd's {addr} back on {cif}")
+    n_before = len(watch.deletions(addr))
+    # Provoke networkd: reload, reconfigure, and a renewal by infradhcpd.
+    sb.run(["networkctl", "reload"])
+    sb.run(["networkctl", "reconfigure", cif])
+    client.proc.send_signal(signal.SIGUSR1)
+    time.sleep(5)
+    check(len(watch.deletions(addr)) == n_before,
+          f"networkd removed {addr} again after --fix: {watch.deletions(addr)[n_before:]}")
+    check(addr in c.ipv4(cif), f"{addr} missing after --fix")
+    check(nd.alive(), "systemd-networkd died")
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir)
+    check(rc == 0, f"doctor after --fix: exit {rc}: {problems(out)}")
+    log(f"after --fix networkd leaves {cif} alone (ADMIN_STATE=unmanaged, no deletion in 5 s of reload/"
+        "reconfigure/renew)")
+
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir, "--undo")
+    check(rc == 0, f"--undo: exit {rc}")
+    check(not os.path.exists(os.path.join(netdir, f"00-infradhcp-{cif}.network")), "--undo left the file")
+    wait_for(lambda: admin_state() not in (None, "unmanaged"), 10, "networkd managing the link again")
+    log(f"--undo: networkd manages {cif} again (ADMIN_STATE={admin_state()})")
+
+
+def scenario_networkmanager(topo, ctl, daemon):
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    netns.SERVERS["dnsmasq"](topo, s, sif, subnet, lease=600).start()
+    client, addr = start_infradhcpd(topo, daemon, c, cif, subnet)
+    etc = topo.mkdir("NetworkManager")
+    os.makedirs(os.path.join(etc, "conf.d"), exist_ok=True)
+    os.makedirs(os.path.join(etc, "system-connections"), exist_ok=True)
+    with open(os.path.join(etc, "NetworkManager.conf"), "w") as f:
+        f.write("[main]\nplugins=keyfile\ndns=none\nrc-manager=unmanaged\n\n[logging]\nlevel=INFO\n")
+    resolv = topo.path("resolv.conf")
+    open(resolv, "w").close()
+    sb = Sandbox(topo, c, [("tmpfs", None, "/run/systemd"), ("tmpfs", None, "/run/dbus"),
+                           ("tmpfs", None, "/run/NetworkManager"), ("tmpfs", None, "/var/lib/NetworkManager"),
+                           ("bind", etc, "/etc/NetworkManager"), ("file", resolv, "/etc/resolv.conf"),
+                           ("bind-if-exists", topo.mkdir("empty-networkd"), "/etc/systemd/network")])
+    private_bus(sb)
+    state = topo.mkdir("doctor-state")
+    watch = AddrWatch(topo, sb.argv, cif)
+
+    nm = sb.spawn("NetworkManager", [NM, "--no-daemon", "--debug"])
+    # NM starts by assuming the address it finds (an "external" connection); it takes
+    # the device over when its profile is activated, as `nmcli con up` does (the
+    # seed's own workaround) or a reboot: then it runs DHCP and flushes the rest.
+    nm.wait_log(r"created default wired connection 'Wired connection 1'", 30)
+    nm.wait_log(r"startup complete", 30)
+    sb.run(["nmcli", "--wait", "0", "connection", "up", "Wired connection 1", "ifname", cif])
+    wait_for(lambda: watch.deletions(addr), 30, f"NetworkManager removing infradhcpd's {addr}")
+    log(f"NetworkManager removed {addr}: {watch.deletions(addr)[0]}")
+
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir)
+    check(rc == 1 and problems(out, "networkmanager"), f"doctor must name NetworkManager: exit {rc}")
+    check(any(f.get("source") == "D-Bus" and "manages" in f["message"] for f in problems(out, "networkmanager")),
+          f"the live D-Bus state must be reported: {problems(out, 'networkmanager')}")
+
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir, "--fix")
+    check(os.path.exists(os.path.join(etc, "conf.d", f"99-infradhcp-{cif}.conf")), "--fix wrote no NM drop-in")
+    log("link after --fix: " + c.run(["ip", "-br", "link", "show", cif]).stdout.strip())
+    check(not problems(out, "networkmanager"), f"NM problem left: {problems(out, 'networkmanager')}")
+    wait_for(lambda: "unmanaged" in sb.run(["nmcli", "-t", "-f", "DEVICE,STATE", "device"]).stdout.split(
+        f"{cif}:", 1)[-1].split("\n")[0], 10, "nmcli: device unmanaged")
+    wait_for(lambda: addr in c.ipv4(cif), 15, f"infradhcpd's {addr} back on {cif}")
+    time.sleep(1)
+    n_before = len(watch.deletions(addr))
+    sb.run(["nmcli", "general", "reload"])
+    up = sb.run(["nmcli", "--wait", "5", "connection", "up", "Wired connection 1", "ifname", cif])
+    check(up.returncode != 0, f"nmcli con up still works on the unmanaged device: {up.stdout}")
+    client.proc.send_signal(signal.SIGUSR1)
+    time.sleep(5)
+    check(len(watch.deletions(addr)) == n_before,
+          f"NetworkManager removed {addr} after --fix: {watch.deletions(addr)[n_before:]}")
+    check(addr in c.ipv4(cif), f"{addr} missing after --fix")
+    check(nm.alive(), "NetworkManager died")
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir)
+    check(rc == 0, f"doctor after --fix: exit {rc}: {problems(out)}")
+    log(f"after --fix NetworkManager leaves {cif} alone (unmanaged; no deletion in 5 s of reload and renew)")
+
+    rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir, "--undo")
+    check(rc == 0, f"--undo: exit {rc}")
+    check(not os.path.exists(os.path.join(etc, "conf.d", f"99-infradhcp-{cif}.conf")), "--undo left the drop-in")
+    wait_for(lambda: "unmanaged" not in sb.run(["nmcli", "-t", "-f", "DEVICE,STATE", "device"]).stdout.split(
+        f"{cif}:", 1)[-1].split("\n")[0], 15, "NetworkManager managing the device again")
+    log("--undo: NetworkManager manages the device again")
+
+
+SCENARIOS = {
+    "stray-dhclient": scenario_stray_dhclient,
+    "networkd": scenario_networkd,
+    "networkmanager": scenario_networkmanager,
+}
+
+
+def run(name, ctl, daemon, keep_tmp):
+    netns.require_root()
+    with netns.Topology("dr", keep_tmp=keep_tmp) as topo:
+        try:
+            SCENARIOS[name](topo, ctl, daemon)
+        except netns.CheckFailed as e:
+            print(f"FAIL: {e}")
+            topo.dump_logs()
+            return 1
+    return 0
