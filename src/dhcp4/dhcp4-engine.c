@@ -135,6 +135,21 @@ const char *dhcp4_event_to_string(Dhcp4Event e) {
         return event_table[e];
 }
 
+static const char *const rx_table[_DHCP4_RX_MAX - _DHCP4_PARSE_MAX] = {
+        [DHCP4_RX_UNEXPECTED - _DHCP4_PARSE_MAX] = "unexpected",
+        [DHCP4_RX_REFUSED - _DHCP4_PARSE_MAX] = "refused",
+        [DHCP4_RX_BAD_LEASE - _DHCP4_PARSE_MAX] = "bad-lease",
+        [DHCP4_RX_WRONG_SERVER - _DHCP4_PARSE_MAX] = "wrong-server",
+};
+
+const char *dhcp4_engine_rx_to_string(int r) {
+        if (r <= 0 || r >= _DHCP4_RX_MAX)
+                return NULL;
+        if (r < _DHCP4_PARSE_MAX)
+                return dhcp4_parse_result_to_string(r);
+        return rx_table[r - _DHCP4_PARSE_MAX];
+}
+
 void dhcp4_engine_config_init(Dhcp4EngineConfig *c) {
         if (!c)
                 return;
@@ -1061,7 +1076,7 @@ static int engine_handle_ack(Dhcp4Engine *e, const Dhcp4Message *m, uint64_t now
                 /* Our REQUEST named one server (RFC 2131 §4.4.1); another's answer is not
                  * for this exchange. */
                 if (!m->has_server_id || !addr_eq(m->server_id, e->offer_server_id))
-                        return DHCP4_RX_UNEXPECTED;
+                        return DHCP4_RX_WRONG_SERVER;
         } else if (!m->has_server_id || !address_is_unicast(m->server_id))
                 /* Table 3 says MUST; tolerate its absence (or an unusable one, as for an
                  * OFFER) with the server we know. */
@@ -1097,7 +1112,17 @@ static int engine_handle_nak(Dhcp4Engine *e, const Dhcp4Message *m, uint64_t now
 
         if (e->state == DHCP4_STATE_REQUESTING &&
             (!m->has_server_id || !addr_eq(m->server_id, e->offer_server_id)))
-                return DHCP4_RX_UNEXPECTED;
+                return DHCP4_RX_WRONG_SERVER;
+        /* RFC 2131 §4.4.5 lets a client in RENEWING take a NAK from anyone, but our
+         * REQUEST went unicast to the lease's server (§4.3.2, option 54 of the lease):
+         * only that server can have refused it. Accepting any NAK with the right xid
+         * would let every host that sees the REQUEST (it crosses the segment) take the
+         * address away. A NAK without option 54 names no server (Table 3: MUST) and is
+         * ignored too. REBINDING and REBOOTING broadcast to every server, so any of
+         * them may answer NAK there (§4.4.2, §4.4.5), and CONFIRMING likewise. */
+        if (e->state == DHCP4_STATE_RENEWING && e->has_lease &&
+            (!m->has_server_id || !addr_eq(m->server_id, e->lease.server_id)))
+                return DHCP4_RX_WRONG_SERVER;
 
         engine_event(e, DHCP4_EVENT_NAK, m->has_server_id ? m->server_id : (struct in_addr) {}, "%s",
                      m->message[0] ? m->message : "(no message)");

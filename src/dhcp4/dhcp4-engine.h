@@ -157,7 +157,14 @@ enum {
         DHCP4_RX_UNEXPECTED = _DHCP4_PARSE_MAX, /* valid, but not wanted in this state */
         DHCP4_RX_REFUSED,                        /* offer refused (subnet/quarantine) */
         DHCP4_RX_BAD_LEASE,                      /* ACK without usable lease */
+        DHCP4_RX_WRONG_SERVER,                   /* ACK/NAK from a server other than the one asked:
+                                                  * REQUESTING (the offer's), RENEWING NAK (the lease's) */
+        _DHCP4_RX_MAX,
 };
+/* Names every positive result of dhcp4_engine_receive(), parse results included
+ * ("xid-mismatch", "unexpected", "wrong-server", ...), so that every path that feeds the
+ * engine logs a rejection the same way. NULL for 0, negative or unknown values. */
+const char *dhcp4_engine_rx_to_string(int r);
 
 /* Input: the deadline returned by next_deadline passed (call when now >= deadline;
  * calling early is harmless). */

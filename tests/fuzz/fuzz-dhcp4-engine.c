@@ -395,7 +395,7 @@ static void step(Fuzz *f, uint8_t op) {
                         memcpy(copy, p, n);
                 r = dhcp4_engine_receive(f->e, copy, n, f->now);
                 free(copy);
-                CHECK(r >= 0 && r <= DHCP4_RX_BAD_LEASE);
+                CHECK(r >= 0 && r < _DHCP4_RX_MAX && (r == 0 || dhcp4_engine_rx_to_string(r)));
                 if (was_stopped)
                         CHECK(r != DHCP4_PARSE_OK); /* ignored, for whatever reason */
                 break;
@@ -407,7 +407,7 @@ static void step(Fuzz *f, uint8_t op) {
                 r = build_reply(f, buf, sizeof(buf), &len);
                 CHECK(r >= 0);
                 r = dhcp4_engine_receive(f->e, buf, len, f->now);
-                CHECK(r >= 0 && r <= DHCP4_RX_BAD_LEASE);
+                CHECK(r >= 0 && r < _DHCP4_RX_MAX && (r == 0 || dhcp4_engine_rx_to_string(r)));
                 if (was_stopped)
                         CHECK(r != DHCP4_PARSE_OK); /* ignored, for whatever reason */
                 break;

@@ -6,6 +6,7 @@
  * 01:mac, chaddr, secs >= 1). No sockets, no sleeps.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -737,13 +738,13 @@ static void test_requesting_other_server(void **state) {
 
         r = reply(h, DHCP4_ACK, "10.0.0.50");
         r.server_id = "10.0.0.2";
-        assert_int_equal(h_rx(h, &r), DHCP4_RX_UNEXPECTED);
+        assert_int_equal(h_rx(h, &r), DHCP4_RX_WRONG_SERVER);
         assert_int_equal(h->n, 0);
         r.server_id = NULL;
-        assert_int_equal(h_rx(h, &r), DHCP4_RX_UNEXPECTED);
+        assert_int_equal(h_rx(h, &r), DHCP4_RX_WRONG_SERVER);
         r = reply(h, DHCP4_NAK, NULL);
         r.server_id = "10.0.0.2";
-        assert_int_equal(h_rx(h, &r), DHCP4_RX_UNEXPECTED);
+        assert_int_equal(h_rx(h, &r), DHCP4_RX_WRONG_SERVER);
         assert_int_equal(h->n, 0);
         assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_REQUESTING);
         /* a second OFFER is not wanted any more */
@@ -961,6 +962,58 @@ static void test_nak_renewing(void **state) {
         h_bind(h, "10.0.0.50");
         h_fire(h);
         check_nak_drops_lease(h, DHCP4_STATE_RENEWING);
+}
+
+/* Issue 12: RENEWING is unicast to the lease's server, so only its NAK counts; anyone
+ * else who saw the xid cannot take the address away. */
+static void test_nak_renewing_wrong_server(void **state) {
+        Harness *h = h_setup();
+        Reply r;
+
+        h_bind(h, "10.0.0.50");
+        h_fire(h);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_RENEWING);
+        r = reply(h, DHCP4_NAK, NULL);
+        r.server_id = "10.0.0.66";
+        r.message = "spoofed";
+        assert_int_equal(h_rx(h, &r), DHCP4_RX_WRONG_SERVER);
+        assert_int_equal(h->n, 0);
+        r.server_id = NULL; /* no option 54 at all */
+        assert_int_equal(h_rx(h, &r), DHCP4_RX_WRONG_SERVER);
+        assert_int_equal(h->n, 0);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_RENEWING);
+        assert_non_null(dhcp4_engine_get_lease(h->e));
+        /* the renewal still completes with our server's ACK */
+        assert_int_equal(h_rx_simple(h, DHCP4_ACK, "10.0.0.50"), 0);
+        STATES(h, DHCP4_STATE_RENEWING, DHCP4_STATE_BOUND);
+        /* and our server's NAK still drops the lease */
+        h_fire(h);
+        check_nak_drops_lease(h, DHCP4_STATE_RENEWING);
+}
+
+static void test_nak_rebooting_other_server(void **state) {
+        Harness *h = h_setup();
+        Dhcp4Lease l = remembered_lease(h, "10.0.0.77", T0 - SEC(100), 3600);
+        Reply r;
+
+        h_start(h, &l);
+        /* REBOOTING broadcasts: any server on the segment may NAK (RFC 2131 §4.4.2) */
+        r = reply(h, DHCP4_NAK, NULL);
+        r.server_id = "10.9.9.9";
+        assert_int_equal(h_rx(h, &r), 0);
+        assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 1);
+        STATES(h, DHCP4_STATE_REBOOTING, DHCP4_STATE_INIT, DHCP4_STATE_SELECTING);
+}
+
+static void test_rx_to_string(void **state) {
+        assert_null(dhcp4_engine_rx_to_string(0));
+        assert_null(dhcp4_engine_rx_to_string(-EINVAL));
+        assert_null(dhcp4_engine_rx_to_string(_DHCP4_RX_MAX));
+        for (int r = 1; r < _DHCP4_RX_MAX; r++)
+                assert_non_null(dhcp4_engine_rx_to_string(r));
+        assert_string_equal(dhcp4_engine_rx_to_string(DHCP4_PARSE_XID_MISMATCH), "xid-mismatch");
+        assert_string_equal(dhcp4_engine_rx_to_string(DHCP4_RX_UNEXPECTED), "unexpected");
+        assert_string_equal(dhcp4_engine_rx_to_string(DHCP4_RX_WRONG_SERVER), "wrong-server");
 }
 
 static void test_nak_rebinding(void **state) {
@@ -2306,6 +2359,9 @@ int main(void) {
                 cmocka_unit_test_teardown(test_expiry, teardown),
                 cmocka_unit_test_teardown(test_nak_requesting, teardown),
                 cmocka_unit_test_teardown(test_nak_renewing, teardown),
+                cmocka_unit_test_teardown(test_nak_renewing_wrong_server, teardown),
+                cmocka_unit_test_teardown(test_nak_rebooting_other_server, teardown),
+                cmocka_unit_test(test_rx_to_string),
                 cmocka_unit_test_teardown(test_nak_rebinding, teardown),
                 cmocka_unit_test_teardown(test_nak_rebooting, teardown),
                 cmocka_unit_test_teardown(test_nak_backoff, teardown),
