@@ -140,6 +140,7 @@ static const char *const rx_table[_DHCP4_RX_MAX - _DHCP4_PARSE_MAX] = {
         [DHCP4_RX_REFUSED - _DHCP4_PARSE_MAX] = "refused",
         [DHCP4_RX_BAD_LEASE - _DHCP4_PARSE_MAX] = "bad-lease",
         [DHCP4_RX_WRONG_SERVER - _DHCP4_PARSE_MAX] = "wrong-server",
+        [DHCP4_RX_FORCERENEW - _DHCP4_PARSE_MAX] = "forcerenew-unauthenticated",
 };
 
 const char *dhcp4_engine_rx_to_string(int r) {
@@ -1180,6 +1181,12 @@ int dhcp4_engine_receive(Dhcp4Engine *e, const uint8_t *buf, size_t len, uint64_
                         return DHCP4_RX_UNEXPECTED;
                 r = m.message_type == DHCP4_ACK ? engine_handle_ack(e, &m, now) : engine_handle_nak(e, &m, now);
                 break;
+        case DHCP4_FORCERENEW:
+                /* RFC 3203 §6: a FORCERENEW without authentication lets anyone on the
+                 * segment trigger renewals (and with them a NAK race); it MUST be
+                 * authenticated (RFC 3118), which this client does not implement, so it
+                 * is never acted on. The lease renews at T1 as usual. */
+                return DHCP4_RX_FORCERENEW;
         default:
                 return DHCP4_RX_UNEXPECTED;
         }

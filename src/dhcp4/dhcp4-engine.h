@@ -159,6 +159,8 @@ enum {
         DHCP4_RX_BAD_LEASE,                      /* ACK without usable lease */
         DHCP4_RX_WRONG_SERVER,                   /* ACK/NAK from a server other than the one asked:
                                                   * REQUESTING (the offer's), RENEWING NAK (the lease's) */
+        DHCP4_RX_FORCERENEW,                     /* FORCERENEW (RFC 3203): never acted on, it cannot be
+                                                  * authenticated here (RFC 3118/6704 not implemented) */
         _DHCP4_RX_MAX,
 };
 /* Names every positive result of dhcp4_engine_receive(), parse results included

@@ -74,7 +74,7 @@ const char *dhcp4_parse_result_to_string(Dhcp4ParseResult r) {
 static const char *const message_type_table[] = {
         [DHCP4_DISCOVER] = "DISCOVER", [DHCP4_OFFER] = "OFFER", [DHCP4_REQUEST] = "REQUEST",
         [DHCP4_DECLINE] = "DECLINE",   [DHCP4_ACK] = "ACK",     [DHCP4_NAK] = "NAK",
-        [DHCP4_RELEASE] = "RELEASE",   [DHCP4_INFORM] = "INFORM",
+        [DHCP4_RELEASE] = "RELEASE",   [DHCP4_INFORM] = "INFORM", [DHCP4_FORCERENEW] = "FORCERENEW",
 };
 
 const char *dhcp4_message_type_to_string(int type) {
@@ -286,7 +286,7 @@ static Dhcp4ParseResult options_decode(Dhcp4Message *m, const OptionArea *areas,
                 return DHCP4_PARSE_NO_MESSAGE_TYPE;
         if (len != 1)
                 return DHCP4_PARSE_BAD_OPTION_LENGTH;
-        if (data[0] < DHCP4_DISCOVER || data[0] > DHCP4_INFORM)
+        if (data[0] < DHCP4_DISCOVER || data[0] > DHCP4_FORCERENEW)
                 return DHCP4_PARSE_BAD_OPTION_VALUE;
         m->message_type = data[0];
 

@@ -72,4 +72,5 @@ typedef enum Dhcp4MessageType {
         DHCP4_NAK = 6,
         DHCP4_RELEASE = 7,
         DHCP4_INFORM = 8,
+        DHCP4_FORCERENEW = 9, /* RFC 3203; parsed so that it can be named, never acted on */
 } Dhcp4MessageType;

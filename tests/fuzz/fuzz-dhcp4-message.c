@@ -39,7 +39,7 @@ static void check_text(const char *s, size_t size, uint8_t lo) {
 static void check_invariants(const Dhcp4Message *m) {
         CHECK(m->op == BOOTREQUEST || m->op == BOOTREPLY);
         CHECK(m->htype == 1 && m->hlen == 6);
-        CHECK(m->message_type >= DHCP4_DISCOVER && m->message_type <= DHCP4_INFORM);
+        CHECK(m->message_type >= DHCP4_DISCOVER && m->message_type <= DHCP4_FORCERENEW);
         CHECK(dhcp4_message_type_to_string(m->message_type));
 
         if (m->has_subnet_mask) {

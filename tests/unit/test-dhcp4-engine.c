@@ -1016,6 +1016,18 @@ static void test_rx_to_string(void **state) {
         assert_string_equal(dhcp4_engine_rx_to_string(DHCP4_RX_WRONG_SERVER), "wrong-server");
 }
 
+/* FORCERENEW (RFC 3203) with the right xid while bound: named, never acted on. */
+static void test_forcerenew_ignored(void **state) {
+        Harness *h = h_setup();
+        Reply r;
+
+        h_bind(h, "10.0.0.50");
+        r = reply(h, DHCP4_FORCERENEW, NULL);
+        assert_int_equal(h_rx(h, &r), DHCP4_RX_FORCERENEW);
+        assert_int_equal(h->n, 0);
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_BOUND);
+}
+
 static void test_nak_rebinding(void **state) {
         Harness *h = h_setup();
 
@@ -2362,6 +2374,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_nak_renewing_wrong_server, teardown),
                 cmocka_unit_test_teardown(test_nak_rebooting_other_server, teardown),
                 cmocka_unit_test(test_rx_to_string),
+                cmocka_unit_test_teardown(test_forcerenew_ignored, teardown),
                 cmocka_unit_test_teardown(test_nak_rebinding, teardown),
                 cmocka_unit_test_teardown(test_nak_rebooting, teardown),
                 cmocka_unit_test_teardown(test_nak_backoff, teardown),

@@ -235,14 +235,15 @@ static void test_round_trip_minimal(void **state) {
 
 /* Each message type 1..8 round-trips; a BOOTREQUEST (what we send) parses too. */
 static void test_round_trip_message_types(void **state) {
-        for (int t = DHCP4_DISCOVER; t <= DHCP4_INFORM; t++) {
+        for (int t = DHCP4_DISCOVER; t <= DHCP4_FORCERENEW; t++) {
                 uint8_t buf[400];
                 Dhcp4Header h = reply_header();
                 Dhcp4Builder b;
                 Dhcp4Message m;
                 size_t len;
 
-                h.op = t == DHCP4_OFFER || t == DHCP4_ACK || t == DHCP4_NAK ? BOOTREPLY : BOOTREQUEST;
+                h.op = t == DHCP4_OFFER || t == DHCP4_ACK || t == DHCP4_NAK || t == DHCP4_FORCERENEW ? BOOTREPLY
+                                                                                                   : BOOTREQUEST;
                 assert_int_equal(dhcp4_builder_init(&b, buf, sizeof(buf), &h), 0);
                 assert_int_equal(dhcp4_builder_add_u8(&b, DHCP4_OPTION_MESSAGE_TYPE, (uint8_t) t), 0);
                 assert_int_equal(dhcp4_builder_finish(&b, &len), 300);
@@ -254,7 +255,8 @@ static void test_round_trip_message_types(void **state) {
         assert_string_equal(dhcp4_message_type_to_string(DHCP4_OFFER), "OFFER");
         assert_string_equal(dhcp4_message_type_to_string(DHCP4_NAK), "NAK");
         assert_null(dhcp4_message_type_to_string(0));
-        assert_null(dhcp4_message_type_to_string(9));
+        assert_string_equal(dhcp4_message_type_to_string(DHCP4_FORCERENEW), "FORCERENEW");
+        assert_null(dhcp4_message_type_to_string(10));
         assert_null(dhcp4_message_type_to_string(-1));
 }
 
@@ -471,7 +473,7 @@ static void test_message_type_length_and_value(void **state) {
         assert_int_equal(raw_parse(&r, &m), DHCP4_PARSE_BAD_OPTION_VALUE);
 
         raw_init(&r, BOOTREPLY);
-        RAW_PUT(&r, 53, 1, 9);
+        RAW_PUT(&r, 53, 1, 10);
         raw_end_pad(&r);
         assert_int_equal(raw_parse(&r, &m), DHCP4_PARSE_BAD_OPTION_VALUE);
 
