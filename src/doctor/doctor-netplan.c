@@ -120,12 +120,13 @@ typedef struct Builder {
 } Builder;
 
 static void builder_done(Builder *b) {
-        for (size_t i = 0; i < b->depth; i++)
+        /* Open containers are linked to their parent only when they end: each one on
+         * the stack is its own tree, and so is a root finished before them. */
+        for (size_t i = 0; i < b->depth; i++) {
                 free(b->pending_key[i]);
-        if (b->depth > 0)
-                yaml_node_free(b->stack[0]);
-        else
-                yaml_node_free(b->root);
+                yaml_node_free(b->stack[i]);
+        }
+        yaml_node_free(b->root);
         *b = (Builder){};
 }
 
