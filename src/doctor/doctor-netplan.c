@@ -4,7 +4,8 @@
  * libyaml's event parser builds a small tree (mappings, sequences, scalars, each with
  * its file and line); merging and lookups work on that tree. Aliases are refused
  * (netplan files do not use them, and they would let a small file expand without
- * bound), as are documents deeper than YAML_DEPTH_MAX or larger than YAML_NODES_MAX.
+ * bound), as are duplicate keys in a mapping (YAML 1.2 §3.2.1.1: keys are unique) and
+ * documents deeper than YAML_DEPTH_MAX or larger than YAML_NODES_MAX.
  */
 
 #include <errno.h>
@@ -130,11 +131,15 @@ static void builder_done(Builder *b) {
         *b = (Builder){};
 }
 
-/* Adds a finished node to the container on top of the stack (or makes it the root). */
-static int builder_add(Builder *b, YamlNode *node, bool *consumed_as_key) {
+/* Adds a finished node to the container on top of the stack (or makes it the root).
+ * -EBADMSG with *ret_why for a key that is not a scalar or that the mapping already
+ * has: YAML requires unique keys, and netplan_state_find() and yaml_merge() would
+ * otherwise disagree about which of two same-named definitions counts. */
+static int builder_add(Builder *b, YamlNode *node, bool *consumed_as_key, const char **ret_why) {
         YamlNode *top;
 
         *consumed_as_key = false;
+        *ret_why = "mapping key is not a scalar";
         if (b->depth == 0) {
                 if (b->root) {
                         yaml_node_free(node); /* a second document: ignored */
@@ -152,6 +157,12 @@ static int builder_add(Builder *b, YamlNode *node, bool *consumed_as_key) {
                         yaml_node_free(node);
                         return -EBADMSG;
                 }
+                for (size_t i = 0; i < top->n; i++)
+                        if (strcmp(top->keys[i], node->scalar) == 0) {
+                                yaml_node_free(node);
+                                *ret_why = "duplicate mapping key";
+                                return -EBADMSG;
+                        }
                 b->pending_key[b->depth - 1] = node->scalar;
                 node->scalar = NULL;
                 yaml_node_free(node);
@@ -176,6 +187,7 @@ static int yaml_parse_tree(const char *text, size_t len, const char *source, Yam
                            const char **ret_error) {
         yaml_parser_t parser;
         Builder b = {};
+        const char *why = NULL;
         int r = 0;
         bool done = false;
 
@@ -223,10 +235,10 @@ static int yaml_parse_tree(const char *text, size_t len, const char *source, Yam
                                 r = -EBADMSG;
                                 break;
                         }
-                        r = builder_add(&b, n, &key);
+                        r = builder_add(&b, n, &key, &why);
                         if (r == -EBADMSG) {
                                 *ret_line = line;
-                                *ret_error = "mapping key is not a scalar";
+                                *ret_error = why;
                         }
                         break;
                 }
@@ -265,10 +277,10 @@ static int yaml_parse_tree(const char *text, size_t len, const char *source, Yam
 
                         free(b.pending_key[b.depth]);
                         b.pending_key[b.depth] = NULL;
-                        r = builder_add(&b, n, &key);
+                        r = builder_add(&b, n, &key, &why);
                         if (r == -EBADMSG) {
                                 *ret_line = line;
-                                *ret_error = "mapping key is not a scalar";
+                                *ret_error = why;
                         }
                         break;
                 }

@@ -342,6 +342,30 @@ static void test_netplan(void **state) {
         assert_int_equal(line, 2);
         assert_int_equal(netplan_state_add(&s, "- 1\n", 4, "seq.yaml", &line, &why), -EBADMSG);
         assert_int_equal(netplan_state_add(&s, "", 0, "empty.yaml", &line, &why), 0);
+        /* Found by fuzz-doctor-parsers: containers still open at the error (nested ones,
+         * and one beside a finished first document) leaked; LeakSanitizer checks it. */
+        assert_int_equal(netplan_state_add(&s, "network: {ck: {config: led}\n", 28, "open.yaml", &line, &why),
+                         -EBADMSG);
+        assert_string_equal(why, "not valid YAML");
+        assert_int_equal(netplan_state_add(&s, "a: 1\n---\nb: {c: [1, {d: e}\n", 27, "two.yaml", &line, &why),
+                         -EBADMSG);
+        assert_string_equal(why, "not valid YAML");
+        /* Found by fuzz-doctor-parsers: with the same definition twice, the lookup took
+         * the first and a merged override changed the last, so doctor's fix did not
+         * win. Duplicate keys are refused, as YAML requires. */
+        {
+                static const char dup[] = "network:\n  vlans:\n    ens192.4093:\n      id: 4093\n"
+                                          "    ens192.4093:\n      dhcp4: true\n";
+                assert_int_equal(netplan_state_add(&s, dup, strlen(dup), "dup.yaml", &line, &why), -EBADMSG);
+                assert_string_equal(why, "duplicate mapping key");
+                assert_int_equal(line, 5);
+                assert_int_equal(netplan_state_add(&s, "a: {b: 1, b: 1}\n", 16, "dup2.yaml", &line, &why),
+                                 -EBADMSG);
+                assert_string_equal(why, "duplicate mapping key");
+                /* The same key in different mappings, and in two files, is fine. */
+                assert_int_equal(netplan_state_add(&s, "a: {b: 1}\nc: {b: 1}\n", 20, "ok.yaml", &line, &why), 0);
+                assert_int_equal(netplan_state_add(&s, "a: {b: 2}\n", 10, "ok2.yaml", &line, &why), 0);
+        }
         netplan_state_done(&s);
 }
 
