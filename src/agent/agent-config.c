@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "agent-config.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 const char *agent_encap_to_string(AgentEncap e) {
         return e == AGENT_ENCAP_VLAN ? "vlan" : "vxlan";

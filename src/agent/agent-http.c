@@ -15,10 +15,11 @@
 #include <microhttpd.h>
 
 #include "agent-http.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "log.h"
 #include "parse-util.h"
 #include "prom.h"
+#include "time-util.h"
 
 #define HTTP_CONNECTIONS_MAX 16U
 #define HTTP_CONNECTION_TIMEOUT_SEC 10U

@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "agent-journal.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "json-util.h"
 #include "parse-util.h"
 
 #define JSON_OUT_FORMAT (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -83,18 +84,8 @@ char *agent_address_format_ip(const AgentAddress *a, char *buf, size_t size) {
 /* ------------------------------------------------------------------------- */
 /* Output */
 
-static int add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int add_str(json_object *o, const char *key, const char *s) {
-        return add(o, key, json_object_new_string(s));
+        return json_add(o, key, json_object_new_string(s));
 }
 
 static int add_pod(json_object *o, const char *key, const AgentPod *p) {
@@ -112,7 +103,7 @@ static int add_address(json_object *o, const char *key, const AgentAddress *a) {
 static int add_time(json_object *o, const char *key, uint64_t t) {
         if (t == 0)
                 return 0;
-        return add(o, key, json_object_new_int64((int64_t)MIN(t, (uint64_t)INT64_MAX)));
+        return json_add(o, key, json_object_new_int64((int64_t)MIN(t, (uint64_t)INT64_MAX)));
 }
 
 json_object *agent_timeline_to_json(const AgentTimeline *t) {
@@ -139,15 +130,15 @@ json_object *agent_timeline_to_json(const AgentTimeline *t) {
             (r = add_time(o, "released", t->released)) < 0 || (r = add_time(o, "bound", t->bound)) < 0 ||
             (r = add_time(o, "filesWritten", t->files_written)) < 0 ||
             (r = add_time(o, "finished", t->finished)) < 0 ||
-            (r = add(o, "calls", json_object_new_int((int)MIN(t->calls, (unsigned)INT32_MAX)))) < 0 ||
-            (r = add(o, "failures", json_object_new_int((int)MIN(t->failures, (unsigned)INT32_MAX)))) < 0 ||
-            (r = add_str(o, "result", agent_result_to_string(t->result))) < 0 || (r = add(o, "events", ev)) < 0 ||
+            (r = json_add(o, "calls", json_object_new_int((int)MIN(t->calls, (unsigned)INT32_MAX)))) < 0 ||
+            (r = json_add(o, "failures", json_object_new_int((int)MIN(t->failures, (unsigned)INT32_MAX)))) < 0 ||
+            (r = add_str(o, "result", agent_result_to_string(t->result))) < 0 || (r = json_add(o, "events", ev)) < 0 ||
             (t->error[0] && (r = add_str(o, "error", t->error)) < 0)) {
                 json_object_put(o);
                 return NULL;
         }
         if (t->started && t->finished >= t->started)
-                add(o, "durationMs", json_object_new_int64((int64_t)((t->finished - t->started) / 1000)));
+                json_add(o, "durationMs", json_object_new_int64((int64_t)((t->finished - t->started) / 1000)));
         return o;
 }
 
@@ -160,14 +151,14 @@ int agent_journal_format(const AgentJournal *j, char **ret_text) {
 
         if (!o)
                 return -ENOMEM;
-        if ((r = add(o, "version", json_object_new_int(AGENT_JOURNAL_VERSION))) < 0 ||
+        if ((r = json_add(o, "version", json_object_new_int(AGENT_JOURNAL_VERSION))) < 0 ||
             (r = add_pod(o, "lastPod", &j->last_pod)) < 0 ||
             (r = add_str(o, "decision", agent_decision_to_string(j->decision))) < 0 ||
             (r = add_pod(o, "lastNodePod", &j->last_node_pod)) < 0 ||
             (r = add_address(o, "opflexAddress", &j->opflex)) < 0 ||
             (j->migration.kind != AGENT_MIGRATION_NONE &&
-             (r = add(o, "migration", agent_timeline_to_json(&j->migration))) < 0) ||
-            (j->last.kind != AGENT_MIGRATION_NONE && (r = add(o, "lastMigration", agent_timeline_to_json(&j->last))) < 0))
+             (r = json_add(o, "migration", agent_timeline_to_json(&j->migration))) < 0) ||
+            (j->last.kind != AGENT_MIGRATION_NONE && (r = json_add(o, "lastMigration", agent_timeline_to_json(&j->last))) < 0))
                 goto fail;
         s = json_object_to_json_string_length(o, JSON_OUT_FORMAT, &n);
         if (!s || !(t = malloc(n + 2))) {

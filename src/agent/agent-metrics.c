@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "agent-metrics.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 static const char *const call_table[] = {
         [AGENT_CALL_NONE] = "none",

@@ -19,8 +19,9 @@
 
 #include "agent-opflex.h"
 #include "agent-pod.h"
-#include "fileio.h"
-#include "infradhcp/macro.h"
+#include "json-util.h"
+#include "macro.h"
+#include "time-util.h"
 
 #define JSON_OUT_FORMAT (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -40,11 +41,6 @@ _printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
                 va_end(ap);
         }
         return -EBADMSG;
-}
-
-static void json_object_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
 }
 
 /* Whole text must be one JSON value (trailing whitespace allowed). */
@@ -111,7 +107,7 @@ static json_object *get_object(json_object *parent, const char *key, const char 
 
 int agent_opflex_base_transform(const char *text, size_t len, const char *peer, char **ret_text, char *err,
                                 size_t errlen) {
-        _cleanup_(json_object_putp) json_object *root = NULL, *peers = NULL;
+        _cleanup_(json_object_unrefp) json_object *root = NULL, *peers = NULL;
         json_object *opflex, *entry, *cur;
         bool bad = false;
 
@@ -144,7 +140,7 @@ int agent_opflex_base_transform(const char *text, size_t len, const char *peer, 
 
 int agent_opflex_renderer_transform(const char *text, size_t len, const char *remote_ip, char **ret_text, char *err,
                                     size_t errlen) {
-        _cleanup_(json_object_putp) json_object *root = NULL;
+        _cleanup_(json_object_unrefp) json_object *root = NULL;
         json_object *o, *cur;
         static const char *const path[] = { "renderers", "stitched-mode", "encap", "vxlan" };
         char where[128] = "";
@@ -270,7 +266,7 @@ int agent_timestamp_parse(const char *s, uint64_t *ret_usec) {
 /* PlatformConfig events */
 
 int agent_platformconfig_subscriptions_format(const char *uuid, char **ret_text) {
-        _cleanup_(json_object_putp) json_object *root = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *root = json_object_new_object();
         json_object *subs, *sub;
 
         if (!root || !uuid)
@@ -295,7 +291,7 @@ int agent_platformconfig_subscriptions_format(const char *uuid, char **ret_text)
 
 int agent_platformconfig_notifications_parse(const char *text, size_t len, uint64_t now_usec, uint64_t max_age_usec,
                                              uint64_t *ret_event_usec) {
-        _cleanup_(json_object_putp) json_object *root = NULL;
+        _cleanup_(json_object_unrefp) json_object *root = NULL;
         json_object *events, *ev, *v;
         uint64_t t;
 
@@ -325,123 +321,4 @@ int agent_platformconfig_notifications_parse(const char *text, size_t len, uint6
         if (ret_event_usec)
                 *ret_event_usec = t;
         return AGENT_INTRA_POD_YES;
-}
-
-/* ------------------------------------------------------------------------- */
-/* I/O */
-
-static char *path_join(const char *dir, const char *name) {
-        char *p;
-
-        if (asprintf(&p, "%s/%s", dir, name) < 0)
-                return NULL;
-        return p;
-}
-
-typedef int (*TransformFn)(const char *text, size_t len, const char *value, char **ret_text, char *err,
-                           size_t errlen);
-
-static int apply_one(const char *dir, const char *name, TransformFn fn, const char *value, char *err, size_t errlen) {
-        _cleanup_(freep) char *path = path_join(dir, name), *text = NULL, *out = NULL;
-        char msg[200] = "";
-        size_t len;
-        int r;
-
-        if (!path)
-                return -ENOMEM;
-        r = read_file_full(path, AGENT_OPFLEX_FILE_MAX, &text, &len);
-        if (r < 0) {
-                snprintf(err, errlen, "%s: %s", path, strerror(-r));
-                return r;
-        }
-        r = fn(text, len, value, &out, msg, sizeof(msg));
-        if (r < 0) {
-                snprintf(err, errlen, "%s: %s", path, msg[0] ? msg : strerror(-r));
-                return r;
-        }
-        if (r == 0)
-                return 0;
-        /* (mode_t)-1: keep the file's own mode. */
-        r = write_file_atomic(path, out, strlen(out), (mode_t)-1);
-        if (r < 0) {
-                snprintf(err, errlen, "%s: cannot replace: %s", path, strerror(-r));
-                return r;
-        }
-        return 1;
-}
-
-int agent_opflex_apply(const char *dir, AgentEncap encap, struct in_addr address, uint8_t prefixlen,
-                       AgentOpflexResult *ret) {
-        char peer[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN];
-        struct in_addr p, rip;
-        AgentOpflexResult res = {};
-        char err2[sizeof(res.error)] = "";
-
-        agent_anycast(address, prefixlen, &p, &rip);
-        inet_ntop(AF_INET, &p, peer, sizeof(peer));
-        inet_ntop(AF_INET, &rip, remote, sizeof(remote));
-        res.base = apply_one(dir, AGENT_OPFLEX_BASE_CONF, agent_opflex_base_transform, peer, res.error,
-                             sizeof(res.error));
-        /* vlan encap has no VXLAN remote-ip to follow. */
-        if (encap == AGENT_ENCAP_VXLAN)
-                res.renderer = apply_one(dir, AGENT_OPFLEX_RENDERER_CONF, agent_opflex_renderer_transform, remote,
-                                         err2, sizeof(err2));
-        if (!res.error[0] && err2[0])
-                memcpy(res.error, err2, sizeof(res.error));
-        *ret = res;
-        if (res.base < 0)
-                return res.base;
-        if (res.renderer < 0)
-                return res.renderer;
-        return res.base + res.renderer;
-}
-
-int agent_reset_conf_write(const char *path, uint64_t realtime_usec) {
-        _cleanup_(freep) char *dir = strdup(path);
-        char ts[32], text[64];
-        char *slash;
-        int r;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-                *slash = '\0';
-                r = mkdir_p(dir, 0755);
-                if (r < 0)
-                        return r;
-        }
-        /* opflex-agent ignores the content; any change makes it drop learned peers. */
-        snprintf(text, sizeof(text), "%s\n", agent_timestamp_format(realtime_usec, ts, sizeof(ts)));
-        return write_file_atomic(path, text, strlen(text), 0644);
-}
-
-int agent_platformconfig_subscribe(const char *dir, const char *uuid) {
-        _cleanup_(freep) char *path = path_join(dir, AGENT_PLATFORMCONFIG_SUBSCRIPTIONS), *text = NULL;
-        int r;
-
-        if (!path)
-                return -ENOMEM;
-        r = mkdir_p(dir, 0755);
-        if (r < 0)
-                return r;
-        r = agent_platformconfig_subscriptions_format(uuid, &text);
-        if (r < 0)
-                return r;
-        return write_file_atomic(path, text, strlen(text), 0644);
-}
-
-int agent_platformconfig_check(const char *dir, uint64_t now_usec, uint64_t max_age_usec, uint64_t *ret_event_usec) {
-        _cleanup_(freep) char *path = path_join(dir, AGENT_PLATFORMCONFIG_NOTIFICATIONS), *text = NULL;
-        size_t len;
-        int r;
-
-        if (!path)
-                return -ENOMEM;
-        r = read_file_full(path, AGENT_OPFLEX_FILE_MAX, &text, &len);
-        if (r == -ENOENT)
-                return AGENT_INTRA_POD_NO;
-        if (r < 0)
-                return r;
-        return agent_platformconfig_notifications_parse(text, len, now_usec, max_age_usec, ret_event_usec);
 }

@@ -8,8 +8,8 @@
  * - the reset.conf content (reconnect feature);
  * - the PlatformConfig subscription it writes and the notification it parses (the
  *   intra-pod check), with `now` passed in.
- * The transforms and parsers are pure; the *_write/_apply/_check wrappers at the end
- * do the file I/O (atomic replace, same mode). Not here: when to do any of it.
+ * Pure: text in, text out, `now` passed in. The file I/O (read, atomic replace with
+ * the same mode) is agent-opflex-files.h. Not here: when to do any of it.
  */
 #pragma once
 
@@ -59,23 +59,3 @@ enum {
  * outcome (and the event time in *ret_event_usec when YES; may be NULL), or -EBADMSG. */
 int agent_platformconfig_notifications_parse(const char *text, size_t len, uint64_t now_usec, uint64_t max_age_usec,
                                              uint64_t *ret_event_usec);
-
-/* I/O. */
-typedef struct AgentOpflexResult {
-        int base;     /* 1 written, 0 unchanged, < 0 failed (-ENOENT: no such file) */
-        int renderer; /* same; 0 with vlan encap (nothing to change) */
-        char error[256];
-} AgentOpflexResult;
-
-/* Reads both files in dir, transforms them for address/prefixlen and replaces the ones
- * that change atomically with their own mode. Returns the number of files written or
- * the first error (both files are always attempted). */
-int agent_opflex_apply(const char *dir, AgentEncap encap, struct in_addr address, uint8_t prefixlen,
-                       AgentOpflexResult *ret);
-/* Atomically writes reset.conf (mode 0644, parent created) with a timestamp. */
-int agent_reset_conf_write(const char *path, uint64_t realtime_usec);
-/* Writes <dir>/platformconfig.subscriptions (dir created). */
-int agent_platformconfig_subscribe(const char *dir, const char *uuid);
-/* Reads <dir>/platformconfig.notifications: a named outcome (NO when the file does not
- * exist), or -errno / -EBADMSG. */
-int agent_platformconfig_check(const char *dir, uint64_t now_usec, uint64_t max_age_usec, uint64_t *ret_event_usec);

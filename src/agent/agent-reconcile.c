@@ -23,6 +23,7 @@
 
 #include "agent-opflex.h"
 #include "agent-reconcile.h"
+#include "time-util.h"
 
 static const char *const phase_names[_AGENT_PHASE_MAX] = {
         [AGENT_PHASE_IDLE] = "Idle",         [AGENT_PHASE_MIGRATING] = "Migrating", [AGENT_PHASE_DEGRADED] = "Degraded",

@@ -22,7 +22,8 @@
 #include "agent-config.h"
 #include "agent-journal.h"
 #include "agent-pod.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 #define AGENT_ADDRESSES_MAX 16
 #define AGENT_ACTIONS_MAX 24

@@ -34,6 +34,7 @@
 #include "agent-http.h"
 #include "agent-journal.h"
 #include "agent-metrics.h"
+#include "agent-opflex-files.h"
 #include "agent-opflex.h"
 #include "agent-pod.h"
 #include "agent-reconcile.h"
@@ -44,6 +45,7 @@
 #include "log.h"
 #include "parse-util.h"
 #include "rtnl.h"
+#include "time-util.h"
 #include "varlink.h"
 
 #define CLIENT_SOCKET "io.infradhcp.Client"
@@ -92,17 +94,6 @@ typedef struct Agent {
         char opflex_note[300];   /* what the opflex rewrite of this run did, for the log line */
 } Agent;
 
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static uint64_t now_boottime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_BOOTTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
 
 static void schedule(Agent *a) {
         if (a->defer)
@@ -434,12 +425,12 @@ static void rewrite_opflex(Agent *a, const AgentAddress *addr) {
                                     as, res.error, OPFLEX_RETRY_USEC / USEC_PER_SEC);
                         snprintf(a->opflex_failed, sizeof(a->opflex_failed), "%s", res.error);
                 }
-                (void)sd_event_source_set_time(a->retry_timer, usec_add(now_boottime(), OPFLEX_RETRY_USEC));
+                (void)sd_event_source_set_time(a->retry_timer, usec_add(clock_now(CLOCK_BOOTTIME), OPFLEX_RETRY_USEC));
                 (void)sd_event_source_set_enabled(a->retry_timer, SD_EVENT_ONESHOT);
                 return;
         }
         a->opflex_failed[0] = '\0';
-        agent_journal_note_opflex(&a->journal, addr, now_realtime());
+        agent_journal_note_opflex(&a->journal, addr, clock_now(CLOCK_REALTIME));
         if (r > 0) {
                 snprintf(a->opflex_note, sizeof(a->opflex_note), "opflex files rewritten");
                 log_info("opflex files rewritten for %s: peer %s%s%s (%d file%s)", as, p,
@@ -452,7 +443,7 @@ static void rewrite_opflex(Agent *a, const AgentAddress *addr) {
 }
 
 static void write_reset_conf(Agent *a, const AgentAction *act) {
-        int r = agent_reset_conf_write(a->config.reset_conf, now_realtime());
+        int r = agent_reset_conf_write(a->config.reset_conf, clock_now(CLOCK_REALTIME));
 
         if (r < 0) {
                 set_error(a, "cannot write %s: %s", a->config.reset_conf, strerror(-r));
@@ -533,8 +524,8 @@ static int reconcile(Agent *a) {
         f.outcome = a->outcome;
         a->outcome = (AgentCallOutcome){};
         f.starting = a->starting;
-        f.now = now_realtime();
-        f.now_mono = now_boottime();
+        f.now = clock_now(CLOCK_REALTIME);
+        f.now_mono = clock_now(CLOCK_BOOTTIME);
         /* The intra-pod event is read at decision time only: aci-pod none, nothing
          * decided yet for this transition. */
         f.intra_pod = AGENT_INTRA_POD_NO;

@@ -20,8 +20,10 @@
 
 #include "config.h"
 #include "doctor.h"
-#include "infradhcp/macro.h"
+#include "json-util.h"
+#include "macro.h"
 #include "parse-util.h"
+#include "time-util.h"
 #include "varlink.h"
 
 #define SOCKET_NAME "io.infradhcp.Client"
@@ -42,11 +44,6 @@ static const char *arg_root = NULL, *arg_state_dir = NULL, *arg_opflex_dir = NUL
 static bool arg_link_has_mac = false;
 static uint8_t arg_link_mac[6];
 static int arg_link_vlan = 0;
-
-static void json_object_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
 
 static void help(void) {
         printf("Usage: infradhcpctl [OPTIONS] COMMAND [ARGS]\n"
@@ -222,39 +219,9 @@ static bool jint(json_object *o, const char *key, int64_t *ret) {
         return true;
 }
 
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-/* "1h 2min 3s" style, at most two units. */
-static char *format_span(char *buf, size_t size, uint64_t sec) {
-        static const struct {
-                const char *unit;
-                uint64_t sec;
-        } units[] = { { "d", 86400 }, { "h", 3600 }, { "min", 60 }, { "s", 1 } };
-        size_t pos = 0;
-        int shown = 0;
-
-        buf[0] = '\0';
-        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
-                uint64_t n = sec / units[i].sec;
-                if (n == 0 && !(shown == 0 && units[i].sec == 1))
-                        continue;
-                pos += (size_t)snprintf(buf + pos, size - MIN(pos, size), "%s%" PRIu64 "%s", shown ? " " : "", n,
-                                        units[i].unit);
-                sec -= n * units[i].sec;
-                shown++;
-                if (pos >= size)
-                        break;
-        }
-        return buf;
-}
-
 static char *format_timestamp(char *buf, size_t size, int64_t usec) {
         time_t t = (time_t)(usec / (int64_t)USEC_PER_SEC);
-        uint64_t now = now_realtime();
+        uint64_t now = clock_now(CLOCK_REALTIME);
         char when[64], span[64];
         struct tm tm;
 
@@ -263,9 +230,9 @@ static char *format_timestamp(char *buf, size_t size, int64_t usec) {
                 return buf;
         }
         if ((uint64_t)usec >= now)
-                snprintf(buf, size, "%s (in %s)", when, format_span(span, sizeof(span), ((uint64_t)usec - now) / USEC_PER_SEC));
+                snprintf(buf, size, "%s (in %s)", when, format_timespan(span, sizeof(span), (uint64_t)usec - now));
         else
-                snprintf(buf, size, "%s (%s ago)", when, format_span(span, sizeof(span), (now - (uint64_t)usec) / USEC_PER_SEC));
+                snprintf(buf, size, "%s (%s ago)", when, format_timespan(span, sizeof(span), now - (uint64_t)usec));
         return buf;
 }
 
@@ -325,7 +292,7 @@ static void print_lease(json_object *s) {
         field("Client ID", jstr(s, "clientId"));
         field_time("Lease Start", s, "leaseStart");
         if (jint(s, "lifetime", &v))
-                field("Lifetime", format_span(span, sizeof(span), (uint64_t)MAX(v, 0)));
+                field("Lifetime", format_timespan(span, sizeof(span), (uint64_t)MAX(v, 0) * USEC_PER_SEC));
         else if (jstr(s, "address"))
                 field("Lifetime", "infinite");
         field_time("Renews (T1)", s, "t1");
@@ -441,7 +408,7 @@ static int get_status(const char *ifname, bool quiet, json_object **ret) {
 }
 
 static int verb_list(int argc, char **argv) {
-        _cleanup_(json_object_putp) json_object *arr = json_object_new_array();
+        _cleanup_(json_object_unrefp) json_object *arr = json_object_new_array();
         char **names;
         size_t n;
         int r;
@@ -482,7 +449,7 @@ static int verb_list(int argc, char **argv) {
 }
 
 static int verb_status(int argc, char **argv) {
-        _cleanup_(json_object_putp) json_object *arr = json_object_new_array();
+        _cleanup_(json_object_unrefp) json_object *arr = json_object_new_array();
         char **names = NULL;
         size_t n = 0;
         bool all = argc <= 1, failed = false;
@@ -603,7 +570,7 @@ static json_object *subnets_array(const char *const *subnets, size_t n) {
 }
 
 static int verb_restart(int argc, char **argv) {
-        _cleanup_(json_object_putp) json_object *p = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *p = json_object_new_object();
 
         json_object_object_add(p, "refuseSubnets", subnets_array((const char *const *)argv + 2, (size_t)argc - 2));
         if (arg_require)
@@ -612,7 +579,7 @@ static int verb_restart(int argc, char **argv) {
 }
 
 static int verb_release_and_renew(int argc, char **argv) {
-        _cleanup_(json_object_putp) json_object *p = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *p = json_object_new_object();
         uint64_t delay = arg_delay_ms >= 0 ? (uint64_t)arg_delay_ms : 0;
         uint64_t retries = arg_max_retries >= 0 ? (uint64_t)arg_max_retries : 3;
         uint64_t attempt = arg_attempt_timeout_ms >= 0 ? (uint64_t)arg_attempt_timeout_ms : 10000;

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "dhcp4-acd.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 struct Dhcp4Acd {
         Dhcp4AcdConfig config;
@@ -68,6 +69,56 @@ const char *dhcp4_acd_state_to_string(Dhcp4AcdState s) {
         if ((unsigned) s >= _DHCP4_ACD_STATE_MAX)
                 return NULL;
         return state_table[s];
+}
+
+static const char *const acd_profile_names[_DHCP4_ACD_PROFILE_MAX] = {
+        [DHCP4_ACD_PROFILE_DATACENTER] = "datacenter",
+        [DHCP4_ACD_PROFILE_RFC5227] = "rfc5227",
+};
+
+const char *dhcp4_acd_profile_to_string(Dhcp4AcdProfile p) {
+        if ((unsigned) p >= _DHCP4_ACD_PROFILE_MAX)
+                return NULL;
+        return acd_profile_names[p];
+}
+
+int dhcp4_acd_profile_from_string(const char *s) {
+        for (int p = 0; s && p < _DHCP4_ACD_PROFILE_MAX; p++)
+                if (strcmp(s, acd_profile_names[p]) == 0)
+                        return p;
+        return -EINVAL;
+}
+
+void dhcp4_acd_config_set_profile(Dhcp4AcdConfig *a, Dhcp4AcdProfile p) {
+        a->profile = p;
+        switch (p) {
+        case DHCP4_ACD_PROFILE_RFC5227:
+                /* RFC 5227 §1.1 constants. */
+                a->probe_wait_usec = 1 * USEC_PER_SEC;
+                a->probe_num = 3;
+                a->probe_min_usec = 1 * USEC_PER_SEC;
+                a->probe_max_usec = 2 * USEC_PER_SEC;
+                a->announce_wait_usec = 2 * USEC_PER_SEC;
+                a->announce_num = 2;
+                a->announce_interval_usec = 2 * USEC_PER_SEC;
+                a->defend_interval_usec = 10 * USEC_PER_SEC;
+                break;
+        case DHCP4_ACD_PROFILE_DATACENTER:
+        default:
+                /* Same structure, scaled so ACK → address in use is ≤ 200 ms
+                 * (10 + 2 × 50 + 80 = 190 ms worst case). Announce/defend keep the RFC
+                 * values: they run after the address is in use and delay nothing. */
+                a->profile = DHCP4_ACD_PROFILE_DATACENTER;
+                a->probe_wait_usec = 10 * USEC_PER_MSEC;
+                a->probe_num = 3;
+                a->probe_min_usec = 30 * USEC_PER_MSEC;
+                a->probe_max_usec = 50 * USEC_PER_MSEC;
+                a->announce_wait_usec = 80 * USEC_PER_MSEC;
+                a->announce_num = 2;
+                a->announce_interval_usec = 2 * USEC_PER_SEC;
+                a->defend_interval_usec = 10 * USEC_PER_SEC;
+                break;
+        }
 }
 
 /* ---- small pure helpers ------------------------------------------------------- */

@@ -30,7 +30,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dhcp4-config.h"
+typedef enum Dhcp4AcdProfile {
+        DHCP4_ACD_PROFILE_DATACENTER,
+        DHCP4_ACD_PROFILE_RFC5227,
+        _DHCP4_ACD_PROFILE_MAX,
+} Dhcp4AcdProfile;
+
+const char *dhcp4_acd_profile_to_string(Dhcp4AcdProfile p); /* "datacenter", "rfc5227"; NULL if invalid */
+int dhcp4_acd_profile_from_string(const char *s);            /* the profile, or -EINVAL */
+
+/* The machine's configuration (the daemon fills it from [ACD] of its configuration
+ * file, dhcp4_config_to_acd()). */
+typedef struct Dhcp4AcdConfig {
+        bool enabled;
+        Dhcp4AcdProfile profile;
+        uint64_t probe_wait_usec;        /* random delay before the first probe, 0..this */
+        unsigned probe_num;              /* probes sent (1..255) */
+        uint64_t probe_min_usec;         /* gap between probes, uniform in [min, max] */
+        uint64_t probe_max_usec;
+        uint64_t announce_wait_usec;     /* after the last probe, before claiming */
+        unsigned announce_num;           /* announcements sent (0..255) */
+        uint64_t announce_interval_usec; /* between announcements */
+        uint64_t defend_interval_usec;   /* min time between defences (§2.4 (b)) */
+} Dhcp4AcdConfig;
+
+/* Sets the timing values (not `enabled`) of a profile: RFC 5227 §1.1's constants, or
+ * the data-centre variant (docs/acd.md). */
+void dhcp4_acd_config_set_profile(Dhcp4AcdConfig *a, Dhcp4AcdProfile p);
 
 /* An Ethernet/IPv4 ARP payload (RFC 826): htype, ptype, hlen, plen, op, sha, spa,
  * tha, tpa. What is sent on the wire after the Ethernet header. */
@@ -109,7 +135,7 @@ typedef struct Dhcp4Acd Dhcp4Acd;
 /* Extra own MACs (bond or bridge members, macvlans on the same segment). */
 #define DHCP4_ACD_OWN_MAC_MAX 8
 
-/* cfg timings as in Dhcp4AcdConfig (dhcp4-config.h). Returns -EINVAL for an all-zero
+/* cfg timings as in Dhcp4AcdConfig above. Returns -EINVAL for an all-zero
  * MAC, probe_num 0 or > 255, announce_num > 255, or probe_min > probe_max; -ENOMEM.
  * With cfg->enabled false the machine is a pass-through: start_probe() answers FREE at
  * once without sending, start_announce() does nothing and the state stays IDLE. */

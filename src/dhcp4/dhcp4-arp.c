@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "dhcp4-arp.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 /* Offsets inside the ARP payload (SOCK_DGRAM: the Ethernet header is already gone
  * when the filter runs). */

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "parse-util.h"
 #include "rtnl.h"
+#include "time-util.h"
 
 /* 2^50 usec ≈ 35 years: far more than any lease persisted before this boot. */
 #define ENGINE_CLOCK_OFFSET (UINT64_C(1) << 50)
@@ -88,27 +89,12 @@ struct Dhcp4Client {
         void *state_userdata;
 };
 
-static uint64_t now_boottime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_BOOTTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static uint64_t now_realtime(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static uint64_t engine_now(void) {
-        return now_boottime() + ENGINE_CLOCK_OFFSET;
+        return clock_now(CLOCK_BOOTTIME) + ENGINE_CLOCK_OFFSET;
 }
 
 uint64_t dhcp4_client_engine_to_realtime(const Dhcp4Client *c, uint64_t engine_usec) {
-        uint64_t now_e = engine_now(), now_r = now_realtime();
-        if (engine_usec >= now_e)
-                return usec_add(now_r, engine_usec - now_e);
-        return usec_sub(now_r, now_e - engine_usec);
+        return boottime_to_realtime(engine_usec, ENGINE_CLOCK_OFFSET);
 }
 
 static const char *addr_str(struct in_addr a, char buf[static INET_ADDRSTRLEN]) {
@@ -498,7 +484,7 @@ static int client_load_lease(Dhcp4Client *c, Dhcp4Lease *ret) {
                 log_info("Lease file %s belongs to another MAC address, ignoring it", c->lease_path);
                 return 0;
         }
-        now_rt = now_realtime();
+        now_rt = clock_now(CLOCK_REALTIME);
         elapsed = usec_sub(now_rt, acquired_rt);
         if (l.lifetime != UINT32_MAX && elapsed >= (uint64_t)l.lifetime * USEC_PER_SEC) {
                 log_info("Remembered lease for %s has expired, starting with DISCOVER", c->ifname);
@@ -1063,6 +1049,7 @@ Dhcp4Client *dhcp4_client_free(Dhcp4Client *c) {
 
 int dhcp4_client_start(Dhcp4Client *c) {
         Dhcp4EngineConfig ec;
+        Dhcp4AcdConfig acd_config;
         Dhcp4Lease remembered;
         RtnlLink link;
         uint64_t seed;
@@ -1096,14 +1083,17 @@ int dhcp4_client_start(Dhcp4Client *c) {
                 return log_error_errno(r, "Invalid engine configuration: %m");
         memcpy(ec.mac, c->mac, 6);
         if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-                seed = now_realtime() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)c->ifindex;
+                seed = clock_now(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)c->ifindex;
         ec.seed = seed;
         r = dhcp4_engine_new(&c->engine, &ec);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the DHCP engine: %m");
 
-        if (c->config.acd.enabled) {
-                r = dhcp4_acd_new(&c->acd, &c->config.acd, c->mac, seed ^ UINT64_C(0x9e3779b97f4a7c15));
+        r = dhcp4_config_to_acd(&c->config, &acd_config);
+        if (r < 0)
+                return log_error_errno(r, "Invalid conflict detection configuration: %m");
+        if (acd_config.enabled) {
+                r = dhcp4_acd_new(&c->acd, &acd_config, c->mac, seed ^ UINT64_C(0x9e3779b97f4a7c15));
                 if (r < 0)
                         return log_error_errno(r, "Failed to create conflict detection: %m");
                 r = sd_event_add_time(c->event, &c->acd_timer_source, CLOCK_BOOTTIME, UINT64_MAX, 0, on_acd_timer,

@@ -15,7 +15,7 @@
 #include "dhcp4-config.h"
 #include "dhcp4-engine.h"
 #include "infradhcp/lease.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 typedef struct Dhcp4Client Dhcp4Client;
 

@@ -17,56 +17,14 @@
 #include <string.h>
 
 #include "dhcp4-config.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 #define CONFIG_LINE_MAX 1024
 #define DURATION_MAX (30 * 86400 * USEC_PER_SEC) /* 30 days: beyond is a typo, and keeps sums far from overflow */
 
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned and uint32_t fields share a parser");
-
-static const char *const acd_profile_names[_DHCP4_ACD_PROFILE_MAX] = {
-        [DHCP4_ACD_PROFILE_DATACENTER] = "datacenter",
-        [DHCP4_ACD_PROFILE_RFC5227] = "rfc5227",
-};
-
-const char *dhcp4_acd_profile_to_string(Dhcp4AcdProfile p) {
-        if ((unsigned) p >= _DHCP4_ACD_PROFILE_MAX)
-                return NULL;
-        return acd_profile_names[p];
-}
-
-void dhcp4_acd_config_set_profile(Dhcp4AcdConfig *a, Dhcp4AcdProfile p) {
-        a->profile = p;
-        switch (p) {
-        case DHCP4_ACD_PROFILE_RFC5227:
-                /* RFC 5227 §1.1 constants. */
-                a->probe_wait_usec = 1 * USEC_PER_SEC;
-                a->probe_num = 3;
-                a->probe_min_usec = 1 * USEC_PER_SEC;
-                a->probe_max_usec = 2 * USEC_PER_SEC;
-                a->announce_wait_usec = 2 * USEC_PER_SEC;
-                a->announce_num = 2;
-                a->announce_interval_usec = 2 * USEC_PER_SEC;
-                a->defend_interval_usec = 10 * USEC_PER_SEC;
-                break;
-        case DHCP4_ACD_PROFILE_DATACENTER:
-        default:
-                /* Same structure, scaled so ACK → address in use is ≤ 200 ms
-                 * (10 + 2 × 50 + 80 = 190 ms worst case). Announce/defend keep the RFC
-                 * values: they run after the address is in use and delay nothing. */
-                a->profile = DHCP4_ACD_PROFILE_DATACENTER;
-                a->probe_wait_usec = 10 * USEC_PER_MSEC;
-                a->probe_num = 3;
-                a->probe_min_usec = 30 * USEC_PER_MSEC;
-                a->probe_max_usec = 50 * USEC_PER_MSEC;
-                a->announce_wait_usec = 80 * USEC_PER_MSEC;
-                a->announce_num = 2;
-                a->announce_interval_usec = 2 * USEC_PER_SEC;
-                a->defend_interval_usec = 10 * USEC_PER_SEC;
-                break;
-        }
-}
 
 void dhcp4_config_init(Dhcp4Config *c) {
         Dhcp4EngineConfig e;
@@ -115,16 +73,6 @@ _printf_(3, 4) static int config_error(char *err, size_t errlen, const char *fmt
                 va_end(ap);
         }
         return -EINVAL;
-}
-
-static const char *format_duration(uint64_t usec, char buf[static 32]) {
-        if (usec % USEC_PER_SEC == 0)
-                snprintf(buf, 32, "%" PRIu64 "s", usec / USEC_PER_SEC);
-        else if (usec % USEC_PER_MSEC == 0)
-                snprintf(buf, 32, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
-        else
-                snprintf(buf, 32, "%" PRIu64 "us", usec);
-        return buf;
 }
 
 /* ---- key table ---- */
@@ -231,7 +179,8 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                         return config_error(err, errlen,
                                             "line %u: invalid %s=%s: expected a duration between %s and %s "
                                             "(e.g. \"250ms\", \"2s\", \"5min\")",
-                                            line, k->key, v, format_duration(k->min, a), format_duration(k->max, b));
+                                            line, k->key, v, format_duration(a, sizeof(a), k->min),
+                                            format_duration(b, sizeof(b), k->max));
                 memcpy(field, &x, sizeof(x));
                 return 0;
         }
@@ -268,16 +217,16 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 memcpy(field, &s, sizeof(s));
                 return 0;
         }
-        case VALUE_ACD_PROFILE:
-                for (int p = 0; p < _DHCP4_ACD_PROFILE_MAX; p++)
-                        if (strcmp(v, acd_profile_names[p]) == 0) {
-                                Dhcp4AcdProfile x = (Dhcp4AcdProfile) p;
+        case VALUE_ACD_PROFILE: {
+                int p = dhcp4_acd_profile_from_string(v);
+                Dhcp4AcdProfile x = (Dhcp4AcdProfile) p;
 
-                                memcpy(field, &x, sizeof(x));
-                                return 0;
-                        }
-                return config_error(err, errlen, "line %u: invalid %s=%s: expected datacenter or rfc5227", line,
-                                    k->key, v);
+                if (p < 0)
+                        return config_error(err, errlen, "line %u: invalid %s=%s: expected datacenter or rfc5227",
+                                            line, k->key, v);
+                memcpy(field, &x, sizeof(x));
+                return 0;
+        }
         }
         return -EINVAL;
 }
@@ -414,14 +363,14 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
                 return config_error(err, errlen, "invalid arguments");
         if (c->retransmit_initial_usec == 0 || c->retransmit_initial_usec > c->retransmit_max_usec)
                 return config_error(err, errlen, "RetransmitInitialSec= (%s) is greater than RetransmitMaxSec= (%s)",
-                                    format_duration(c->retransmit_initial_usec, a),
-                                    format_duration(c->retransmit_max_usec, b));
+                                    format_duration(a, sizeof(a), c->retransmit_initial_usec),
+                                    format_duration(b, sizeof(b), c->retransmit_max_usec));
         /* Jitter is ± around each timeout: it must not reach zero or below. */
         if (c->retransmit_jitter_usec >= c->retransmit_initial_usec)
                 return config_error(err, errlen,
                                     "RetransmitJitterSec= (%s) must be less than RetransmitInitialSec= (%s)",
-                                    format_duration(c->retransmit_jitter_usec, a),
-                                    format_duration(c->retransmit_initial_usec, b));
+                                    format_duration(a, sizeof(a), c->retransmit_jitter_usec),
+                                    format_duration(b, sizeof(b), c->retransmit_initial_usec));
         if (c->request_max_attempts == 0)
                 return config_error(err, errlen, "RequestMaxAttempts= must be at least 1");
         if (c->reboot_timeout_usec == 0 || c->renew_retransmit_min_usec == 0)
@@ -429,8 +378,8 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
         if (c->decline_backoff_initial_usec == 0 || c->decline_backoff_initial_usec > c->decline_backoff_max_usec)
                 return config_error(err, errlen,
                                     "DeclineBackoffInitialSec= (%s) is greater than DeclineBackoffMaxSec= (%s)",
-                                    format_duration(c->decline_backoff_initial_usec, a),
-                                    format_duration(c->decline_backoff_max_usec, b));
+                                    format_duration(a, sizeof(a), c->decline_backoff_initial_usec),
+                                    format_duration(b, sizeof(b), c->decline_backoff_max_usec));
         if (strnlen(c->hostname, sizeof(c->hostname)) >= sizeof(c->hostname) ||
             (c->hostname[0] && !hostname_valid(c->hostname)))
                 return config_error(err, errlen, "Hostname= is not a valid host name");
@@ -443,8 +392,8 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
                 return config_error(err, errlen, "[ACD] ProbeNum= must be at least 1");
         if (c->acd.probe_min_usec > c->acd.probe_max_usec)
                 return config_error(err, errlen, "[ACD] ProbeMinSec= (%s) is greater than ProbeMaxSec= (%s)",
-                                    format_duration(c->acd.probe_min_usec, a),
-                                    format_duration(c->acd.probe_max_usec, b));
+                                    format_duration(a, sizeof(a), c->acd.probe_min_usec),
+                                    format_duration(b, sizeof(b), c->acd.probe_max_usec));
         return 0;
 }
 
@@ -475,5 +424,17 @@ int dhcp4_config_to_engine(const Dhcp4Config *c, Dhcp4EngineConfig *ret) {
         e.decline_quarantine_usec = c->decline_quarantine_usec;
 
         *ret = e;
+        return 0;
+}
+
+int dhcp4_config_to_acd(const Dhcp4Config *c, Dhcp4AcdConfig *ret) {
+        int r;
+
+        if (!c || !ret)
+                return -EINVAL;
+        r = dhcp4_config_verify(c, NULL, 0);
+        if (r < 0)
+                return r;
+        *ret = c->acd;
         return 0;
 }

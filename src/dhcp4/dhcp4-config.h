@@ -42,29 +42,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dhcp4-acd.h"
 #include "dhcp4-engine.h"
 #include "infradhcp/lease.h"
-
-typedef enum Dhcp4AcdProfile {
-        DHCP4_ACD_PROFILE_DATACENTER,
-        DHCP4_ACD_PROFILE_RFC5227,
-        _DHCP4_ACD_PROFILE_MAX,
-} Dhcp4AcdProfile;
-
-const char *dhcp4_acd_profile_to_string(Dhcp4AcdProfile p); /* "datacenter", "rfc5227"; NULL if invalid */
-
-typedef struct Dhcp4AcdConfig {
-        bool enabled;
-        Dhcp4AcdProfile profile;
-        uint64_t probe_wait_usec;        /* random delay before the first probe, 0..this */
-        unsigned probe_num;              /* probes sent (1..255) */
-        uint64_t probe_min_usec;         /* gap between probes, uniform in [min, max] */
-        uint64_t probe_max_usec;
-        uint64_t announce_wait_usec;     /* after the last probe, before claiming */
-        unsigned announce_num;           /* announcements sent (0..255) */
-        uint64_t announce_interval_usec; /* between announcements */
-        uint64_t defend_interval_usec;   /* min time between defences (§2.4 (b)) */
-} Dhcp4AcdConfig;
 
 typedef struct Dhcp4Config {
         /* [DHCPv4] */
@@ -92,14 +72,13 @@ typedef struct Dhcp4Config {
         uint32_t multicast_route_metric;
         Dhcp4Subnet multicast_route_prefix;
 
-        /* [ACD] */
+        /* [ACD]: the ACD machine's own configuration type (dhcp4-acd.h), filled from
+         * the file; Profile= sets the timings of dhcp4_acd_config_set_profile(). */
         Dhcp4AcdConfig acd;
 } Dhcp4Config;
 
 /* The defaults listed above. */
 void dhcp4_config_init(Dhcp4Config *c);
-/* Sets the ACD timing values (not enabled) of a profile. */
-void dhcp4_acd_config_set_profile(Dhcp4AcdConfig *a, Dhcp4AcdProfile p);
 
 /* Applies the settings in text (len bytes, need not be NUL-terminated) on top of *c
  * (call dhcp4_config_init() first). An empty value resets a key to its default.
@@ -115,3 +94,6 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen);
 /* Fills the timings, hostname and broadcast flag of an engine configuration. mac and seed are set
  * to zero: the daemon fills them in. Returns 0, or -EINVAL if c fails verify. */
 int dhcp4_config_to_engine(const Dhcp4Config *c, Dhcp4EngineConfig *ret);
+/* The ACD machine's configuration: the [ACD] section. Returns 0, or -EINVAL if c
+ * fails verify. */
+int dhcp4_config_to_acd(const Dhcp4Config *c, Dhcp4AcdConfig *ret);

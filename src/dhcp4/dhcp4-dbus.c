@@ -28,6 +28,7 @@
 #include "dhcp4-dbus.h"
 #include "parse-util.h"
 #include "log.h"
+#include "time-util.h"
 
 #define DBUS_DECLINED_MAX 16
 #define DBUS_CLIENT_ID_MAX 32 /* shown bytes of option 61 (ours is 7: 0x01 + MAC) */

@@ -15,7 +15,7 @@
 #include <systemd/sd-event.h>
 
 #include "dhcp4-client.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 #define DHCP4_DBUS_NAME "io.infradhcp"                 /* shared, queued: owned by one daemon */
 #define DHCP4_DBUS_LINK_NAME_PREFIX "io.infradhcp.link." /* + sanitized ifname: one per daemon */

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "dhcp4-dna-socket.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 /* Offsets inside the ARP/RARP payload (SOCK_DGRAM: no Ethernet header). */
 enum {

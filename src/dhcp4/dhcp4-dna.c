@@ -17,7 +17,8 @@
 
 #include "dhcp4-acd.h"
 #include "dhcp4-dna.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 typedef struct Peer {
         Dhcp4DnaPeer pub;

@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "dhcp4-engine.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 /* What we ask for in option 55 (RFC 2132 §9.8). 51/54/58/59 are listed too: some
  * servers only send what is asked for. */

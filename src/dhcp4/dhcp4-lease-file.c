@@ -17,8 +17,9 @@
 #include <time.h>
 
 #include "dhcp4-lease-file.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 #define LEASE_FILE_HEADER "# infradhcp lease file (generated; do not edit)\n"
 #define LEASE_VALUE_MAX 2048 /* longest value: ROUTES, 32 × "255.255.255.255/32,255.255.255.255 " */

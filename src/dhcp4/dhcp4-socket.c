@@ -20,7 +20,7 @@
 
 #include "dhcp4-protocol.h"
 #include "dhcp4-socket.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 /* Offsets are relative to the IP header: with SOCK_DGRAM the kernel has already
  * stripped the link-layer header before the filter runs. Loads past the end of the

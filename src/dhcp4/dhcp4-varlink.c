@@ -18,8 +18,10 @@
 #include "config.h"
 #include "dhcp4-varlink.h"
 #include "io.infradhcp.Client.varlink.h"
+#include "json-util.h"
 #include "log.h"
 #include "parse-util.h"
+#include "time-util.h"
 #include "varlink.h"
 
 #define ERROR_INVALID_SUBNET "io.infradhcp.Client.InvalidSubnet"
@@ -65,40 +67,8 @@ struct Dhcp4Varlink {
         ReleaseAndRenew rr;
 };
 
-static uint64_t now_boottime(sd_event *e) {
-        uint64_t t = 0;
-        (void)sd_event_now(e, CLOCK_BOOTTIME, &t);
-        return t;
-}
-
 /* ------------------------------------------------------------------------- */
 /* Status */
-
-static int json_add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static json_object *json_address(struct in_addr a) {
-        char buf[INET_ADDRSTRLEN];
-        return json_object_new_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
-}
-
-static json_object *json_address_array(const struct in_addr *a, size_t n) {
-        json_object *arr = json_object_new_array();
-
-        for (size_t i = 0; arr && i < n; i++)
-                if (json_object_array_add(arr, json_address(a[i])) < 0) {
-                        json_object_put(arr);
-                        return NULL;
-                }
-        return arr;
-}
 
 static json_object *json_routes(const LeaseRoute *routes, size_t n) {
         json_object *arr = json_object_new_array();
@@ -110,7 +80,7 @@ static json_object *json_routes(const LeaseRoute *routes, size_t n) {
                 snprintf(dst, sizeof(dst), "%s/%u", inet_ntop(AF_INET, &routes[i].destination, a, sizeof(a)),
                          routes[i].prefixlen);
                 if (!r || json_add(r, "destination", json_object_new_string(dst)) < 0 ||
-                    (routes[i].gateway.s_addr != 0 && json_add(r, "gateway", json_address(routes[i].gateway)) < 0) ||
+                    (routes[i].gateway.s_addr != 0 && json_add(r, "gateway", json_new_address(routes[i].gateway)) < 0) ||
                     json_object_array_add(arr, r) < 0) {
                         json_object_put(r);
                         json_object_put(arr);
@@ -137,15 +107,15 @@ json_object *dhcp4_varlink_build_status(Dhcp4State state, const char *ifname, co
         if (r >= 0)
                 r = json_add(o, "interface", json_object_new_string(ifname ?: ""));
         if (r >= 0 && l) {
-                r = json_add(o, "address", json_address(l->address));
+                r = json_add(o, "address", json_new_address(l->address));
                 if (r >= 0)
                         r = json_add(o, "prefixlen", json_object_new_int(l->prefixlen));
                 if (r >= 0 && l->server_id.s_addr != 0)
-                        r = json_add(o, "server", json_address(l->server_id));
+                        r = json_add(o, "server", json_new_address(l->server_id));
                 if (r >= 0)
-                        r = json_add(o, "routers", json_address_array(l->routers, MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS)));
+                        r = json_add(o, "routers", json_new_address_array(l->routers, MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS)));
                 if (r >= 0)
-                        r = json_add(o, "dns", json_address_array(l->dns, MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
+                        r = json_add(o, "dns", json_new_address_array(l->dns, MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
                 if (r >= 0 && l->n_routes > 0)
                         r = json_add(o, "routes", json_routes(l->routes, MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES)));
                 if (r >= 0 && l->mtu > 0)
@@ -226,7 +196,7 @@ static json_object *varlink_status(Dhcp4Varlink *v, Dhcp4State state) {
         if (r < 0)
                 goto fail;
         n = dhcp4_client_get_declined(v->client, declined, ELEMENTSOF(declined));
-        arr = json_address_array(declined, MIN(n, ELEMENTSOF(declined)));
+        arr = json_new_address_array(declined, MIN(n, ELEMENTSOF(declined)));
         r = json_add(o, "declined", arr);
         if (r < 0)
                 goto fail;
@@ -381,7 +351,7 @@ static void rr_fail(Dhcp4Varlink *v, const char *error, json_object *params) {
 static int rr_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static int rr_arm(Dhcp4Varlink *v, uint64_t ms) {
-        uint64_t when = usec_add(now_boottime(v->event), ms * USEC_PER_MSEC);
+        uint64_t when = usec_add(clock_now(CLOCK_BOOTTIME), ms * USEC_PER_MSEC);
 
         v->rr.timer = sd_event_source_disable_unref(v->rr.timer);
         /* Accuracy 1 µs, as the client's own timers: 0 would mean sd-event's default of
@@ -418,14 +388,14 @@ static void rr_attempt(Dhcp4Varlink *v) {
 }
 
 static void rr_succeed(Dhcp4Varlink *v, const Dhcp4Lease *l) {
-        uint64_t ms = usec_sub(now_boottime(v->event), v->rr.started_usec) / USEC_PER_MSEC;
+        uint64_t ms = usec_sub(clock_now(CLOCK_BOOTTIME), v->rr.started_usec) / USEC_PER_MSEC;
         json_object *p = json_object_new_object();
         char a[INET_ADDRSTRLEN];
 
         log_info("ReleaseAndRenew: bound to %s/%u after %u restart(s), %" PRIu64 " ms",
                  inet_ntop(AF_INET, &l->address, a, sizeof(a)), l->prefixlen, v->rr.attempts, ms);
         if (p) {
-                json_object_object_add(p, "address", json_address(l->address));
+                json_object_object_add(p, "address", json_new_address(l->address));
                 json_object_object_add(p, "prefixlen", json_object_new_int(l->prefixlen));
                 json_object_object_add(p, "attempts", json_object_new_int((int)v->rr.attempts));
                 json_object_object_add(p, "durationMs", json_object_new_int64((int64_t)ms));
@@ -543,7 +513,7 @@ static int method_release_and_renew(VarlinkCall *call, json_object *params, void
         v->rr.delay_ms = delay;
         v->rr.max_retries = (unsigned)retries;
         v->rr.attempt_timeout_ms = timeout;
-        v->rr.started_usec = now_boottime(v->event);
+        v->rr.started_usec = clock_now(CLOCK_BOOTTIME);
         v->rr.call = varlink_call_ref(call);
         v->rr.phase = RR_DELAY;
         dhcp4_client_set_sequence_running(v->client, true);

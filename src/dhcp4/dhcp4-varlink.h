@@ -13,7 +13,7 @@
 
 #include "dhcp4-client.h"
 #include "infradhcp/lease.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 #define DHCP4_VARLINK_SOCKET_NAME "io.infradhcp.Client"
 

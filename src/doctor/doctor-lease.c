@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "doctor-lease.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "parse-util.h"
 
 #define TOKEN_MAX 256

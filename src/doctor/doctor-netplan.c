@@ -17,7 +17,7 @@
 #include <yaml.h>
 
 #include "doctor-netplan.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "parse-util.h"
 
 #define YAML_DEPTH_MAX 64

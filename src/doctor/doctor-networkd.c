@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "doctor-networkd.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "ini.h"
 #include "parse-util.h"
 

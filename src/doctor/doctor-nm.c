@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "doctor-nm.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "ini.h"
 #include "parse-util.h"
 

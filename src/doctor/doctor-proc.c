@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "doctor-proc.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 #define ARGS_MAX 128
 

@@ -40,9 +40,10 @@
 #include "doctor-proc.h"
 #include "doctor.h"
 #include "fileio.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "parse-util.h"
 #include "rtnl.h"
+#include "time-util.h"
 #include "varlink.h"
 
 #define FILE_MAX (4U * 1024U * 1024U)

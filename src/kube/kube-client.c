@@ -35,6 +35,7 @@
 #include "kube-curl.h"
 #include "kube-watch.h"
 #include "log.h"
+#include "time-util.h"
 
 #define TOKEN_FILE_SIZE_MAX ((size_t) 64 * 1024)
 #define ERROR_BODY_SIZE_MAX ((size_t) 64 * 1024)

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 #define KUBE_CONFIG_FILE_SIZE_MAX ((size_t) 1024 * 1024)
 #define KUBE_SERVICE_ACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"

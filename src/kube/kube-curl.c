@@ -12,6 +12,7 @@
 
 #include "kube-curl.h"
 #include "log.h"
+#include "time-util.h"
 
 struct KubeCurl {
         sd_event *event;

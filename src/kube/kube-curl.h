@@ -15,7 +15,7 @@
 #include <curl/curl.h>
 #include <systemd/sd-event.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 typedef struct KubeCurl KubeCurl;
 

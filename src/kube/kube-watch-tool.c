@@ -27,6 +27,7 @@
 #include "kube.h"
 #include "log.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 static const char *arg_kubeconfig;
 static const char *arg_node;

@@ -14,17 +14,12 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#include "infradhcp/macro.h"
+#include "json-util.h"
+#include "macro.h"
 
 /* Default limit for one encoded watch event (object included). A Node with many images
  * and annotations stays well under 1 MiB; anything above this is treated as hostile. */
 #define KUBE_WATCH_OBJECT_SIZE_MAX_DEFAULT ((size_t) 4 * 1024 * 1024)
-
-/* For _cleanup_(): drops one reference. json-c ships no such helper. */
-static inline void json_object_unrefp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}
 
 typedef enum KubeWatchEventType {
         KUBE_WATCH_ADDED,

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "conf-files.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 static void conf_file_done(ConfFile *f) {
         free(f->name);

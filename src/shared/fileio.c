@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 static int write_all(int fd, const void *data, size_t len) {
         const uint8_t *p = data;

@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <syslog.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 void log_set_max_level(int level);         /* LOG_ERR .. LOG_DEBUG */
 int log_get_max_level(void);

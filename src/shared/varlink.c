@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "json-util.h"
 #include "log.h"
+#include "time-util.h"
 #include "varlink.h"
 
 #define VARLINK_CONNECTIONS_MAX 256U
@@ -112,17 +114,6 @@ struct VarlinkCall {
         VarlinkDisconnectHandler disconnect;
         void *disconnect_userdata;
 };
-
-static void json_object_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
-
-static uint64_t now_monotonic(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
-}
 
 /* Strict JSON (no comments, single quotes, trailing commas), valid UTF-8, and the
  * whole buffer must be exactly one value. Returns NULL when it is not. */
@@ -388,7 +379,7 @@ static json_object *params_or_empty(json_object *parameters) {
 }
 
 int varlink_call_reply(VarlinkCall *call, json_object *parameters) {
-        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
         json_object *p = params_or_empty(parameters);
 
         if (!m || !p) {
@@ -403,7 +394,7 @@ int varlink_call_reply(VarlinkCall *call, json_object *parameters) {
 }
 
 int varlink_call_reply_more(VarlinkCall *call, json_object *parameters) {
-        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
         json_object *p = params_or_empty(parameters);
 
         if (!call->more || call->oneway) {
@@ -420,7 +411,7 @@ int varlink_call_reply_more(VarlinkCall *call, json_object *parameters) {
 }
 
 int varlink_call_error(VarlinkCall *call, const char *error, json_object *parameters) {
-        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
         json_object *p = params_or_empty(parameters);
 
         if (!m || !p || json_object_object_add(m, "parameters", p) < 0) {
@@ -470,7 +461,7 @@ static const VarlinkInterface *server_find_interface(const VarlinkServer *s, con
 }
 
 static int connection_dispatch(VarlinkConnection *c, json_object *message /* consumed */) {
-        _cleanup_(json_object_putp) json_object *m = message;
+        _cleanup_(json_object_unrefp) json_object *m = message;
         json_object *v, *parameters = NULL;
         const VarlinkInterface *iface;
         const VarlinkMethod *method = NULL;
@@ -997,7 +988,7 @@ static int wait_fd(int fd, short events, uint64_t deadline) {
                 int timeout = -1, r;
 
                 if (deadline != USEC_INFINITY) {
-                        uint64_t now = now_monotonic();
+                        uint64_t now = clock_now(CLOCK_MONOTONIC);
                         if (now >= deadline)
                                 return -ETIMEDOUT;
                         timeout = (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
@@ -1014,7 +1005,7 @@ static int wait_fd(int fd, short events, uint64_t deadline) {
 }
 
 static uint64_t deadline_from(uint64_t timeout_usec) {
-        return timeout_usec == USEC_INFINITY ? USEC_INFINITY : usec_add(now_monotonic(), timeout_usec);
+        return timeout_usec == USEC_INFINITY ? USEC_INFINITY : usec_add(clock_now(CLOCK_MONOTONIC), timeout_usec);
 }
 
 int varlink_client_connect(VarlinkClient **ret, const char *path, uint64_t timeout_usec) {
@@ -1040,10 +1031,10 @@ int varlink_client_connect(VarlinkClient **ret, const char *path, uint64_t timeo
                         continue;
                 if (errno != EAGAIN)
                         return -errno;
-                r = wait_fd(c->fd, POLLOUT, MIN(deadline, usec_add(now_monotonic(), 10 * USEC_PER_MSEC)));
+                r = wait_fd(c->fd, POLLOUT, MIN(deadline, usec_add(clock_now(CLOCK_MONOTONIC), 10 * USEC_PER_MSEC)));
                 if (r < 0 && r != -ETIMEDOUT)
                         return r;
-                if (now_monotonic() >= deadline)
+                if (clock_now(CLOCK_MONOTONIC) >= deadline)
                         return -ETIMEDOUT;
         }
         *ret = c;
@@ -1066,7 +1057,7 @@ int varlink_client_get_fd(const VarlinkClient *c) {
 
 int varlink_client_send(VarlinkClient *c, const char *method, json_object *parameters, unsigned flags,
                         uint64_t timeout_usec) {
-        _cleanup_(json_object_putp) json_object *m = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
         uint64_t deadline = deadline_from(timeout_usec);
         const char *text;
         size_t len, done = 0;
@@ -1418,7 +1409,7 @@ finish:
 int varlink_async_call(VarlinkAsync **ret, sd_event *event, const char *path, const char *method,
                        json_object *parameters, unsigned flags, uint64_t timeout_usec, VarlinkAsyncHandler handler,
                        void *userdata) {
-        _cleanup_(json_object_putp) json_object *m = NULL;
+        _cleanup_(json_object_unrefp) json_object *m = NULL;
         VarlinkAsync *a;
         const char *text;
         size_t len;

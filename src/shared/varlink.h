@@ -31,7 +31,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-event.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 #define VARLINK_MESSAGE_MAX (64U * 1024U)   /* one incoming message, without its NUL */
 #define VARLINK_OUTPUT_MAX (1024U * 1024U)  /* unsent replies queued for one client */

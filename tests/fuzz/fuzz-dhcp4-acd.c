@@ -27,7 +27,8 @@
 #include "dhcp4-acd.h"
 #include "dhcp4-config.h"
 #include "fuzz-util.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

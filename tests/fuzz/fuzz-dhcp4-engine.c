@@ -32,7 +32,8 @@
 #include "dhcp4-lease-file.h"
 #include "dhcp4-message.h"
 #include "fuzz-util.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,7 +20,7 @@
 #include "doctor-nm.h"
 #include "doctor-proc.h"
 #include "fuzz-util.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -39,7 +39,8 @@
 #include "dhcp4-engine.h"
 #include "dhcp4-lease-file.h"
 #include "fuzz-util.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

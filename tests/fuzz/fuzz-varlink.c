@@ -36,6 +36,7 @@
 
 #include "fuzz-util.h"
 #include "log.h"
+#include "time-util.h"
 #include "varlink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

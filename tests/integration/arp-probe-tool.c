@@ -29,7 +29,8 @@
 #include "dhcp4-acd.h"
 #include "dhcp4-arp.h"
 #include "dhcp4-config.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 static uint64_t now_usec(void) {
         struct timespec ts;

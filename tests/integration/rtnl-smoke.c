@@ -30,7 +30,7 @@
 #include "dhcp4-packet.h"
 #include "dhcp4-protocol.h"
 #include "dhcp4-socket.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "rtnl.h"
 
 #define CHECK(expr)                                                                                \

@@ -10,7 +10,8 @@
 #include <cmocka.h>
 
 #include "kube-backoff.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 static void test_bounds_and_cap(void **state) {
         const uint64_t initial = 500 * USEC_PER_MSEC, max = 30 * USEC_PER_SEC;

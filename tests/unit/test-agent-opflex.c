@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "agent-opflex-files.h"
 #include "agent-opflex.h"
 #include "fileio.h"
 

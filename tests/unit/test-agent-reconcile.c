@@ -20,6 +20,7 @@
 
 #include "agent-opflex.h"
 #include "agent-reconcile.h"
+#include "time-util.h"
 
 #define T0 UINT64_C(1757239430000000) /* realtime */
 #define M0 UINT64_C(1000000000)       /* boottime */

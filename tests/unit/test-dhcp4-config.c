@@ -15,7 +15,8 @@
 #include <cmocka.h>
 
 #include "dhcp4-config.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 #define MS USEC_PER_MSEC
 #define SEC USEC_PER_SEC

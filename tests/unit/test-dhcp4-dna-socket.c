@@ -22,7 +22,7 @@
 
 #include "dhcp4-acd.h"
 #include "dhcp4-dna-socket.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 static const uint8_t mac_us[6] = { 0x02, 0x00, 0x0f, 0xa0, 0x40, 0x93 };
 static const uint8_t mac_gw[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a };

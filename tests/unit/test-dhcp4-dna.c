@@ -21,7 +21,8 @@
 
 #include "dhcp4-acd.h"
 #include "dhcp4-dna.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 #define MS USEC_PER_MSEC
 #define SEC USEC_PER_SEC

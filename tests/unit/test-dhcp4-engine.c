@@ -18,7 +18,8 @@
 
 #include "dhcp4-engine.h"
 #include "dhcp4-message.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 #define SEC(x) ((uint64_t) (x) * USEC_PER_SEC)
 #define MSEC(x) ((uint64_t) (x) * USEC_PER_MSEC)

@@ -18,7 +18,8 @@
 #include <cmocka.h>
 
 #include "dhcp4-lease-file.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
+#include "time-util.h"
 
 static struct in_addr A(const char *s) {
         struct in_addr a;

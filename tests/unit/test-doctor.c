@@ -24,7 +24,7 @@
 #include "doctor-networkd.h"
 #include "doctor-nm.h"
 #include "doctor-proc.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "ini.h"
 
 static DoctorLink vlan_link(void) {

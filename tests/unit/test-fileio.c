@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "fileio.h"
-#include "infradhcp/macro.h"
+#include "macro.h"
 
 static char tmpdir[] = "/tmp/test-fileio-XXXXXX";
 

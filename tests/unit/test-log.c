@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "log.h"
 
 static int saved_stderr = -1;

@@ -14,8 +14,9 @@
 
 #include <cmocka.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 static void test_u64(void **state) {
         uint64_t v = 42;

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "time-util.h"
 #include "varlink.h"
 
 static const char idl[] = "interface io.test.Async\n"

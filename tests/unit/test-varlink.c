@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "log.h"
+#include "time-util.h"
 #include "varlink.h"
 
 #define TIMEOUT (5 * USEC_PER_SEC)

@@ -22,9 +22,10 @@
 
 #include <libmnl/libmnl.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "rtnl-decode.h"
 #include "rtnl.h"
+#include "time-util.h"
 
 /* Large enough for any single link message (stats are skipped, VF info not asked
  * for); the kernel sizes dump datagrams to the reader's buffer, so a dump needs no
@@ -78,13 +79,6 @@ static ssize_t rtnl_recv(struct mnl_socket *nl, uint8_t *buf, size_t size) {
 
 typedef int (*RtnlReplyHandler)(const struct nlmsghdr *nlh, void *userdata);
 
-static uint64_t now_msec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
-
 static void rtnl_store_ext_ack(Rtnl *rtnl, const struct nlmsghdr *nlh) {
         rtnl_ack_error_message(nlh, rtnl->error_message, sizeof(rtnl->error_message));
 }
@@ -116,10 +110,10 @@ static int rtnl_request(Rtnl *rtnl, struct nlmsghdr *nlh, RtnlReplyHandler handl
         if (mnl_socket_sendto(rtnl->req, nlh, nlh->nlmsg_len) < 0)
                 return -errno;
 
-        deadline = now_msec() + RTNL_REQUEST_TIMEOUT_MSEC;
+        deadline = (clock_now(CLOCK_MONOTONIC) / USEC_PER_MSEC) + RTNL_REQUEST_TIMEOUT_MSEC;
         for (;;) {
                 struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                uint64_t now = now_msec();
+                uint64_t now = (clock_now(CLOCK_MONOTONIC) / USEC_PER_MSEC);
                 ssize_t n;
                 int len;
 

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "infradhcp/macro.h"
+#include "macro.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 static bool is_digit(char c) {
         return c >= '0' && c <= '9';

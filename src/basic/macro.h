@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Small shared macros: cleanup attributes, array sizing, time units.
- * Header-only; nothing here allocates or does I/O.
+ * Small macros every layer uses: cleanup attributes, array sizing, fd and pointer
+ * destructors. Header-only, libc only (src/basic); nothing here allocates or does
+ * I/O. Time units are in time-util.h.
  */
 #pragma once
 
@@ -18,11 +19,6 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-
-#define USEC_INFINITY UINT64_MAX
-#define USEC_PER_SEC UINT64_C(1000000)
-#define USEC_PER_MSEC UINT64_C(1000)
-#define NSEC_PER_USEC UINT64_C(1000)
 
 static inline void freep(void *p) {
         free(*(void **)p);
@@ -49,12 +45,3 @@ static inline int safe_close(int fd) {
                 if (*p)                                                                            \
                         *p = name(*p);                                                             \
         }
-
-/* Saturating addition for usec timestamps. */
-static inline uint64_t usec_add(uint64_t a, uint64_t b) {
-        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
-static inline uint64_t usec_sub(uint64_t a, uint64_t b) {
-        return a > b ? a - b : 0;
-}

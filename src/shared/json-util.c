@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Checked json-c construction (json-util.h).
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+
+#include "json-util.h"
+
+int json_add(json_object *o, const char *key, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (!o || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int json_add_many(json_object *o, ...) {
+        const char *key;
+        va_list ap;
+        int r = 0;
+
+        va_start(ap, o);
+        while ((key = va_arg(ap, const char *))) {
+                json_object *v = va_arg(ap, json_object *);
+
+                if (r < 0)
+                        json_object_put(v); /* consumed, even after a failure */
+                else
+                        r = json_add(o, key, v);
+        }
+        va_end(ap);
+        return r;
+}
+
+int json_append(json_object *array, json_object *v) {
+        if (!v)
+                return -ENOMEM;
+        if (!array || json_object_array_add(array, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+json_object *json_new_address(struct in_addr a) {
+        char buf[INET_ADDRSTRLEN];
+
+        return json_object_new_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+}
+
+json_object *json_new_address_array(const struct in_addr *a, size_t n) {
+        json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; arr && i < n; i++)
+                if (json_append(arr, json_new_address(a[i])) < 0) {
+                        json_object_put(arr);
+                        return NULL;
+                }
+        return arr;
+}
+
+json_object *json_new_uint64(uint64_t v) {
+        return json_object_new_int64(v > (uint64_t) INT64_MAX ? INT64_MAX : (int64_t) v);
+}

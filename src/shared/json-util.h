@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Checked building of json-c objects. json_object_object_add() and
+ * json_object_array_add() fail on allocation failure, and json_object_new_*() return
+ * NULL: a status built with unchecked adds silently loses fields. Every helper here
+ * consumes the value it is given, whether it succeeds or not, so
+ *
+ *     r = json_add(o, "address", json_new_address(a));
+ *
+ * neither leaks nor loses a failure. Returns are 0 or -ENOMEM.
+ * Depends on json-c and src/basic only, so the pure JSON cores (docs/CODING_STYLE.md)
+ * may use it. Not a JSON parser or schema validator.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+/* For _cleanup_(): drops one reference. json-c ships no such helper. */
+static inline void json_object_unrefp(json_object **o) {
+        if (*o)
+                json_object_put(*o);
+}
+
+/* o[key] = v (consumed). -ENOMEM when v is NULL (its constructor failed) or the add
+ * failed. */
+int json_add(json_object *o, const char *key, json_object *v);
+/* Several adds: key, value pairs ending with a NULL key; every value is consumed,
+ * also after a failure. Returns the first failure, or 0. */
+int json_add_many(json_object *o, ...);
+/* Appends v (consumed) to array. */
+int json_append(json_object *array, json_object *v);
+
+/* Constructors that never lose the NULL of a failed allocation. */
+json_object *json_new_address(struct in_addr a);                   /* "10.0.0.1" */
+json_object *json_new_address_array(const struct in_addr *a, size_t n);
+json_object *json_new_uint64(uint64_t v);                          /* capped at INT64_MAX */
