@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "agent-config.h"
+#include "errmsg.h"
 #include "macro.h"
 
 const char *agent_encap_to_string(AgentEncap e) {
@@ -64,18 +65,6 @@ void agent_config_done(AgentConfig *c) {
         *c = (AgentConfig){};
 }
 
-_printf_(4, 5) static int fail(char *err, size_t errlen, const char *path, const char *fmt, ...) {
-        char msg[256];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (err && errlen > 0)
-                snprintf(err, errlen, "%s: %s", path ?: "host-agent-config", msg);
-        return -EINVAL;
-}
-
 /* Returns the value of key, or NULL when absent or JSON null (both: keep the default). */
 static json_object *get_key(json_object *o, const char *key) {
         json_object *v;
@@ -91,7 +80,7 @@ static int get_bool(json_object *o, const char *key, bool *ret, const char *path
         if (!v)
                 return 0;
         if (!json_object_is_type(v, json_type_boolean))
-                return fail(err, errlen, path, "%s: expected true or false", key);
+                return errmsg(err, errlen, -EINVAL, path, "%s: expected true or false", key);
         *ret = json_object_get_boolean(v);
         return 0;
 }
@@ -106,11 +95,11 @@ static int get_uint(json_object *o, const char *key, int64_t min, int64_t max, i
         /* json-c gives numbers beyond int64 as int64 limits with errno set; an integer of
          * that size is out of any range here anyway. Doubles ("5.0") are not integers. */
         if (!json_object_is_type(v, json_type_int))
-                return fail(err, errlen, path, "%s: expected an integer", key);
+                return errmsg(err, errlen, -EINVAL, path, "%s: expected an integer", key);
         errno = 0;
         x = json_object_get_int64(v);
         if (errno != 0 || x < min || x > max)
-                return fail(err, errlen, path, "%s: %s out of range %" PRId64 "..%" PRId64, key,
+                return errmsg(err, errlen, -EINVAL, path, "%s: %s out of range %" PRId64 "..%" PRId64, key,
                             json_object_to_json_string(v), min, max);
         *ret = x;
         return 0;
@@ -123,10 +112,12 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
         int64_t x;
         int r = -EINVAL;
 
+        if (!path)
+                path = "host-agent-config";
         if (len > AGENT_CONFIG_SIZE_MAX)
-                return fail(err, errlen, path, "file larger than %u bytes", AGENT_CONFIG_SIZE_MAX);
+                return errmsg(err, errlen, -EINVAL, path, "file larger than %u bytes", AGENT_CONFIG_SIZE_MAX);
         if (len == 0)
-                return fail(err, errlen, path, "empty file (expected a JSON object)");
+                return errmsg(err, errlen, -EINVAL, path, "empty file (expected a JSON object)");
         tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;
@@ -134,17 +125,17 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
         root = json_tokener_parse_ex(tok, text, (int)len);
         if (!root || json_tokener_get_error(tok) != json_tokener_success) {
                 /* Allow trailing whitespace (a final newline) but nothing else. */
-                r = fail(err, errlen, path, "invalid JSON: %s",
+                r = errmsg(err, errlen, -EINVAL, path, "invalid JSON: %s",
                          json_tokener_error_desc(json_tokener_get_error(tok)));
                 goto finish;
         }
         for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
                 if (!strchr(" \t\r\n", text[i])) {
-                        r = fail(err, errlen, path, "trailing data after the JSON object at byte %zu", i);
+                        r = errmsg(err, errlen, -EINVAL, path, "trailing data after the JSON object at byte %zu", i);
                         goto finish;
                 }
         if (!json_object_is_type(root, json_type_object)) {
-                r = fail(err, errlen, path, "expected a JSON object");
+                r = errmsg(err, errlen, -EINVAL, path, "expected a JSON object");
                 goto finish;
         }
 
@@ -172,7 +163,7 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
                 else if (s && strcmp(s, "vlan") == 0)
                         c->encap = AGENT_ENCAP_VLAN;
                 else {
-                        r = fail(err, errlen, path, "encap-type: expected \"vxlan\" or \"vlan\", got %s",
+                        r = errmsg(err, errlen, -EINVAL, path, "encap-type: expected \"vxlan\" or \"vlan\", got %s",
                                  json_object_to_json_string(v));
                         goto finish;
                 }
@@ -181,7 +172,7 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
         if (v) {
                 const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
                 if (!s || s[0] != '/' || (size_t)json_object_get_string_len(v) != strlen(s)) {
-                        r = fail(err, errlen, path, "opflex-config-path: expected an absolute path");
+                        r = errmsg(err, errlen, -EINVAL, path, "opflex-config-path: expected an absolute path");
                         goto finish;
                 }
                 r = agent_config_set_string(&c->opflex_config_path, s);

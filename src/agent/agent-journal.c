@@ -14,45 +14,34 @@
 #include <string.h>
 
 #include "agent-journal.h"
+#include "errmsg.h"
 #include "macro.h"
 #include "json-util.h"
 #include "parse-util.h"
+#include "string-table.h"
 
 #define JSON_OUT_FORMAT (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static const char *const decision_names[_AGENT_DECISION_MAX] = {
+static const char *const agent_decision_table[_AGENT_DECISION_MAX] = {
         [AGENT_DECISION_NONE] = "none",
         [AGENT_DECISION_SKIPPED_INTRA_POD] = "skipped-intra-pod",
         [AGENT_DECISION_MIGRATING] = "migrating",
         [AGENT_DECISION_DONE] = "done",
 };
-static const char *const kind_names[_AGENT_MIGRATION_KIND_MAX] = {
+static const char *const agent_migration_kind_table[_AGENT_MIGRATION_KIND_MAX] = {
         [AGENT_MIGRATION_NONE] = "none",
         [AGENT_MIGRATION_AWAY] = "away",
         [AGENT_MIGRATION_INTO] = "into",
 };
-static const char *const result_names[_AGENT_RESULT_MAX] = {
+static const char *const agent_result_table[_AGENT_RESULT_MAX] = {
         [AGENT_RESULT_NONE] = "none",         [AGENT_RESULT_IN_PROGRESS] = "in-progress",
         [AGENT_RESULT_RETRYING] = "retrying", [AGENT_RESULT_SUCCEEDED] = "succeeded",
         [AGENT_RESULT_SUPERSEDED] = "superseded",
 };
 
-const char *agent_decision_to_string(AgentDecision d) {
-        return d >= 0 && d < _AGENT_DECISION_MAX ? decision_names[d] : NULL;
-}
-const char *agent_migration_kind_to_string(AgentMigrationKind k) {
-        return k >= 0 && k < _AGENT_MIGRATION_KIND_MAX ? kind_names[k] : NULL;
-}
-const char *agent_result_to_string(AgentResult r) {
-        return r >= 0 && r < _AGENT_RESULT_MAX ? result_names[r] : NULL;
-}
-
-static int lookup(const char *const *names, int n, const char *s) {
-        for (int i = 0; s && i < n; i++)
-                if (strcmp(names[i], s) == 0)
-                        return i;
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(agent_decision, AgentDecision)
+DEFINE_STRING_TABLE_LOOKUP(agent_migration_kind, AgentMigrationKind)
+DEFINE_STRING_TABLE_LOOKUP(agent_result, AgentResult)
 
 void agent_journal_init(AgentJournal *j) {
         *j = (AgentJournal){ .last_pod.kind = AGENT_POD_UNKNOWN, .last_node_pod.kind = AGENT_POD_UNKNOWN };
@@ -114,13 +103,11 @@ json_object *agent_timeline_to_json(const AgentTimeline *t) {
         if (!o)
                 return NULL;
         ev = json_object_new_array();
-        if (ev) {
-                if (t->posted_started)
-                        json_object_array_add(ev, json_object_new_string("MigrationStarted"));
-                if (t->posted_failed)
-                        json_object_array_add(ev, json_object_new_string("MigrationFailed"));
-                if (t->posted_succeeded)
-                        json_object_array_add(ev, json_object_new_string("MigrationSucceeded"));
+        if ((t->posted_started && json_append(ev, json_object_new_string("MigrationStarted")) < 0) ||
+            (t->posted_failed && json_append(ev, json_object_new_string("MigrationFailed")) < 0) ||
+            (t->posted_succeeded && json_append(ev, json_object_new_string("MigrationSucceeded")) < 0)) {
+                json_object_put(ev);
+                ev = NULL; /* json_add below fails with -ENOMEM */
         }
         if ((r = add_str(o, "kind", agent_migration_kind_to_string(t->kind))) < 0 ||
             (r = add_pod(o, "from", &t->from)) < 0 || (r = add_pod(o, "to", &t->to)) < 0 ||
@@ -184,17 +171,6 @@ typedef struct Ctx {
         size_t errlen;
 } Ctx;
 
-_printf_(2, 3) static int bad(Ctx *c, const char *fmt, ...) {
-        va_list ap;
-
-        if (c->err && c->errlen) {
-                va_start(ap, fmt);
-                vsnprintf(c->err, c->errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -EBADMSG;
-}
-
 /* NULL when absent or null; -EBADMSG through *r when present with another type. */
 static json_object *get(json_object *o, const char *key, json_type type, int *r, Ctx *c) {
         json_object *v;
@@ -202,7 +178,7 @@ static json_object *get(json_object *o, const char *key, json_type type, int *r,
         if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
                 return NULL;
         if (!json_object_is_type(v, type)) {
-                *r = bad(c, "%s: wrong type", key);
+                *r = errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: wrong type", key);
                 return NULL;
         }
         return v;
@@ -226,7 +202,7 @@ static int get_pod(json_object *o, const char *key, bool node, AgentPod *ret, Ct
                 return 0;
         }
         if ((node ? agent_node_pod_parse(s, ret) : agent_pod_parse(s, ret)) < 0)
-                return bad(c, "%s: invalid pod '%s'", key, s);
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: invalid pod '%s'", key, s);
         return 0;
 }
 
@@ -240,12 +216,12 @@ static int get_address(json_object *o, const char *key, AgentAddress *ret, Ctx *
         if (!v)
                 return 0;
         if (parse_ipv4_prefix(json_object_get_string(v), &ret->address, &ret->prefixlen) < 0)
-                return bad(c, "%s: invalid address", key);
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: invalid address", key);
         ret->set = true;
         return 0;
 }
 
-static int get_enum(json_object *o, const char *key, const char *const *names, int n, int *ret, Ctx *c) {
+static int get_enum(json_object *o, const char *key, int (*from_string)(const char *), int *ret, Ctx *c) {
         int r = 0, k;
         json_object *v = get(o, key, json_type_string, &r, c);
 
@@ -255,9 +231,9 @@ static int get_enum(json_object *o, const char *key, const char *const *names, i
                 *ret = 0;
                 return 0;
         }
-        k = lookup(names, n, json_object_get_string(v));
+        k = from_string(json_object_get_string(v));
         if (k < 0)
-                return bad(c, "%s: unknown value '%s'", key, json_object_get_string(v));
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: unknown value '%s'", key, json_object_get_string(v));
         *ret = k;
         return 0;
 }
@@ -274,7 +250,7 @@ static int get_u64(json_object *o, const char *key, uint64_t *ret, Ctx *c) {
                 return 0;
         x = json_object_get_int64(v);
         if (x < 0)
-                return bad(c, "%s: negative", key);
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: negative", key);
         *ret = (uint64_t)x;
         return 0;
 }
@@ -286,7 +262,7 @@ static int get_unsigned(json_object *o, const char *key, unsigned *ret, Ctx *c) 
         if (r < 0)
                 return r;
         if (x > UINT32_MAX)
-                return bad(c, "%s: too large", key);
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: too large", key);
         *ret = (unsigned)x;
         return 0;
 }
@@ -296,16 +272,16 @@ static int parse_timeline(json_object *o, AgentTimeline *t, Ctx *c) {
         int r = 0, k;
 
         *t = (AgentTimeline){};
-        if ((r = get_enum(o, "kind", kind_names, _AGENT_MIGRATION_KIND_MAX, &k, c)) < 0)
+        if ((r = get_enum(o, "kind", agent_migration_kind_from_string, &k, c)) < 0)
                 return r;
         t->kind = k;
         if (t->kind == AGENT_MIGRATION_NONE)
-                return bad(c, "migration: kind missing");
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "migration: kind missing");
         if ((r = get_pod(o, "from", false, &t->from, c)) < 0 || (r = get_pod(o, "to", false, &t->to, c)) < 0 ||
             (r = get_pod(o, "poolPod", false, &t->pool, c)) < 0)
                 return r;
         if (t->pool.kind != AGENT_POD_SET)
-                return bad(c, "migration: poolPod must be a pod");
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "migration: poolPod must be a pod");
         if ((r = get_address(o, "oldAddress", &t->old_address, c)) < 0 ||
             (r = get_address(o, "newAddress", &t->new_address, c)) < 0 || (r = get_u64(o, "started", &t->started, c)) < 0 ||
             (r = get_u64(o, "released", &t->released, c)) < 0 || (r = get_u64(o, "bound", &t->bound, c)) < 0 ||
@@ -313,7 +289,7 @@ static int parse_timeline(json_object *o, AgentTimeline *t, Ctx *c) {
             (r = get_u64(o, "finished", &t->finished, c)) < 0 || (r = get_unsigned(o, "calls", &t->calls, c)) < 0 ||
             (r = get_unsigned(o, "failures", &t->failures, c)) < 0)
                 return r;
-        if ((r = get_enum(o, "result", result_names, _AGENT_RESULT_MAX, &k, c)) < 0)
+        if ((r = get_enum(o, "result", agent_result_from_string, &k, c)) < 0)
                 return r;
         t->result = k;
         v = get(o, "events", json_type_array, &r, c);
@@ -329,7 +305,7 @@ static int parse_timeline(json_object *o, AgentTimeline *t, Ctx *c) {
                 else if (strcmp(s, "MigrationSucceeded") == 0)
                         t->posted_succeeded = true;
                 else
-                        return bad(c, "events: unknown event");
+                        return errmsg(c->err, c->errlen, -EBADMSG, NULL, "events: unknown event");
         }
         v = get(o, "error", json_type_string, &r, c);
         if (r < 0)
@@ -347,7 +323,7 @@ int agent_journal_parse(const char *text, size_t len, AgentJournal *ret, char *e
         int r = 0, k;
 
         if (len == 0 || len > AGENT_JOURNAL_SIZE_MAX)
-                return bad(&c, len == 0 ? "empty" : "too large");
+                return errmsg(c.err, c.errlen, -EBADMSG, NULL, len == 0 ? "empty" : "too large");
         tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;
@@ -356,26 +332,26 @@ int agent_journal_parse(const char *text, size_t len, AgentJournal *ret, char *e
         if (!root || json_tokener_get_error(tok) != json_tokener_success) {
                 json_object_put(root);
                 json_tokener_free(tok);
-                return bad(&c, "invalid JSON (truncated?)");
+                return errmsg(c.err, c.errlen, -EBADMSG, NULL, "invalid JSON (truncated?)");
         }
         json_tokener_free(tok);
         agent_journal_init(&j);
         if (!json_object_is_type(root, json_type_object)) {
-                r = bad(&c, "not a JSON object");
+                r = errmsg(c.err, c.errlen, -EBADMSG, NULL, "not a JSON object");
                 goto finish;
         }
         v = get(root, "version", json_type_int, &r, &c);
         if (r < 0)
                 goto finish;
         if (!v || json_object_get_int64(v) != AGENT_JOURNAL_VERSION) {
-                r = bad(&c, "version: expected %d", AGENT_JOURNAL_VERSION);
+                r = errmsg(c.err, c.errlen, -EBADMSG, NULL, "version: expected %d", AGENT_JOURNAL_VERSION);
                 goto finish;
         }
         if ((r = get_pod(root, "lastPod", false, &j.last_pod, &c)) < 0 ||
             (r = get_pod(root, "lastNodePod", true, &j.last_node_pod, &c)) < 0 ||
             (r = get_address(root, "opflexAddress", &j.opflex, &c)) < 0)
                 goto finish;
-        if ((r = get_enum(root, "decision", decision_names, _AGENT_DECISION_MAX, &k, &c)) < 0)
+        if ((r = get_enum(root, "decision", agent_decision_from_string, &k, &c)) < 0)
                 goto finish;
         j.decision = k;
         v = get(root, "migration", json_type_object, &r, &c);

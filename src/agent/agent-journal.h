@@ -91,9 +91,13 @@ int agent_journal_format(const AgentJournal *j, char **ret_text);
 /* A timeline as a JSON object (also served by GetStatus); NULL on ENOMEM. */
 json_object *agent_timeline_to_json(const AgentTimeline *t);
 
+/* Names in the journal file; NULL for an invalid value. from_string: the value or -EINVAL. */
 const char *agent_decision_to_string(AgentDecision d);
+int agent_decision_from_string(const char *s);
 const char *agent_migration_kind_to_string(AgentMigrationKind k);
+int agent_migration_kind_from_string(const char *s);
 const char *agent_result_to_string(AgentResult r);
+int agent_result_from_string(const char *s);
 
 bool agent_address_equal(const AgentAddress *a, const AgentAddress *b);
 /* "a.b.c.d/len" or "none"; buf >= 19 bytes. */

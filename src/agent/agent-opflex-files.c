@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agent-opflex-files.h"
+#include "errmsg.h"
 #include "fileio.h"
 #include "macro.h"
 
@@ -38,12 +39,12 @@ static int apply_one(const char *dir, const char *name, TransformFn fn, const ch
                 return -ENOMEM;
         r = read_file_full(path, AGENT_OPFLEX_FILE_MAX, &text, &len);
         if (r < 0) {
-                snprintf(err, errlen, "%s: %s", path, strerror(-r));
+                errmsg(err, errlen, r, path, "%s", strerror(-r));
                 return r;
         }
         r = fn(text, len, value, &out, msg, sizeof(msg));
         if (r < 0) {
-                snprintf(err, errlen, "%s: %s", path, msg[0] ? msg : strerror(-r));
+                errmsg(err, errlen, r, path, "%s", msg[0] ? msg : strerror(-r));
                 return r;
         }
         if (r == 0)
@@ -51,7 +52,7 @@ static int apply_one(const char *dir, const char *name, TransformFn fn, const ch
         /* (mode_t)-1: keep the file's own mode. */
         r = write_file_atomic(path, out, strlen(out), (mode_t)-1);
         if (r < 0) {
-                snprintf(err, errlen, "%s: cannot replace: %s", path, strerror(-r));
+                errmsg(err, errlen, r, path, "cannot replace: %s", strerror(-r));
                 return r;
         }
         return 1;

@@ -19,6 +19,7 @@
 
 #include "agent-opflex.h"
 #include "agent-pod.h"
+#include "errmsg.h"
 #include "json-util.h"
 #include "macro.h"
 #include "time-util.h"
@@ -32,24 +33,13 @@ void agent_anycast(struct in_addr address, uint8_t prefixlen, struct in_addr *re
         ret_remote_ip->s_addr = htonl(net | 32);
 }
 
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
-        va_list ap;
-
-        if (err && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -EBADMSG;
-}
-
 /* Whole text must be one JSON value (trailing whitespace allowed). */
 static json_object *parse_json(const char *text, size_t len, char *err, size_t errlen) {
         json_tokener *tok;
         json_object *o;
 
         if (len == 0 || len > AGENT_OPFLEX_FILE_MAX) {
-                fail(err, errlen, len == 0 ? "empty" : "too large");
+                errmsg(err, errlen, -EBADMSG, NULL, len == 0 ? "empty" : "too large");
                 return NULL;
         }
         tok = json_tokener_new();
@@ -57,13 +47,13 @@ static json_object *parse_json(const char *text, size_t len, char *err, size_t e
                 return NULL;
         o = json_tokener_parse_ex(tok, text, (int)len);
         if (!o || json_tokener_get_error(tok) != json_tokener_success) {
-                fail(err, errlen, "invalid JSON: %s", json_tokener_error_desc(json_tokener_get_error(tok)));
+                errmsg(err, errlen, -EBADMSG, NULL, "invalid JSON: %s", json_tokener_error_desc(json_tokener_get_error(tok)));
                 json_object_put(o);
                 o = NULL;
         } else
                 for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
                         if (!strchr(" \t\r\n", text[i])) {
-                                fail(err, errlen, "trailing data after the JSON value");
+                                errmsg(err, errlen, -EBADMSG, NULL, "trailing data after the JSON value");
                                 json_object_put(o);
                                 o = NULL;
                                 break;
@@ -98,7 +88,7 @@ static json_object *get_object(json_object *parent, const char *key, const char 
         if (!json_object_object_get_ex(parent, key, &v))
                 return NULL;
         if (!json_object_is_type(v, json_type_object)) {
-                fail(err, errlen, "%s%s: not an object", where, key);
+                errmsg(err, errlen, -EBADMSG, NULL, "%s%s: not an object", where, key);
                 *bad = true;
                 return NULL;
         }
@@ -108,32 +98,28 @@ static json_object *get_object(json_object *parent, const char *key, const char 
 int agent_opflex_base_transform(const char *text, size_t len, const char *peer, char **ret_text, char *err,
                                 size_t errlen) {
         _cleanup_(json_object_unrefp) json_object *root = NULL, *peers = NULL;
-        json_object *opflex, *entry, *cur;
+        json_object *opflex, *cur;
         bool bad = false;
 
         root = parse_json(text, len, err, errlen);
         if (!root)
                 return -EBADMSG;
         if (!json_object_is_type(root, json_type_object))
-                return fail(err, errlen, "not a JSON object");
+                return errmsg(err, errlen, -EBADMSG, NULL, "not a JSON object");
         opflex = get_object(root, "opflex", "", &bad, err, errlen);
         if (!opflex)
-                return bad ? -EBADMSG : fail(err, errlen, "opflex: missing (not an opflex-agent base config)");
+                return bad ? -EBADMSG
+                           : errmsg(err, errlen, -EBADMSG, NULL, "opflex: missing (not an opflex-agent base config)");
 
         peers = json_object_new_array();
-        entry = json_object_new_object();
-        if (!peers || !entry) {
-                json_object_put(entry);
+        if (json_append(peers, json_build_object("hostname", json_object_new_string(peer),
+                                                 "port", json_object_new_string(AGENT_OPFLEX_PEER_PORT), NULL)) < 0)
                 return -ENOMEM;
-        }
-        json_object_array_add(peers, entry);
-        json_object_object_add(entry, "hostname", json_object_new_string(peer));
-        json_object_object_add(entry, "port", json_object_new_string(AGENT_OPFLEX_PEER_PORT));
 
         if (json_object_object_get_ex(opflex, "peers", &cur) && json_object_equal(cur, peers))
                 return 0;
         /* Replacing an existing key keeps its position (json-c replaces in place). */
-        if (json_object_object_add(opflex, "peers", json_object_get(peers)) < 0)
+        if (json_add(opflex, "peers", json_object_get(peers)) < 0)
                 return -ENOMEM;
         return serialize(root, ret_text);
 }
@@ -150,19 +136,19 @@ int agent_opflex_renderer_transform(const char *text, size_t len, const char *re
         if (!root)
                 return -EBADMSG;
         if (!json_object_is_type(root, json_type_object))
-                return fail(err, errlen, "not a JSON object");
+                return errmsg(err, errlen, -EBADMSG, NULL, "not a JSON object");
         o = root;
         for (size_t i = 0; i < ELEMENTSOF(path); i++) {
                 o = get_object(o, path[i], where, &bad, err, errlen);
                 if (!o)
-                        return bad ? -EBADMSG : fail(err, errlen, "%s%s: missing", where, path[i]);
+                        return bad ? -EBADMSG : errmsg(err, errlen, -EBADMSG, NULL, "%s%s: missing", where, path[i]);
                 strncat(where, path[i], sizeof(where) - strlen(where) - 2);
                 strcat(where, ".");
         }
         if (json_object_object_get_ex(o, "remote-ip", &cur) && json_object_is_type(cur, json_type_string) &&
             strcmp(json_object_get_string(cur), remote_ip) == 0)
                 return 0;
-        if (json_object_object_add(o, "remote-ip", json_object_new_string(remote_ip)) < 0)
+        if (json_add(o, "remote-ip", json_object_new_string(remote_ip)) < 0)
                 return -ENOMEM;
         return serialize(root, ret_text);
 }
@@ -266,26 +252,24 @@ int agent_timestamp_parse(const char *s, uint64_t *ret_usec) {
 /* PlatformConfig events */
 
 int agent_platformconfig_subscriptions_format(const char *uuid, char **ret_text) {
-        _cleanup_(json_object_unrefp) json_object *root = json_object_new_object();
-        json_object *subs, *sub;
+        _cleanup_(json_object_unrefp) json_object *root = NULL;
+        json_object *subs;
 
-        if (!root || !uuid)
+        if (!uuid)
                 return -ENOMEM;
-        json_object_object_add(root, "uuid", json_object_new_string(uuid));
-        json_object_object_add(root, "time-zone", json_object_new_string("UTC"));
-        json_object_object_add(root, "time-format", json_object_new_string("ISO8601"));
         subs = json_object_new_array();
-        sub = json_object_new_object();
-        if (!subs || !sub) {
+        if (json_append(subs, json_build_object("type", json_object_new_string("class"),
+                                                "state", json_object_new_string("deleted"),
+                                                "subject", json_object_new_string("PlatformConfig"), NULL)) < 0) {
                 json_object_put(subs);
-                json_object_put(sub);
                 return -ENOMEM;
         }
-        json_object_object_add(sub, "type", json_object_new_string("class"));
-        json_object_object_add(sub, "state", json_object_new_string("deleted"));
-        json_object_object_add(sub, "subject", json_object_new_string("PlatformConfig"));
-        json_object_array_add(subs, sub);
-        json_object_object_add(root, "subscriptions", subs);
+        root = json_build_object("uuid", json_object_new_string(uuid),
+                                 "time-zone", json_object_new_string("UTC"),
+                                 "time-format", json_object_new_string("ISO8601"),
+                                 "subscriptions", subs, NULL);
+        if (!root)
+                return -ENOMEM;
         return serialize(root, ret_text) < 0 ? -ENOMEM : 0;
 }
 

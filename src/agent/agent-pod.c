@@ -11,22 +11,14 @@
 
 #include "agent-pod.h"
 #include "parse-util.h"
+#include "string-table.h"
 
-static const char *const kind_names[_AGENT_POD_KIND_MAX] = {
+static const char *const agent_pod_kind_table[_AGENT_POD_KIND_MAX] = {
         [AGENT_POD_UNKNOWN] = "unknown", [AGENT_POD_ABSENT] = "absent", [AGENT_POD_NONE] = "none",
         [AGENT_POD_SET] = "set",         [AGENT_POD_INVALID] = "invalid",
 };
 
-const char *agent_pod_kind_to_string(AgentPodKind k) {
-        return k >= 0 && k < _AGENT_POD_KIND_MAX ? kind_names[k] : NULL;
-}
-
-int agent_pod_kind_from_string(const char *s) {
-        for (int i = 0; s && i < _AGENT_POD_KIND_MAX; i++)
-                if (strcmp(kind_names[i], s) == 0)
-                        return i;
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(agent_pod_kind, AgentPodKind)
 
 uint32_t agent_prefix_mask(uint8_t prefixlen) {
         if (prefixlen == 0)

@@ -23,14 +23,15 @@
 
 #include "agent-opflex.h"
 #include "agent-reconcile.h"
+#include "string-table.h"
 #include "time-util.h"
 
-static const char *const phase_names[_AGENT_PHASE_MAX] = {
+static const char *const agent_phase_table[_AGENT_PHASE_MAX] = {
         [AGENT_PHASE_IDLE] = "Idle",         [AGENT_PHASE_MIGRATING] = "Migrating", [AGENT_PHASE_DEGRADED] = "Degraded",
         [AGENT_PHASE_WAITING] = "Waiting",   [AGENT_PHASE_DISABLED] = "Disabled",
 };
 
-static const char *const action_names[_AGENT_ACTION_TYPE_MAX] = {
+static const char *const agent_action_type_table[_AGENT_ACTION_TYPE_MAX] = {
         [AGENT_ACTION_REWRITE_OPFLEX] = "REWRITE_OPFLEX",
         [AGENT_ACTION_WRITE_RESET_CONF] = "WRITE_RESET_CONF",
         [AGENT_ACTION_ENSURE_ROUTE] = "ENSURE_ROUTE",
@@ -51,13 +52,9 @@ static const int action_rank[_AGENT_ACTION_TYPE_MAX] = {
         [AGENT_ACTION_CALL_RELEASE_AND_RENEW] = 3, [AGENT_ACTION_SCHEDULE_RETRY] = 3,
 };
 
-const char *agent_phase_to_string(AgentPhase p) {
-        return p >= 0 && p < _AGENT_PHASE_MAX ? phase_names[p] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(agent_phase, AgentPhase)
 
-const char *agent_action_type_to_string(AgentActionType t) {
-        return t >= 0 && t < _AGENT_ACTION_TYPE_MAX ? action_names[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(agent_action_type, AgentActionType)
 
 void agent_journal_note_opflex(AgentJournal *j, const AgentAddress *a, uint64_t now) {
         j->opflex = *a;

@@ -41,6 +41,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "io.infradhcp.Agent.varlink.h"
+#include "json-util.h"
 #include "kube.h"
 #include "log.h"
 #include "parse-util.h"
@@ -344,23 +345,20 @@ static void on_call_reply(VarlinkAsync *va, int error, const VarlinkReply *reply
 }
 
 static void call_release_and_renew(Agent *a, const AgentAction *act) {
-        json_object *p = json_object_new_object(), *arr;
+        const char *pools[1];
         char pool[32];
+        json_object *p;
         uint64_t timeout;
         int r;
 
-        if (!p)
-                return;
-        agent_pod_format_pool(&act->pool, pool, sizeof(pool));
-        json_object_object_add(p, "delayMs", json_object_new_int64(act->delay_ms));
-        json_object_object_add(p, "maxRetries", json_object_new_int64(act->max_retries));
-        json_object_object_add(p, "attemptTimeoutMs", json_object_new_int64(ATTEMPT_TIMEOUT_MS));
-        if (act->kind == AGENT_MIGRATION_AWAY) {
-                arr = json_object_new_array();
-                json_object_array_add(arr, json_object_new_string(pool));
-                json_object_object_add(p, "refuseSubnets", arr);
-        } else
-                json_object_object_add(p, "requireSubnet", json_object_new_string(pool));
+        pools[0] = agent_pod_format_pool(&act->pool, pool, sizeof(pool));
+        p = json_build_object("delayMs", json_object_new_int64(act->delay_ms),
+                              "maxRetries", json_object_new_int64(act->max_retries),
+                              "attemptTimeoutMs", json_object_new_int64(ATTEMPT_TIMEOUT_MS),
+                              act->kind == AGENT_MIGRATION_AWAY ? "refuseSubnets" : "requireSubnet",
+                              act->kind == AGENT_MIGRATION_AWAY ? json_new_string_array(pools, 1)
+                                                                : json_object_new_string(pool),
+                              NULL);
 
         /* Bound by what infradhcpd may take: delay, then each attempt and its back-off
          * (at most 60 s), plus slack. It answers or closes the connection before that. */
@@ -369,6 +367,8 @@ static void call_release_and_renew(Agent *a, const AgentAction *act) {
         a->outcome = (AgentCallOutcome){};
         if (!a->client_socket)
                 r = -ENODEV;
+        else if (!p)
+                r = -ENOMEM;
         else
                 r = varlink_async_call(&a->call, a->event, a->client_socket, "io.infradhcp.Client.ReleaseAndRenew", p,
                                        0, timeout, on_call_reply, a);
@@ -580,44 +580,56 @@ static json_object *pod_json(const AgentPod *p) {
 
 static int method_get_status(VarlinkCall *call, json_object *params, void *userdata) {
         Agent *a = userdata;
-        json_object *o = json_object_new_object(), *arr = json_object_new_array();
+        json_object *o, *arr = json_object_new_array();
         char buf[64];
+        int r;
 
-        if (!o || !arr) {
-                json_object_put(o);
-                json_object_put(arr);
-                return -ENOMEM;
-        }
         (void)addresses_read(a);
-        json_object_object_add(o, "phase", json_object_new_string(agent_phase_to_string(a->rt.phase)));
-        json_object_object_add(o, "phaseReason", json_object_new_string(a->rt.reason));
-        json_object_object_add(o, "node", json_object_new_string(a->config.node));
-        if (a->ifindex > 0)
-                json_object_object_add(o, "interface", json_object_new_string(a->ifname));
-        for (size_t i = 0; i < MIN(a->n_addresses, ELEMENTSOF(a->addresses)); i++)
-                json_object_array_add(arr, json_object_new_string(agent_address_format(&a->addresses[i], buf, sizeof(buf))));
-        json_object_object_add(o, "addresses", arr);
-        json_object_object_add(o, "aciPod", a->pod_raw ? json_object_new_string(a->pod_raw) : pod_json(&a->pod));
-        json_object_object_add(o, "nodeAciPod",
-                               a->node_pod_raw ? json_object_new_string(a->node_pod_raw) : pod_json(&a->node_pod));
-        json_object_object_add(o, "lastPod", pod_json(&a->journal.last_pod));
-        json_object_object_add(o, "decision", json_object_new_string(agent_decision_to_string(a->journal.decision)));
-        if (a->journal.opflex.set)
-                json_object_object_add(o, "opflexAddress",
-                                       json_object_new_string(agent_address_format(&a->journal.opflex, buf, sizeof(buf))));
-        if (a->journal.migration.kind != AGENT_MIGRATION_NONE)
-                json_object_object_add(o, "migration", agent_timeline_to_json(&a->journal.migration));
-        if (a->journal.last.kind != AGENT_MIGRATION_NONE)
-                json_object_object_add(o, "lastMigration", agent_timeline_to_json(&a->journal.last));
-        json_object_object_add(o, "callInFlight", json_object_new_boolean(varlink_async_is_running(a->call)));
-        json_object_object_add(o, "kubeQueue", json_object_new_int(a->kube ? (int)kube_client_get_queue_length(a->kube) : 0));
-        if (a->last_error[0])
-                json_object_object_add(o, "lastError", json_object_new_string(a->last_error));
-        json_object_object_add(o, "multipod", json_object_new_boolean(a->config.multipod));
-        json_object_object_add(o, "reconnect", json_object_new_boolean(a->config.reconnect));
-        json_object_object_add(o, "dhcpDelay", json_object_new_int((int)a->config.delay_sec));
-        json_object_object_add(o, "maxRetries", json_object_new_int((int)a->config.max_retries));
-        json_object_object_add(o, "encap", json_object_new_string(agent_encap_to_string(a->config.encap)));
+        for (size_t i = 0; arr && i < MIN(a->n_addresses, ELEMENTSOF(a->addresses)); i++)
+                if (json_append(arr, json_object_new_string(agent_address_format(&a->addresses[i], buf, sizeof(buf)))) <
+                    0) {
+                        json_object_put(arr);
+                        arr = NULL; /* the build below fails */
+                }
+        o = json_build_object("phase", json_object_new_string(agent_phase_to_string(a->rt.phase)),
+                              "phaseReason", json_object_new_string(a->rt.reason),
+                              "node", json_object_new_string(a->config.node), NULL);
+        r = o ? 0 : -ENOMEM;
+        if (r >= 0 && a->ifindex > 0)
+                r = json_add(o, "interface", json_object_new_string(a->ifname));
+        if (r >= 0)
+                r = json_add_many(o, "addresses", arr,
+                                  "aciPod", a->pod_raw ? json_object_new_string(a->pod_raw) : pod_json(&a->pod),
+                                  "nodeAciPod",
+                                  a->node_pod_raw ? json_object_new_string(a->node_pod_raw) : pod_json(&a->node_pod),
+                                  "lastPod", pod_json(&a->journal.last_pod),
+                                  "decision", json_object_new_string(agent_decision_to_string(a->journal.decision)),
+                                  NULL);
+        else
+                json_object_put(arr);
+        if (r >= 0 && a->journal.opflex.set)
+                r = json_add(o, "opflexAddress",
+                             json_object_new_string(agent_address_format(&a->journal.opflex, buf, sizeof(buf))));
+        if (r >= 0 && a->journal.migration.kind != AGENT_MIGRATION_NONE)
+                r = json_add(o, "migration", agent_timeline_to_json(&a->journal.migration));
+        if (r >= 0 && a->journal.last.kind != AGENT_MIGRATION_NONE)
+                r = json_add(o, "lastMigration", agent_timeline_to_json(&a->journal.last));
+        if (r >= 0)
+                r = json_add_many(o, "callInFlight", json_object_new_boolean(varlink_async_is_running(a->call)),
+                                  "kubeQueue",
+                                  json_object_new_int(a->kube ? (int)kube_client_get_queue_length(a->kube) : 0), NULL);
+        if (r >= 0 && a->last_error[0])
+                r = json_add(o, "lastError", json_object_new_string(a->last_error));
+        if (r >= 0)
+                r = json_add_many(o, "multipod", json_object_new_boolean(a->config.multipod),
+                                  "reconnect", json_object_new_boolean(a->config.reconnect),
+                                  "dhcpDelay", json_object_new_int((int)a->config.delay_sec),
+                                  "maxRetries", json_object_new_int((int)a->config.max_retries),
+                                  "encap", json_object_new_string(agent_encap_to_string(a->config.encap)), NULL);
+        if (r < 0) {
+                json_object_put(o);
+                return r;
+        }
         return varlink_call_reply(call, o);
 }
 

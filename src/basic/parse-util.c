@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hexdecoct.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "time-util.h"
@@ -194,37 +195,12 @@ int parse_ipv4_prefix(const char *s, struct in_addr *ret, uint8_t *ret_prefixlen
         return 0;
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int parse_mac(const char *s, uint8_t ret[6]) {
-        uint8_t mac[6];
-
-        if (!s || strlen(s) != 17)
-                return -EINVAL;
-        for (size_t i = 0; i < 6; i++) {
-                int hi = hex_value(s[3 * i]), lo = hex_value(s[3 * i + 1]);
-
-                if (hi < 0 || lo < 0)
-                        return -EINVAL;
-                if (i < 5 && s[3 * i + 2] != ':')
-                        return -EINVAL;
-                mac[i] = (uint8_t) (hi << 4 | lo);
-        }
-        memcpy(ret, mac, sizeof(mac));
-        return 0;
+        return parse_hex_bytes(s, ':', ret, 6);
 }
 
 char *format_mac(const uint8_t mac[6], char *buf) {
-        snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-        return buf;
+        return format_hex_bytes(mac, 6, ':', buf, 18);
 }
 
 bool ifname_valid(const char *s) {

@@ -324,6 +324,12 @@ static void print_status(json_object *s) {
         field("Last Error", jstr(s, "lastError"));
 }
 
+/* The exit code of a verb that ran out of memory building a request or output. */
+static int log_oom(void) {
+        fprintf(stderr, "infradhcpctl: out of memory\n");
+        return EXIT_FAILURE;
+}
+
 static void print_json(json_object *o) {
         printf("%s\n", json_object_to_json_string_ext(o, JSON_FORMAT));
 }
@@ -427,12 +433,13 @@ static int verb_list(int argc, char **argv) {
 
                 r = get_status(names[i], true, &s);
                 if (arg_json) {
-                        if (r < 0) {
-                                s = json_object_new_object();
-                                json_object_object_add(s, "interface", json_object_new_string(names[i]));
-                                json_object_object_add(s, "state", json_object_new_string("unreachable"));
+                        if (r < 0)
+                                s = json_build_object("interface", json_object_new_string(names[i]),
+                                                      "state", json_object_new_string("unreachable"), NULL);
+                        if (json_append(arr, s) < 0) {
+                                free_names(names, n);
+                                return log_oom();
                         }
-                        json_object_array_add(arr, s);
                         continue;
                 }
                 if (r >= 0 && jstr(s, "address") && jint(s, "prefixlen", &plen))
@@ -475,7 +482,10 @@ static int verb_status(int argc, char **argv) {
                         continue;
                 }
                 if (arg_json) {
-                        json_object_array_add(arr, s);
+                        if (json_append(arr, s) < 0) {
+                                free_names(names, n);
+                                return log_oom();
+                        }
                         continue;
                 }
                 if (i > 0)
@@ -530,9 +540,12 @@ static int simple_command(const char *ifname, const char *what, const char *meth
         if (arg_json && res.parameters) {
                 /* The reply, or the error as {"error": ..., "parameters": ...}. */
                 if (res.error) {
-                        json_object *o = json_object_new_object();
-                        json_object_object_add(o, "error", json_object_new_string(res.error));
-                        json_object_object_add(o, "parameters", json_object_get(res.parameters));
+                        json_object *o = json_build_object("error", json_object_new_string(res.error),
+                                                           "parameters", json_object_get(res.parameters), NULL);
+                        if (!o) {
+                                result_done(&res);
+                                return log_oom();
+                        }
                         print_json(o);
                         json_object_put(o);
                 } else
@@ -562,19 +575,12 @@ static int verb_rebind(int argc, char **argv) {
         return simple_command(argv[1], "rebind", METHOD("Rebind"), NULL, arg_timeout);
 }
 
-static json_object *subnets_array(const char *const *subnets, size_t n) {
-        json_object *arr = json_object_new_array();
-        for (size_t i = 0; arr && i < n; i++)
-                json_object_array_add(arr, json_object_new_string(subnets[i]));
-        return arr;
-}
-
 static int verb_restart(int argc, char **argv) {
-        _cleanup_(json_object_unrefp) json_object *p = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *p = json_build_object(
+                "refuseSubnets", json_new_string_array((const char *const *)argv + 2, (size_t)argc - 2), NULL);
 
-        json_object_object_add(p, "refuseSubnets", subnets_array((const char *const *)argv + 2, (size_t)argc - 2));
-        if (arg_require)
-                json_object_object_add(p, "requireSubnet", json_object_new_string(arg_require));
+        if (!p || (arg_require && json_add(p, "requireSubnet", json_object_new_string(arg_require)) < 0))
+                return log_oom();
         return simple_command(argv[1], "restart", METHOD("Restart"), p, arg_timeout);
 }
 
@@ -585,16 +591,13 @@ static int verb_release_and_renew(int argc, char **argv) {
         uint64_t attempt = arg_attempt_timeout_ms >= 0 ? (uint64_t)arg_attempt_timeout_ms : 10000;
         uint64_t timeout, backoff_total = 0;
 
-        if (arg_delay_ms >= 0)
-                json_object_object_add(p, "delayMs", json_object_new_int64(arg_delay_ms));
-        if (arg_max_retries >= 0)
-                json_object_object_add(p, "maxRetries", json_object_new_int64(arg_max_retries));
-        if (arg_attempt_timeout_ms >= 0)
-                json_object_object_add(p, "attemptTimeoutMs", json_object_new_int64(arg_attempt_timeout_ms));
-        if (arg_n_refuse > 0)
-                json_object_object_add(p, "refuseSubnets", subnets_array(arg_refuse, arg_n_refuse));
-        if (arg_require)
-                json_object_object_add(p, "requireSubnet", json_object_new_string(arg_require));
+        if (!p || (arg_delay_ms >= 0 && json_add(p, "delayMs", json_object_new_int64(arg_delay_ms)) < 0) ||
+            (arg_max_retries >= 0 && json_add(p, "maxRetries", json_object_new_int64(arg_max_retries)) < 0) ||
+            (arg_attempt_timeout_ms >= 0 &&
+             json_add(p, "attemptTimeoutMs", json_object_new_int64(arg_attempt_timeout_ms)) < 0) ||
+            (arg_n_refuse > 0 && json_add(p, "refuseSubnets", json_new_string_array(arg_refuse, arg_n_refuse)) < 0) ||
+            (arg_require && json_add(p, "requireSubnet", json_object_new_string(arg_require)) < 0))
+                return log_oom();
         /* The daemon answers when the sequence ends: allow its worst case (back-offs of
          * at most 60 s each) plus the usual timeout. */
         for (uint64_t i = 0; i < retries; i++)

@@ -14,7 +14,9 @@
 
 #include "dhcp4-acd.h"
 #include "macro.h"
+#include "string-table.h"
 #include "time-util.h"
+#include "unaligned.h"
 
 struct Dhcp4Acd {
         Dhcp4AcdConfig config;
@@ -38,7 +40,7 @@ struct Dhcp4Acd {
         size_t queue_head, queue_len;
 };
 
-static const char *const rx_table[_DHCP4_ACD_RX_MAX] = {
+static const char *const dhcp4_acd_rx_table[_DHCP4_ACD_RX_MAX] = {
         [DHCP4_ACD_RX_CONFLICT] = "conflict",
         [DHCP4_ACD_RX_NO_CONFLICT] = "no-conflict",
         [DHCP4_ACD_RX_IDLE] = "idle",
@@ -52,42 +54,23 @@ static const char *const rx_table[_DHCP4_ACD_RX_MAX] = {
         [DHCP4_ACD_RX_FRAME_MISMATCH] = "frame-mismatch",
 };
 
-const char *dhcp4_acd_rx_to_string(int rx) {
-        if (rx < 0 || rx >= _DHCP4_ACD_RX_MAX)
-                return NULL;
-        return rx_table[rx];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_acd_rx, int)
 
-static const char *const state_table[_DHCP4_ACD_STATE_MAX] = {
+static const char *const dhcp4_acd_state_table[_DHCP4_ACD_STATE_MAX] = {
         [DHCP4_ACD_STATE_IDLE] = "IDLE",
         [DHCP4_ACD_STATE_PROBING] = "PROBING",
         [DHCP4_ACD_STATE_ANNOUNCING] = "ANNOUNCING",
         [DHCP4_ACD_STATE_DEFENDING] = "DEFENDING",
 };
 
-const char *dhcp4_acd_state_to_string(Dhcp4AcdState s) {
-        if ((unsigned) s >= _DHCP4_ACD_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_acd_state, Dhcp4AcdState)
 
-static const char *const acd_profile_names[_DHCP4_ACD_PROFILE_MAX] = {
+static const char *const dhcp4_acd_profile_table[_DHCP4_ACD_PROFILE_MAX] = {
         [DHCP4_ACD_PROFILE_DATACENTER] = "datacenter",
         [DHCP4_ACD_PROFILE_RFC5227] = "rfc5227",
 };
 
-const char *dhcp4_acd_profile_to_string(Dhcp4AcdProfile p) {
-        if ((unsigned) p >= _DHCP4_ACD_PROFILE_MAX)
-                return NULL;
-        return acd_profile_names[p];
-}
-
-int dhcp4_acd_profile_from_string(const char *s) {
-        for (int p = 0; s && p < _DHCP4_ACD_PROFILE_MAX; p++)
-                if (strcmp(s, acd_profile_names[p]) == 0)
-                        return p;
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(dhcp4_acd_profile, Dhcp4AcdProfile)
 
 void dhcp4_acd_config_set_profile(Dhcp4AcdConfig *a, Dhcp4AcdProfile p) {
         a->profile = p;
@@ -184,29 +167,20 @@ enum {
         ARP_OFF_TPA = 24,
 };
 
-static uint16_t get_be16(const uint8_t *p) {
-        return (uint16_t) ((p[0] << 8) | p[1]);
-}
-
-static void put_be16(uint8_t *p, uint16_t v) {
-        p[0] = v >> 8;
-        p[1] = v & 0xff;
-}
-
 int dhcp4_acd_arp_parse(const uint8_t *arp, size_t len, Dhcp4Arp *ret) {
         Dhcp4Arp a = {};
 
         if (!arp || len < DHCP4_ACD_ARP_LEN)
                 return DHCP4_ACD_RX_TOO_SHORT;
-        if (get_be16(arp + ARP_OFF_HTYPE) != 1)
+        if (unaligned_read_be16(arp + ARP_OFF_HTYPE) != 1)
                 return DHCP4_ACD_RX_BAD_HTYPE;
-        if (get_be16(arp + ARP_OFF_PTYPE) != 0x0800)
+        if (unaligned_read_be16(arp + ARP_OFF_PTYPE) != 0x0800)
                 return DHCP4_ACD_RX_BAD_PTYPE;
         if (arp[ARP_OFF_HLEN] != 6)
                 return DHCP4_ACD_RX_BAD_HLEN;
         if (arp[ARP_OFF_PLEN] != 4)
                 return DHCP4_ACD_RX_BAD_PLEN;
-        a.op = get_be16(arp + ARP_OFF_OP);
+        a.op = unaligned_read_be16(arp + ARP_OFF_OP);
         if (a.op != DHCP4_ACD_ARP_REQUEST && a.op != DHCP4_ACD_ARP_REPLY)
                 return DHCP4_ACD_RX_BAD_OP;
         memcpy(a.sha, arp + ARP_OFF_SHA, 6);
@@ -227,11 +201,11 @@ int dhcp4_acd_arp_build(uint8_t *buf, size_t size, uint16_t op, const uint8_t sh
                 return -ENOBUFS;
 
         memset(buf, 0, DHCP4_ACD_ARP_LEN);
-        put_be16(buf + ARP_OFF_HTYPE, 1);
-        put_be16(buf + ARP_OFF_PTYPE, 0x0800);
+        unaligned_write_be16(buf + ARP_OFF_HTYPE, 1);
+        unaligned_write_be16(buf + ARP_OFF_PTYPE, 0x0800);
         buf[ARP_OFF_HLEN] = 6;
         buf[ARP_OFF_PLEN] = 4;
-        put_be16(buf + ARP_OFF_OP, op);
+        unaligned_write_be16(buf + ARP_OFF_OP, op);
         memcpy(buf + ARP_OFF_SHA, sha, 6);
         memcpy(buf + ARP_OFF_SPA, &spa, 4);
         if (tha)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dhcp4-config.h"
+#include "errmsg.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "time-util.h"
@@ -60,19 +61,6 @@ void dhcp4_config_init(Dhcp4Config *c) {
                 .acd = { .enabled = true },
         };
         dhcp4_acd_config_set_profile(&c->acd, DHCP4_ACD_PROFILE_DATACENTER);
-}
-
-/* ---- error and number formatting ---- */
-
-_printf_(3, 4) static int config_error(char *err, size_t errlen, const char *fmt, ...) {
-        if (err && errlen > 0) {
-                va_list ap;
-
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -EINVAL;
 }
 
 /* ---- key table ---- */
@@ -167,7 +155,7 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 bool x;
 
                 if (parse_bool(v, &x) < 0)
-                        return config_error(err, errlen, "line %u: invalid %s=%s: expected yes or no", line, k->key, v);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: expected yes or no", line, k->key, v);
                 memcpy(field, &x, sizeof(x));
                 return 0;
         }
@@ -176,7 +164,7 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
 
                 r = parse_duration_usec(v, &x);
                 if (r < 0 || x < k->min || x > k->max)
-                        return config_error(err, errlen,
+                        return errmsg(err, errlen, -EINVAL, NULL,
                                             "line %u: invalid %s=%s: expected a duration between %s and %s "
                                             "(e.g. \"250ms\", \"2s\", \"5min\")",
                                             line, k->key, v, format_duration(a, sizeof(a), k->min),
@@ -189,7 +177,7 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
 
                 r = parse_u32(v, &x);
                 if (r < 0 || x < k->min || x > k->max)
-                        return config_error(err, errlen,
+                        return errmsg(err, errlen, -EINVAL, NULL,
                                             "line %u: invalid %s=%s: expected an integer between %" PRIu64
                                             " and %" PRIu64,
                                             line, k->key, v, k->min, k->max);
@@ -198,7 +186,7 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
         }
         case VALUE_HOSTNAME:
                 if (!hostname_valid(v))
-                        return config_error(err, errlen,
+                        return errmsg(err, errlen, -EINVAL, NULL,
                                             "line %u: invalid %s=%s: expected a host name of at most %d letters, "
                                             "digits, '-' and '.'",
                                             line, k->key, v, LEASE_HOSTNAME_MAX - 1);
@@ -209,11 +197,11 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 Dhcp4Subnet s;
 
                 if (parse_ipv4_prefix(v, &s.address, &s.prefixlen) < 0)
-                        return config_error(err, errlen, "line %u: invalid %s=%s: expected a.b.c.d/len", line,
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: expected a.b.c.d/len", line,
                                             k->key, v);
                 /* A route destination: host bits set are a typo for another network. */
                 if ((s.address.s_addr & ~lease_prefix_mask(s.prefixlen)) != 0)
-                        return config_error(err, errlen, "line %u: invalid %s=%s: host bits set", line, k->key, v);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: host bits set", line, k->key, v);
                 memcpy(field, &s, sizeof(s));
                 return 0;
         }
@@ -222,7 +210,7 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 Dhcp4AcdProfile x = (Dhcp4AcdProfile) p;
 
                 if (p < 0)
-                        return config_error(err, errlen, "line %u: invalid %s=%s: expected datacenter or rfc5227",
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: expected datacenter or rfc5227",
                                             line, k->key, v);
                 memcpy(field, &x, sizeof(x));
                 return 0;
@@ -251,7 +239,7 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
         int r;
 
         if (!c || (!text && len > 0))
-                return config_error(err, errlen, "invalid arguments");
+                return errmsg(err, errlen, -EINVAL, NULL, "invalid arguments");
         if (err && errlen > 0)
                 err[0] = '\0';
 
@@ -267,9 +255,9 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
 
                 line++;
                 if (memchr(p, '\0', l))
-                        return config_error(err, errlen, "line %u: NUL byte", line);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: NUL byte", line);
                 if (l >= sizeof(buf))
-                        return config_error(err, errlen, "line %u: line too long (max %d bytes)", line,
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: line too long (max %d bytes)", line,
                                             CONFIG_LINE_MAX - 1);
                 memcpy(buf, p, l);
                 buf[l] = '\0';
@@ -284,13 +272,13 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
 
                         section = NULL;
                         if (sl < 3 || s[sl - 1] != ']')
-                                return config_error(err, errlen, "line %u: malformed section header %s", line, s);
+                                return errmsg(err, errlen, -EINVAL, NULL, "line %u: malformed section header %s", line, s);
                         s[sl - 1] = '\0';
                         for (size_t i = 0; i < ELEMENTSOF(config_sections); i++)
                                 if (strcmp(s + 1, config_sections[i]) == 0)
                                         section = config_sections[i];
                         if (!section)
-                                return config_error(err, errlen,
+                                return errmsg(err, errlen, -EINVAL, NULL,
                                                     "line %u: unknown section [%s] (known: [DHCPv4], [Timing], "
                                                     "[Routes], [ACD])",
                                                     line, s + 1);
@@ -299,15 +287,15 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
 
                 eq = strchr(s, '=');
                 if (!eq)
-                        return config_error(err, errlen, "line %u: expected Key=value or [Section], got \"%s\"", line,
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: expected Key=value or [Section], got \"%s\"", line,
                                             s);
                 *eq = '\0';
                 key = strip(s);
                 value = strip(eq + 1);
                 if (!*key)
-                        return config_error(err, errlen, "line %u: missing key before '='", line);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: missing key before '='", line);
                 if (!section)
-                        return config_error(err, errlen, "line %u: %s= outside of a section", line, key);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: %s= outside of a section", line, key);
 
                 for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
                         if (config_keys[i].section == section && strcmp(config_keys[i].key, key) == 0) {
@@ -315,7 +303,7 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
                                 break;
                         }
                 if (!k)
-                        return config_error(err, errlen, "line %u: unknown key %s in [%s]", line, key, section);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: unknown key %s in [%s]", line, key, section);
 
                 if (*value == '\0') {
                         /* systemd convention: an empty assignment resets to the default. */
@@ -360,38 +348,38 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
         char a[32], b[32];
 
         if (!c)
-                return config_error(err, errlen, "invalid arguments");
+                return errmsg(err, errlen, -EINVAL, NULL, "invalid arguments");
         if (c->retransmit_initial_usec == 0 || c->retransmit_initial_usec > c->retransmit_max_usec)
-                return config_error(err, errlen, "RetransmitInitialSec= (%s) is greater than RetransmitMaxSec= (%s)",
+                return errmsg(err, errlen, -EINVAL, NULL, "RetransmitInitialSec= (%s) is greater than RetransmitMaxSec= (%s)",
                                     format_duration(a, sizeof(a), c->retransmit_initial_usec),
                                     format_duration(b, sizeof(b), c->retransmit_max_usec));
         /* Jitter is ± around each timeout: it must not reach zero or below. */
         if (c->retransmit_jitter_usec >= c->retransmit_initial_usec)
-                return config_error(err, errlen,
+                return errmsg(err, errlen, -EINVAL, NULL,
                                     "RetransmitJitterSec= (%s) must be less than RetransmitInitialSec= (%s)",
                                     format_duration(a, sizeof(a), c->retransmit_jitter_usec),
                                     format_duration(b, sizeof(b), c->retransmit_initial_usec));
         if (c->request_max_attempts == 0)
-                return config_error(err, errlen, "RequestMaxAttempts= must be at least 1");
+                return errmsg(err, errlen, -EINVAL, NULL, "RequestMaxAttempts= must be at least 1");
         if (c->reboot_timeout_usec == 0 || c->renew_retransmit_min_usec == 0)
-                return config_error(err, errlen, "RebootTimeoutSec= and RenewRetransmitMinSec= must not be 0");
+                return errmsg(err, errlen, -EINVAL, NULL, "RebootTimeoutSec= and RenewRetransmitMinSec= must not be 0");
         if (c->decline_backoff_initial_usec == 0 || c->decline_backoff_initial_usec > c->decline_backoff_max_usec)
-                return config_error(err, errlen,
+                return errmsg(err, errlen, -EINVAL, NULL,
                                     "DeclineBackoffInitialSec= (%s) is greater than DeclineBackoffMaxSec= (%s)",
                                     format_duration(a, sizeof(a), c->decline_backoff_initial_usec),
                                     format_duration(b, sizeof(b), c->decline_backoff_max_usec));
         if (strnlen(c->hostname, sizeof(c->hostname)) >= sizeof(c->hostname) ||
             (c->hostname[0] && !hostname_valid(c->hostname)))
-                return config_error(err, errlen, "Hostname= is not a valid host name");
+                return errmsg(err, errlen, -EINVAL, NULL, "Hostname= is not a valid host name");
         if (c->multicast_route_prefix.prefixlen > 32 ||
             (c->multicast_route_prefix.address.s_addr & ~lease_prefix_mask(c->multicast_route_prefix.prefixlen)) != 0)
-                return config_error(err, errlen, "MulticastRoutePrefix= has host bits set");
+                return errmsg(err, errlen, -EINVAL, NULL, "MulticastRoutePrefix= has host bits set");
         if (!dhcp4_acd_profile_to_string(c->acd.profile))
-                return config_error(err, errlen, "[ACD] Profile= is invalid");
+                return errmsg(err, errlen, -EINVAL, NULL, "[ACD] Profile= is invalid");
         if (c->acd.probe_num == 0)
-                return config_error(err, errlen, "[ACD] ProbeNum= must be at least 1");
+                return errmsg(err, errlen, -EINVAL, NULL, "[ACD] ProbeNum= must be at least 1");
         if (c->acd.probe_min_usec > c->acd.probe_max_usec)
-                return config_error(err, errlen, "[ACD] ProbeMinSec= (%s) is greater than ProbeMaxSec= (%s)",
+                return errmsg(err, errlen, -EINVAL, NULL, "[ACD] ProbeMinSec= (%s) is greater than ProbeMaxSec= (%s)",
                                     format_duration(a, sizeof(a), c->acd.probe_min_usec),
                                     format_duration(b, sizeof(b), c->acd.probe_max_usec));
         return 0;

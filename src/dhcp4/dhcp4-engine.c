@@ -18,6 +18,8 @@
 
 #include "dhcp4-engine.h"
 #include "macro.h"
+#include "parse-util.h"
+#include "string-table.h"
 #include "time-util.h"
 
 /* What we ask for in option 55 (RFC 2132 §9.8). 51/54/58/59 are listed too: some
@@ -94,7 +96,7 @@ struct Dhcp4Engine {
         bool overflowed;
 };
 
-static const char *const state_table[_DHCP4_STATE_MAX] = {
+static const char *const dhcp4_state_table[_DHCP4_STATE_MAX] = {
         [DHCP4_STATE_STOPPED] = "STOPPED",
         [DHCP4_STATE_INIT] = "INIT",
         [DHCP4_STATE_SELECTING] = "SELECTING",
@@ -110,13 +112,9 @@ static const char *const state_table[_DHCP4_STATE_MAX] = {
         [DHCP4_STATE_CONFIRMING] = "CONFIRMING",
 };
 
-const char *dhcp4_state_to_string(Dhcp4State s) {
-        if ((unsigned) s >= _DHCP4_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_state, Dhcp4State)
 
-static const char *const event_table[_DHCP4_EVENT_MAX] = {
+static const char *const dhcp4_event_table[_DHCP4_EVENT_MAX] = {
         [DHCP4_EVENT_OFFER_REFUSED] = "offer-refused",
         [DHCP4_EVENT_NAK] = "nak",
         [DHCP4_EVENT_EXPIRED] = "expired",
@@ -130,11 +128,7 @@ static const char *const event_table[_DHCP4_EVENT_MAX] = {
         [DHCP4_EVENT_CONFIRM_TIMEOUT] = "confirm-timeout",
 };
 
-const char *dhcp4_event_to_string(Dhcp4Event e) {
-        if ((unsigned) e >= _DHCP4_EVENT_MAX)
-                return NULL;
-        return event_table[e];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_event, Dhcp4Event)
 
 static const char *const rx_table[_DHCP4_RX_MAX - _DHCP4_PARSE_MAX] = {
         [DHCP4_RX_UNEXPECTED - _DHCP4_PARSE_MAX] = "unexpected",
@@ -1418,10 +1412,11 @@ int dhcp4_engine_probe_result(Dhcp4Engine *e, bool conflict, const uint8_t *conf
         /* RFC 2131 §4.4.1: "If the client detects that the address is already in use
          * (e.g., through the use of ARP), the client MUST send a DHCPDECLINE message to
          * the server and restarts the configuration process." */
-        if (conflict_mac)
-                snprintf(text, sizeof(text), "address in use by %02x:%02x:%02x:%02x:%02x:%02x", conflict_mac[0],
-                         conflict_mac[1], conflict_mac[2], conflict_mac[3], conflict_mac[4], conflict_mac[5]);
-        else
+        if (conflict_mac) {
+                char m[18];
+
+                snprintf(text, sizeof(text), "address in use by %s", format_mac(conflict_mac, m));
+        } else
                 snprintf(text, sizeof(text), "address in use");
         a = engine_event(e, DHCP4_EVENT_CONFLICT, lease.address, "%s %s, declined", addr_str(lease.address, s),
                          text);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "dhcp4-lease-file.h"
+#include "hexdecoct.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "time-util.h"
@@ -99,7 +100,7 @@ static void tb_lifetime(TextBuf *t, const char *key, uint32_t v) {
 int dhcp4_lease_file_format(const Dhcp4Lease *l, uint64_t acquired_realtime_usec, char *buf, size_t size,
                             size_t *ret_len) {
         TextBuf t = { .buf = buf, .size = size };
-        char s[INET_ADDRSTRLEN];
+        char s[INET_ADDRSTRLEN], cid[LEASE_CLIENT_ID_LEN * 3];
         int r;
 
         if (!l || !buf || size == 0)
@@ -148,10 +149,7 @@ int dhcp4_lease_file_format(const Dhcp4Lease *l, uint64_t acquired_realtime_usec
         tb_lifetime(&t, "LIFETIME", l->lifetime);
         tb_lifetime(&t, "T1", l->t1);
         tb_lifetime(&t, "T2", l->t2);
-        tb_printf(&t, "CLIENTID=");
-        for (size_t i = 0; i < LEASE_CLIENT_ID_LEN; i++)
-                tb_printf(&t, "%s%02x", i > 0 ? ":" : "", l->client_id[i]);
-        tb_printf(&t, "\n");
+        tb_printf(&t, "CLIENTID=%s\n", format_hex_bytes(l->client_id, LEASE_CLIENT_ID_LEN, ':', cid, sizeof(cid)));
         tb_printf(&t, "ACQUIRED_REALTIME_USEC=%" PRIu64 "\n", acquired_realtime_usec);
 
         if (t.overflow)
@@ -257,16 +255,6 @@ static int list_route(const char *tok, void *out, size_t i) {
         return parse_ipv4(comma + 1, &r->gateway);
 }
 
-static int hex_nibble(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Undoes tb_escaped(): plain bytes '!'..'~' except '\', and "\xHH" (not \x00). */
 static int parse_escaped(const char *v, char *out, size_t size) {
         size_t n = 0;
@@ -277,7 +265,7 @@ static int parse_escaped(const char *v, char *out, size_t size) {
                 if (c == '\\') {
                         int hi, lo;
 
-                        if (p[1] != 'x' || (hi = hex_nibble(p[2])) < 0 || (lo = hex_nibble(p[3])) < 0)
+                        if (p[1] != 'x' || (hi = unhexchar(p[2])) < 0 || (lo = unhexchar(p[3])) < 0)
                                 return -EINVAL;
                         c = (unsigned char) (hi << 4 | lo);
                         if (c == 0)
@@ -305,15 +293,8 @@ static int parse_client_id(const char *v, uint8_t ret[LEASE_CLIENT_ID_LEN]) {
         uint8_t id[LEASE_CLIENT_ID_LEN];
 
         /* "01:aa:bb:cc:dd:ee:ff": 7 bytes, 20 chars */
-        if (strlen(v) != LEASE_CLIENT_ID_LEN * 3 - 1)
+        if (parse_hex_bytes(v, ':', id, LEASE_CLIENT_ID_LEN) < 0)
                 return -EINVAL;
-        for (size_t i = 0; i < LEASE_CLIENT_ID_LEN; i++) {
-                int hi = hex_nibble(v[3 * i]), lo = hex_nibble(v[3 * i + 1]);
-
-                if (hi < 0 || lo < 0 || (i + 1 < LEASE_CLIENT_ID_LEN && v[3 * i + 2] != ':'))
-                        return -EINVAL;
-                id[i] = (uint8_t) (hi << 4 | lo);
-        }
         /* Option 61 is always hardware type 1 (Ethernet) + MAC here. */
         if (id[0] != 0x01)
                 return -EINVAL;

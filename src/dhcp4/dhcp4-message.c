@@ -42,12 +42,14 @@
 #include <string.h>
 
 #include "dhcp4-message.h"
+#include "string-table.h"
+#include "unaligned.h"
 
 /* Upper bound on the concatenated data of one option: it can never exceed the sum of
  * the three option areas of a message we accept. */
 #define OPTION_DATA_MAX DHCP4_MAX_MESSAGE_LEN
 
-static const char *const parse_result_table[_DHCP4_PARSE_MAX] = {
+static const char *const dhcp4_parse_result_table[_DHCP4_PARSE_MAX] = {
         [DHCP4_PARSE_OK] = "ok",
         [DHCP4_PARSE_TOO_SHORT] = "too-short",
         [DHCP4_PARSE_TOO_LONG] = "too-long",
@@ -65,43 +67,15 @@ static const char *const parse_result_table[_DHCP4_PARSE_MAX] = {
         [DHCP4_PARSE_CLIENT_ID_MISMATCH] = "client-id-mismatch",
 };
 
-const char *dhcp4_parse_result_to_string(Dhcp4ParseResult r) {
-        if ((unsigned) r >= _DHCP4_PARSE_MAX)
-                return NULL;
-        return parse_result_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_parse_result, Dhcp4ParseResult)
 
-static const char *const message_type_table[] = {
+static const char *const dhcp4_message_type_table[] = {
         [DHCP4_DISCOVER] = "DISCOVER", [DHCP4_OFFER] = "OFFER", [DHCP4_REQUEST] = "REQUEST",
         [DHCP4_DECLINE] = "DECLINE",   [DHCP4_ACK] = "ACK",     [DHCP4_NAK] = "NAK",
         [DHCP4_RELEASE] = "RELEASE",   [DHCP4_INFORM] = "INFORM", [DHCP4_FORCERENEW] = "FORCERENEW",
 };
 
-const char *dhcp4_message_type_to_string(int type) {
-        if (type < 0 || (size_t) type >= sizeof(message_type_table) / sizeof(message_type_table[0]))
-                return NULL;
-        return message_type_table[type];
-}
-
-static uint16_t be16_read(const uint8_t *p) {
-        return (uint16_t) ((uint16_t) p[0] << 8 | p[1]);
-}
-
-static uint32_t be32_read(const uint8_t *p) {
-        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
-}
-
-static void be16_write(uint8_t *p, uint16_t v) {
-        p[0] = (uint8_t) (v >> 8);
-        p[1] = (uint8_t) v;
-}
-
-static void be32_write(uint8_t *p, uint32_t v) {
-        p[0] = (uint8_t) (v >> 24);
-        p[1] = (uint8_t) (v >> 16);
-        p[2] = (uint8_t) (v >> 8);
-        p[3] = (uint8_t) v;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_message_type, int)
 
 static struct in_addr addr_read(const uint8_t *p) {
         struct in_addr a;
@@ -295,7 +269,7 @@ static Dhcp4ParseResult options_decode(Dhcp4Message *m, const OptionArea *areas,
 
                 if (len != 4)
                         return DHCP4_PARSE_BAD_OPTION_LENGTH;
-                mask = be32_read(data);
+                mask = unaligned_read_be32(data);
                 if (!mask_is_contiguous(mask))
                         return DHCP4_PARSE_BAD_OPTION_VALUE;
                 m->has_subnet_mask = true;
@@ -326,7 +300,7 @@ static Dhcp4ParseResult options_decode(Dhcp4Message *m, const OptionArea *areas,
 
                 if (len != 2)
                         return DHCP4_PARSE_BAD_OPTION_LENGTH;
-                mtu = be16_read(data);
+                mtu = unaligned_read_be16(data);
                 if (mtu < 68) /* RFC 2132 §5.1: minimum legal value is 68 */
                         return DHCP4_PARSE_BAD_OPTION_VALUE;
                 m->mtu = mtu;
@@ -350,7 +324,7 @@ static Dhcp4ParseResult options_decode(Dhcp4Message *m, const OptionArea *areas,
                 if (len != 4)
                         return DHCP4_PARSE_BAD_OPTION_LENGTH;
                 m->has_lease_time = true;
-                m->lease_time = be32_read(data);
+                m->lease_time = unaligned_read_be32(data);
         }
 
         if (GATHER(DHCP4_OPTION_SERVER_ID)) {
@@ -375,7 +349,7 @@ static Dhcp4ParseResult options_decode(Dhcp4Message *m, const OptionArea *areas,
 
                 if (len != 2)
                         return DHCP4_PARSE_BAD_OPTION_LENGTH;
-                v = be16_read(data);
+                v = unaligned_read_be16(data);
                 if (v < 576) /* RFC 2132 §9.10: minimum legal value is 576 */
                         return DHCP4_PARSE_BAD_OPTION_VALUE;
                 m->max_message_size = v;
@@ -385,14 +359,14 @@ static Dhcp4ParseResult options_decode(Dhcp4Message *m, const OptionArea *areas,
                 if (len != 4)
                         return DHCP4_PARSE_BAD_OPTION_LENGTH;
                 m->has_t1 = true;
-                m->t1 = be32_read(data);
+                m->t1 = unaligned_read_be32(data);
         }
 
         if (GATHER(DHCP4_OPTION_REBINDING_TIME)) {
                 if (len != 4)
                         return DHCP4_PARSE_BAD_OPTION_LENGTH;
                 m->has_t2 = true;
-                m->t2 = be32_read(data);
+                m->t2 = unaligned_read_be32(data);
         }
 
         if (GATHER(DHCP4_OPTION_CLIENT_ID)) {
@@ -429,7 +403,7 @@ Dhcp4ParseResult dhcp4_message_parse(Dhcp4Message *ret, const uint8_t *buf, size
                 return DHCP4_PARSE_BAD_OP;
         if (buf[1] != ARPHRD_ETHER_HTYPE || buf[2] != ETH_ALEN_HLEN)
                 return DHCP4_PARSE_BAD_HTYPE;
-        if (be32_read(buf + DHCP4_HEADER_LEN) != DHCP4_MAGIC_COOKIE)
+        if (unaligned_read_be32(buf + DHCP4_HEADER_LEN) != DHCP4_MAGIC_COOKIE)
                 return DHCP4_PARSE_BAD_COOKIE;
 
         areas[n_areas++] = (OptionArea) { buf + DHCP4_OPTIONS_OFFSET, len - DHCP4_OPTIONS_OFFSET };
@@ -442,9 +416,9 @@ Dhcp4ParseResult dhcp4_message_parse(Dhcp4Message *ret, const uint8_t *buf, size
         m->htype = buf[1];
         m->hlen = buf[2];
         m->hops = buf[3];
-        m->xid = be32_read(buf + 4);
-        m->secs = be16_read(buf + 8);
-        m->flags = be16_read(buf + 10);
+        m->xid = unaligned_read_be32(buf + 4);
+        m->secs = unaligned_read_be16(buf + 8);
+        m->flags = unaligned_read_be16(buf + 10);
         m->ciaddr = addr_read(buf + 12);
         m->yiaddr = addr_read(buf + 16);
         m->siaddr = addr_read(buf + 20);
@@ -509,15 +483,15 @@ int dhcp4_builder_init(Dhcp4Builder *b, uint8_t *buf, size_t size, const Dhcp4He
         buf[1] = ARPHRD_ETHER_HTYPE;
         buf[2] = ETH_ALEN_HLEN;
         buf[3] = 0; /* hops: clients set zero (RFC 2131 Table 3) */
-        be32_write(buf + 4, h->xid);
-        be16_write(buf + 8, h->secs);
-        be16_write(buf + 10, h->flags);
+        unaligned_write_be32(buf + 4, h->xid);
+        unaligned_write_be16(buf + 8, h->secs);
+        unaligned_write_be16(buf + 10, h->flags);
         memcpy(buf + 12, &h->ciaddr.s_addr, 4);
         memcpy(buf + 16, &h->yiaddr.s_addr, 4);
         memcpy(buf + 20, &h->siaddr.s_addr, 4);
         memcpy(buf + 24, &h->giaddr.s_addr, 4);
         memcpy(buf + 28, h->chaddr, ETH_ALEN_HLEN);
-        be32_write(buf + DHCP4_HEADER_LEN, DHCP4_MAGIC_COOKIE);
+        unaligned_write_be32(buf + DHCP4_HEADER_LEN, DHCP4_MAGIC_COOKIE);
 
         *b = (Dhcp4Builder) { .buf = buf, .size = size, .len = DHCP4_OPTIONS_OFFSET };
         return 0;
@@ -561,14 +535,14 @@ int dhcp4_builder_add_u8(Dhcp4Builder *b, uint8_t code, uint8_t v) {
 int dhcp4_builder_add_u16(Dhcp4Builder *b, uint8_t code, uint16_t v) {
         uint8_t d[2];
 
-        be16_write(d, v);
+        unaligned_write_be16(d, v);
         return dhcp4_builder_add(b, code, d, sizeof(d));
 }
 
 int dhcp4_builder_add_u32(Dhcp4Builder *b, uint8_t code, uint32_t v) {
         uint8_t d[4];
 
-        be32_write(d, v);
+        unaligned_write_be32(d, v);
         return dhcp4_builder_add(b, code, d, sizeof(d));
 }
 

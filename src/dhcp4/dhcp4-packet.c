@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "dhcp4-packet.h"
+#include "string-table.h"
+#include "unaligned.h"
 
 #define IPV4_MIN_HEADER_LEN 20
 #define UDP_HEADER_LEN 8
@@ -25,7 +27,7 @@
 #define IPV4_FLAG_MF 0x2000
 #define IPV4_FRAG_OFFSET_MASK 0x1fff
 
-static const char *const packet_result_table[_DHCP4_PACKET_MAX] = {
+static const char *const dhcp4_packet_result_table[_DHCP4_PACKET_MAX] = {
         [DHCP4_PACKET_OK] = "ok",
         [DHCP4_PACKET_TOO_SHORT] = "too-short",
         [DHCP4_PACKET_NOT_IPV4] = "not-ipv4",
@@ -37,20 +39,7 @@ static const char *const packet_result_table[_DHCP4_PACKET_MAX] = {
         [DHCP4_PACKET_BAD_UDP_CHECKSUM] = "bad-udp-checksum",
 };
 
-const char *dhcp4_packet_result_to_string(Dhcp4PacketResult r) {
-        if ((unsigned) r >= _DHCP4_PACKET_MAX)
-                return NULL;
-        return packet_result_table[r];
-}
-
-static uint16_t be16_read(const uint8_t *p) {
-        return (uint16_t) ((uint16_t) p[0] << 8 | p[1]);
-}
-
-static void be16_write(uint8_t *p, uint16_t v) {
-        p[0] = (uint8_t) (v >> 8);
-        p[1] = (uint8_t) v;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_packet_result, Dhcp4PacketResult)
 
 /* RFC 1071: one's complement sum of big-endian 16-bit words. The result is folded
  * back to 16 bits so calls can be chained without overflow; only the last buffer of
@@ -61,7 +50,7 @@ uint32_t dhcp4_packet_checksum_partial(uint32_t sum, const void *buf, size_t len
         size_t i;
 
         for (i = 0; i + 1 < len; i += 2)
-                s += be16_read(p + i);
+                s += unaligned_read_be16(p + i);
         if (i < len)
                 s += (uint32_t) p[i] << 8;
 
@@ -89,7 +78,7 @@ static uint32_t udp_pseudo_header_sum(const uint8_t src[4], const uint8_t dst[4]
         memcpy(ph + 4, dst, 4);
         ph[8] = 0;
         ph[9] = IPPROTO_UDP_NUMBER;
-        be16_write(ph + 10, udp_len);
+        unaligned_write_be16(ph + 10, udp_len);
         return dhcp4_packet_checksum_partial(0, ph, sizeof(ph));
 }
 
@@ -114,25 +103,25 @@ int dhcp4_packet_build(uint8_t *buf, size_t size, size_t *ret_len, struct in_add
 
         ip[0] = 0x45; /* version 4, IHL 5 */
         ip[1] = IPV4_TOS_CS6;
-        be16_write(ip + 2, (uint16_t) total);
-        be16_write(ip + 4, 0); /* id */
-        be16_write(ip + 6, 0); /* no DF, no fragment */
+        unaligned_write_be16(ip + 2, (uint16_t) total);
+        unaligned_write_be16(ip + 4, 0); /* id */
+        unaligned_write_be16(ip + 6, 0); /* no DF, no fragment */
         ip[8] = IPV4_DEFAULT_TTL;
         ip[9] = IPPROTO_UDP_NUMBER;
-        be16_write(ip + 10, 0);
+        unaligned_write_be16(ip + 10, 0);
         memcpy(ip + 12, &src.s_addr, 4);
         memcpy(ip + 16, &dst.s_addr, 4);
-        be16_write(ip + 10, dhcp4_packet_checksum_fold(dhcp4_packet_checksum_partial(0, ip, IPV4_MIN_HEADER_LEN)));
+        unaligned_write_be16(ip + 10, dhcp4_packet_checksum_fold(dhcp4_packet_checksum_partial(0, ip, IPV4_MIN_HEADER_LEN)));
 
-        be16_write(udp, sport);
-        be16_write(udp + 2, dport);
-        be16_write(udp + 4, (uint16_t) (UDP_HEADER_LEN + payload_len));
-        be16_write(udp + 6, 0);
+        unaligned_write_be16(udp, sport);
+        unaligned_write_be16(udp + 2, dport);
+        unaligned_write_be16(udp + 4, (uint16_t) (UDP_HEADER_LEN + payload_len));
+        unaligned_write_be16(udp + 6, 0);
         csum = dhcp4_packet_checksum_fold(dhcp4_packet_checksum_partial(
                 udp_pseudo_header_sum(ip + 12, ip + 16, (uint16_t) (UDP_HEADER_LEN + payload_len)), udp,
                 UDP_HEADER_LEN + payload_len));
         /* RFC 768: a computed zero is sent as all ones; zero means "no checksum". */
-        be16_write(udp + 6, csum == 0 ? 0xffff : csum);
+        unaligned_write_be16(udp + 6, csum == 0 ? 0xffff : csum);
 
         *ret_len = total;
         return 0;
@@ -161,11 +150,11 @@ Dhcp4PacketResult dhcp4_packet_parse(const uint8_t *buf, size_t len, bool checks
                 return DHCP4_PACKET_BAD_IP_CHECKSUM;
 
         /* tot_len may be shorter than the buffer (link-layer padding), never longer. */
-        tot_len = be16_read(buf + 2);
+        tot_len = unaligned_read_be16(buf + 2);
         if (tot_len < ihl || tot_len > len)
                 return DHCP4_PACKET_BAD_LENGTH;
 
-        frag = be16_read(buf + 6);
+        frag = unaligned_read_be16(buf + 6);
         if ((frag & IPV4_FLAG_MF) || (frag & IPV4_FRAG_OFFSET_MASK))
                 return DHCP4_PACKET_FRAGMENT;
 
@@ -177,17 +166,17 @@ Dhcp4PacketResult dhcp4_packet_parse(const uint8_t *buf, size_t len, bool checks
         udp_avail = tot_len - ihl;
         if (udp_avail < UDP_HEADER_LEN)
                 return DHCP4_PACKET_TOO_SHORT;
-        udp_len = be16_read(udp + 4);
+        udp_len = unaligned_read_be16(udp + 4);
         if (udp_len < UDP_HEADER_LEN || udp_len > udp_avail)
                 return DHCP4_PACKET_BAD_LENGTH;
 
-        if (be16_read(udp + 2) != dport)
+        if (unaligned_read_be16(udp + 2) != dport)
                 return DHCP4_PACKET_WRONG_PORT;
 
         /* With checksum offload (TP_STATUS_CSUMNOTREADY, e.g. veth) the field holds
          * only the pseudo-header sum, so it cannot be verified; zero means the sender
          * did not compute one (RFC 768). */
-        if (checksum_ready && be16_read(udp + 6) != 0) {
+        if (checksum_ready && unaligned_read_be16(udp + 6) != 0) {
                 uint32_t sum = udp_pseudo_header_sum(buf + 12, buf + 16, (uint16_t) udp_len);
 
                 if (dhcp4_packet_checksum_fold(dhcp4_packet_checksum_partial(sum, udp, udp_len)) != 0)

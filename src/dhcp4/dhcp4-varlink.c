@@ -257,6 +257,13 @@ static int method_rebind(VarlinkCall *call, json_object *params, void *userdata)
         return reply_command_result(call, dhcp4_client_rebind(v->client));
 }
 
+/* InvalidSubnet {"subnet": text}; returns 0 (an error reply was sent) for the parsers. */
+static int reply_invalid_subnet(VarlinkCall *call, const char *text) {
+        (void)varlink_call_error(call, ERROR_INVALID_SUBNET,
+                                 json_build_object("subnet", json_object_new_string(text), NULL));
+        return 0;
+}
+
 /* Parses the optional "refuseSubnets" array. Returns 1 when parsed, 0 when an error
  * reply was sent, -errno on failure. */
 static int parse_refuse_subnets(VarlinkCall *call, json_object *params, Dhcp4Subnet *refuse, size_t *ret_n) {
@@ -278,12 +285,8 @@ static int parse_refuse_subnets(VarlinkCall *call, json_object *params, Dhcp4Sub
                 if (!json_object_is_type(s, json_type_string))
                         return varlink_call_error_invalid_parameter(call, "refuseSubnets"), 0;
                 text = json_object_get_string(s);
-                if (parse_ipv4_prefix(text, &refuse[i].address, &refuse[i].prefixlen) < 0) {
-                        json_object *p = json_object_new_object();
-                        if (p)
-                                json_object_object_add(p, "subnet", json_object_new_string(text));
-                        return varlink_call_error(call, ERROR_INVALID_SUBNET, p), 0;
-                }
+                if (parse_ipv4_prefix(text, &refuse[i].address, &refuse[i].prefixlen) < 0)
+                        return reply_invalid_subnet(call, text);
         }
         *ret_n = n;
         return 1;
@@ -301,12 +304,8 @@ static int parse_require_subnet(VarlinkCall *call, json_object *params, Dhcp4Sub
         if (!json_object_is_type(o, json_type_string))
                 return varlink_call_error_invalid_parameter(call, "requireSubnet"), 0;
         text = json_object_get_string(o);
-        if (parse_ipv4_prefix(text, &ret->address, &ret->prefixlen) < 0) {
-                json_object *p = json_object_new_object();
-                if (p)
-                        json_object_object_add(p, "subnet", json_object_new_string(text));
-                return varlink_call_error(call, ERROR_INVALID_SUBNET, p), 0;
-        }
+        if (parse_ipv4_prefix(text, &ret->address, &ret->prefixlen) < 0)
+                return reply_invalid_subnet(call, text);
         *ret_has = true;
         return 1;
 }
@@ -389,18 +388,18 @@ static void rr_attempt(Dhcp4Varlink *v) {
 
 static void rr_succeed(Dhcp4Varlink *v, const Dhcp4Lease *l) {
         uint64_t ms = usec_sub(clock_now(CLOCK_BOOTTIME), v->rr.started_usec) / USEC_PER_MSEC;
-        json_object *p = json_object_new_object();
+        json_object *p = json_build_object("address", json_new_address(l->address),
+                                           "prefixlen", json_object_new_int(l->prefixlen),
+                                           "attempts", json_object_new_int((int)v->rr.attempts),
+                                           "durationMs", json_object_new_int64((int64_t)ms), NULL);
         char a[INET_ADDRSTRLEN];
 
         log_info("ReleaseAndRenew: bound to %s/%u after %u restart(s), %" PRIu64 " ms",
                  inet_ntop(AF_INET, &l->address, a, sizeof(a)), l->prefixlen, v->rr.attempts, ms);
-        if (p) {
-                json_object_object_add(p, "address", json_new_address(l->address));
-                json_object_object_add(p, "prefixlen", json_object_new_int(l->prefixlen));
-                json_object_object_add(p, "attempts", json_object_new_int((int)v->rr.attempts));
-                json_object_object_add(p, "durationMs", json_object_new_int64((int64_t)ms));
-        }
-        (void)varlink_call_reply(v->rr.call, p);
+        if (p)
+                (void)varlink_call_reply(v->rr.call, p);
+        else
+                (void)varlink_call_error_errno(v->rr.call, -ENOMEM);
         rr_reset(v);
 }
 
@@ -409,14 +408,13 @@ static void rr_attempt_failed(Dhcp4Varlink *v, const char *why) {
 
         if (v->rr.attempts > v->rr.max_retries) {
                 const char *e = dhcp4_client_get_last_error(v->client);
-                json_object *p = json_object_new_object();
+                json_object *p = json_build_object("attempts", json_object_new_int((int)v->rr.attempts), NULL);
 
                 log_warning("ReleaseAndRenew: %s after %u restart(s); giving up (the client keeps trying)", why,
                             v->rr.attempts);
-                if (p) {
-                        json_object_object_add(p, "attempts", json_object_new_int((int)v->rr.attempts));
-                        if (e && e[0])
-                                json_object_object_add(p, "lastError", json_object_new_string(e));
+                if (e && e[0] && json_add(p, "lastError", json_object_new_string(e)) < 0) {
+                        json_object_put(p);
+                        p = NULL; /* answered without parameters */
                 }
                 return rr_fail(v, ERROR_RETRIES_EXHAUSTED, p);
         }
@@ -600,9 +598,10 @@ static void monitor_on_state(Dhcp4Varlink *v, Dhcp4State old_state, Dhcp4State n
                 VarlinkCall *call = v->monitors[i - 1];
                 json_object *s = varlink_status(v, new_state);
 
-                if (s)
-                        (void)json_object_object_add(s, "previousState",
-                                                     json_object_new_string(dhcp4_state_to_string(old_state)));
+                if (json_add(s, "previousState", json_object_new_string(dhcp4_state_to_string(old_state))) < 0) {
+                        json_object_put(s);
+                        s = NULL;
+                }
                 if (!s || varlink_call_reply_more(call, s) < 0)
                         monitor_remove(v, call); /* gone or not reading: it is being dropped */
         }

@@ -35,6 +35,7 @@
 #include "kube-curl.h"
 #include "kube-watch.h"
 #include "log.h"
+#include "string-table.h"
 #include "time-util.h"
 
 #define TOKEN_FILE_SIZE_MAX ((size_t) 64 * 1024)
@@ -146,18 +147,14 @@ struct KubeClient {
         KubeClientStats stats;
 };
 
-static const char *const node_event_table[_KUBE_NODE_EVENT_TYPE_MAX] = {
+static const char *const kube_node_event_type_table[_KUBE_NODE_EVENT_TYPE_MAX] = {
         [KUBE_NODE_SYNC] = "SYNC",
         [KUBE_NODE_ADDED] = "ADDED",
         [KUBE_NODE_MODIFIED] = "MODIFIED",
         [KUBE_NODE_DELETED] = "DELETED",
 };
 
-const char *kube_node_event_type_to_string(KubeNodeEventType t) {
-        if ((unsigned) t >= _KUBE_NODE_EVENT_TYPE_MAX)
-                return NULL;
-        return node_event_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(kube_node_event_type, KubeNodeEventType)
 
 bool kube_node_name_valid(const char *name) {
         /* RFC 1123 subdomain: dot-separated labels of [a-z0-9-], each starting and
@@ -1319,7 +1316,6 @@ int kube_node_get(KubeClient *c, const char *node, KubeRequestHandler cb, void *
 int kube_node_patch_annotations(KubeClient *c, const char *node, json_object *annotations, KubeRequestHandler cb,
                                 void *userdata) {
         _cleanup_(json_object_unrefp) json_object *patch = NULL;
-        json_object *metadata;
         char *path = NULL, *body;
 
         if (!c || !kube_node_name_valid(node) || !json_object_is_type(annotations, json_type_object))
@@ -1330,14 +1326,10 @@ int kube_node_patch_annotations(KubeClient *c, const char *node, json_object *an
                         return -EINVAL;
         }
 
-        patch = json_object_new_object();
-        metadata = json_object_new_object();
-        if (!patch || !metadata) {
-                json_object_put(metadata);
+        patch = json_build_object("metadata", json_build_object("annotations", json_object_get(annotations), NULL),
+                                  NULL);
+        if (!patch)
                 return -ENOMEM;
-        }
-        json_object_object_add(patch, "metadata", metadata);
-        json_object_object_add(metadata, "annotations", json_object_get(annotations));
 
         body = strdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
         if (!body)
@@ -1364,7 +1356,6 @@ static size_t utf8_cut(const char *s, size_t max) {
 int kube_event_create(KubeClient *c, const char *node, const char *type, const char *reason, const char *message,
                       KubeRequestHandler cb, void *userdata) {
         _cleanup_(json_object_unrefp) json_object *ev = NULL;
-        json_object *md, *io, *src;
         char name[254], ts[32], *path, *body;
         struct timespec now;
         struct tm tm;
@@ -1388,39 +1379,29 @@ int kube_event_create(KubeClient *c, const char *node, const char *type, const c
             strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 return -errno ?: -EINVAL;
 
-        ev = json_object_new_object();
-        md = json_object_new_object();
-        io = json_object_new_object();
-        src = json_object_new_object();
-        if (!ev || !md || !io || !src) {
-                json_object_put(md);
-                json_object_put(io);
-                json_object_put(src);
+        ev = json_build_object(
+                "apiVersion", json_object_new_string("v1"),
+                "kind", json_object_new_string("Event"),
+                "metadata", json_build_object("name", json_object_new_string(name),
+                                              "namespace", json_object_new_string("default"), NULL),
+                /* kubelet uses the node name as the involvedObject UID of Node events. */
+                "involvedObject", json_build_object("apiVersion", json_object_new_string("v1"),
+                                                    "kind", json_object_new_string("Node"),
+                                                    "name", json_object_new_string(node),
+                                                    "uid", json_object_new_string(node), NULL),
+                "type", json_object_new_string(type),
+                "reason", json_object_new_string(reason),
+                "message", json_object_new_string_len(message, (int) utf8_cut(message, EVENT_MESSAGE_MAX)),
+                "source", json_build_object("component", json_object_new_string("infradhcp-agent"),
+                                            "host", json_object_new_string(node), NULL),
+                "reportingComponent", json_object_new_string("infradhcp-agent"),
+                "reportingInstance", json_object_new_string(node),
+                "firstTimestamp", json_object_new_string(ts),
+                "lastTimestamp", json_object_new_string(ts),
+                "count", json_object_new_int(1),
+                NULL);
+        if (!ev)
                 return -ENOMEM;
-        }
-        json_object_object_add(ev, "apiVersion", json_object_new_string("v1"));
-        json_object_object_add(ev, "kind", json_object_new_string("Event"));
-        json_object_object_add(ev, "metadata", md);
-        json_object_object_add(md, "name", json_object_new_string(name));
-        json_object_object_add(md, "namespace", json_object_new_string("default"));
-        json_object_object_add(ev, "involvedObject", io);
-        json_object_object_add(io, "apiVersion", json_object_new_string("v1"));
-        json_object_object_add(io, "kind", json_object_new_string("Node"));
-        json_object_object_add(io, "name", json_object_new_string(node));
-        /* kubelet uses the node name as the involvedObject UID of Node events. */
-        json_object_object_add(io, "uid", json_object_new_string(node));
-        json_object_object_add(ev, "type", json_object_new_string(type));
-        json_object_object_add(ev, "reason", json_object_new_string(reason));
-        json_object_object_add(ev, "message",
-                               json_object_new_string_len(message, (int) utf8_cut(message, EVENT_MESSAGE_MAX)));
-        json_object_object_add(ev, "source", src);
-        json_object_object_add(src, "component", json_object_new_string("infradhcp-agent"));
-        json_object_object_add(src, "host", json_object_new_string(node));
-        json_object_object_add(ev, "reportingComponent", json_object_new_string("infradhcp-agent"));
-        json_object_object_add(ev, "reportingInstance", json_object_new_string(node));
-        json_object_object_add(ev, "firstTimestamp", json_object_new_string(ts));
-        json_object_object_add(ev, "lastTimestamp", json_object_new_string(ts));
-        json_object_object_add(ev, "count", json_object_new_int(1));
 
         body = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
         if (!body)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "errmsg.h"
 #include "fileio.h"
 #include "kube-config.h"
 #include "parse-util.h"
@@ -42,27 +43,6 @@ KubeConfig *kube_config_free(KubeConfig *c) {
         free(c->namespace);
         free(c);
         return NULL;
-}
-
-_printf_(4, 5) static int set_error(char *err, size_t errlen, const char *path, const char *fmt, ...) {
-        va_list ap;
-        int n;
-
-        if (!err || errlen == 0)
-                return -EINVAL;
-
-        n = snprintf(err, errlen, "%s: ", path ?: "(kubeconfig)");
-        if (n < 0 || (size_t) n >= errlen)
-                return -EINVAL;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t) n, fmt, ap);
-        va_end(ap);
-
-        /* One line, whatever came in through field names or file paths. */
-        for (char *p = err; *p; p++)
-                if (*p == '\n' || *p == '\r')
-                        *p = ' ';
-        return -EINVAL;
 }
 
 /* RFC 4648 section 4 base64 with padding, as Go's StdEncoding; CR/LF are skipped as Go
@@ -175,9 +155,9 @@ static int map_get_string(Doc *d, yaml_node_t *map, const char *key, const char 
         if (!n || scalar_is_null(n))
                 return 0;
         if (n->type != YAML_SCALAR_NODE)
-                return set_error(d->err, d->errlen, d->path, "%s.%s: expected a string", field, key);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.%s: expected a string", field, key);
         if (strlen((const char *) n->data.scalar.value) != n->data.scalar.length)
-                return set_error(d->err, d->errlen, d->path, "%s.%s: contains a NUL byte", field, key);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.%s: contains a NUL byte", field, key);
         if (n->data.scalar.length == 0)
                 return 0;
         *ret = (const char *) n->data.scalar.value;
@@ -198,9 +178,9 @@ static int find_named(Doc *d, yaml_node_t *root, const char *list, const char *i
         yaml_node_t *seq = map_get(d, root, list);
 
         if (!seq || scalar_is_null(seq))
-                return set_error(d->err, d->errlen, d->path, "%s: missing (looking for \"%s\")", list, name);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s: missing (looking for \"%s\")", list, name);
         if (seq->type != YAML_SEQUENCE_NODE)
-                return set_error(d->err, d->errlen, d->path, "%s: expected a list", list);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s: expected a list", list);
 
         for (yaml_node_item_t *i = seq->data.sequence.items.start; i < seq->data.sequence.items.top; i++) {
                 yaml_node_t *entry = yaml_document_get_node(&d->doc, *i), *n;
@@ -210,7 +190,7 @@ static int find_named(Doc *d, yaml_node_t *root, const char *list, const char *i
 
                 snprintf(field, sizeof(field), "%s[%td]", list, i - seq->data.sequence.items.start);
                 if (!entry || entry->type != YAML_MAPPING_NODE)
-                        return set_error(d->err, d->errlen, d->path, "%s: expected a mapping", field);
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s: expected a mapping", field);
                 r = map_get_string(d, entry, "name", field, &s);
                 if (r < 0)
                         return r;
@@ -219,13 +199,13 @@ static int find_named(Doc *d, yaml_node_t *root, const char *list, const char *i
 
                 n = map_get(d, entry, inner);
                 if (!n || scalar_is_null(n) || n->type != YAML_MAPPING_NODE)
-                        return set_error(d->err, d->errlen, d->path, "%s[\"%s\"].%s: missing or not a mapping",
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s[\"%s\"].%s: missing or not a mapping",
                                          list, name, inner);
                 *ret = n;
                 return 0;
         }
 
-        return set_error(d->err, d->errlen, d->path, "%s: no entry named \"%s\"", list, name);
+        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s: no entry named \"%s\"", list, name);
 }
 
 static int make_path(Doc *d, const char *value, const char *field, char **ret) {
@@ -240,7 +220,7 @@ static int make_path(Doc *d, const char *value, const char *field, char **ret) {
                 return -ENOMEM;
         if (has_control_chars(p)) {
                 free(p);
-                return set_error(d->err, d->errlen, d->path, "%s: contains control characters", field);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s: contains control characters", field);
         }
         *ret = p;
         return 0;
@@ -262,7 +242,7 @@ static int get_file_or_data(Doc *d, yaml_node_t *map, const char *key, const cha
         if (rd < 0)
                 return rd;
         if (rf > 0 && rd > 0)
-                return set_error(d->err, d->errlen, d->path, "%s: both %s and %s are set", field, key, data_key);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s: both %s and %s are set", field, key, data_key);
 
         if (rf > 0) {
                 snprintf(full, sizeof(full), "%s.%s", field, key);
@@ -273,7 +253,7 @@ static int get_file_or_data(Doc *d, yaml_node_t *map, const char *key, const cha
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
-                        return set_error(d->err, d->errlen, d->path, "%s.%s: not valid base64", field, data_key);
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.%s: not valid base64", field, data_key);
                 return 0;
         }
         return 0;
@@ -305,16 +285,16 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
 
         root = yaml_document_get_root_node(&d->doc);
         if (!root)
-                return set_error(d->err, d->errlen, d->path, "empty document");
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "empty document");
         if (root->type != YAML_MAPPING_NODE)
-                return set_error(d->err, d->errlen, d->path, "top level: expected a mapping");
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "top level: expected a mapping");
 
         if (!context) {
                 r = map_get_string(d, root, "current-context", "(top level)", &context);
                 if (r < 0)
                         return r;
                 if (r == 0)
-                        return set_error(d->err, d->errlen, d->path, "current-context: missing");
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "current-context: missing");
         }
 
         r = find_named(d, root, "contexts", "context", context, &ctx);
@@ -325,12 +305,12 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
         if (r < 0)
                 return r;
         if (r == 0)
-                return set_error(d->err, d->errlen, d->path, "%s.cluster: missing", field);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.cluster: missing", field);
         r = map_get_string(d, ctx, "user", field, &user_name);
         if (r < 0)
                 return r;
         if (r == 0)
-                return set_error(d->err, d->errlen, d->path, "%s.user: missing", field);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.user: missing", field);
         r = map_get_string(d, ctx, "namespace", field, &s);
         if (r < 0)
                 return r;
@@ -348,12 +328,12 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
         if (r < 0)
                 return r;
         if (r == 0)
-                return set_error(d->err, d->errlen, d->path, "%s.server: missing", field);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.server: missing", field);
         if ((strncmp(s, "https://", 8) != 0 || s[8] == 0) && (strncmp(s, "http://", 7) != 0 || s[7] == 0))
-                return set_error(d->err, d->errlen, d->path, "%s.server: \"%s\" is not an https:// or http:// URL",
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.server: \"%s\" is not an https:// or http:// URL",
                                  field, s);
         if (has_control_chars(s) || strpbrk(s, " \"<>\\^`{|}"))
-                return set_error(d->err, d->errlen, d->path, "%s.server: contains invalid characters", field);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.server: contains invalid characters", field);
         c->server = strdup(s);
         if (!c->server)
                 return -ENOMEM;
@@ -370,10 +350,10 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
         if (r < 0)
                 return r;
         if (r > 0 && parse_yaml_bool(s, &c->insecure_skip_tls_verify) < 0)
-                return set_error(d->err, d->errlen, d->path, "%s.insecure-skip-tls-verify: \"%s\" is not a boolean",
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.insecure-skip-tls-verify: \"%s\" is not a boolean",
                                  field, s);
         if (c->insecure_skip_tls_verify && (c->ca_file || c->ca_data))
-                return set_error(d->err, d->errlen, d->path,
+                return errmsg(d->err, d->errlen, -EINVAL, d->path,
                                  "%s: certificate-authority and insecure-skip-tls-verify are both set", field);
 
         /* User. */
@@ -388,7 +368,7 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
                 return r;
         if (r > 0) {
                 if (has_control_chars(s))
-                        return set_error(d->err, d->errlen, d->path, "%s.token: contains control characters", field);
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.token: contains control characters", field);
                 c->token = strdup(s);
                 if (!c->token)
                         return -ENOMEM;
@@ -419,19 +399,19 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
         bool have_cert = c->client_cert_file || c->client_cert_data;
         bool have_key = c->client_key_file || c->client_key_data;
         if (have_cert && !have_key)
-                return set_error(d->err, d->errlen, d->path, "%s.client-key: missing (client-certificate is set)", field);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.client-key: missing (client-certificate is set)", field);
         if (have_key && !have_cert)
-                return set_error(d->err, d->errlen, d->path, "%s.client-certificate: missing (client-key is set)",
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.client-certificate: missing (client-key is set)",
                                  field);
 
         if (!c->token && !c->token_file && !have_cert) {
                 if (map_get(d, user, "exec"))
-                        return set_error(d->err, d->errlen, d->path, "%s.exec: credential plugins are not supported",
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.exec: credential plugins are not supported",
                                          field);
                 if (map_get(d, user, "auth-provider"))
-                        return set_error(d->err, d->errlen, d->path,
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path,
                                          "%s.auth-provider: auth providers are not supported", field);
-                return set_error(d->err, d->errlen, d->path,
+                return errmsg(d->err, d->errlen, -EINVAL, d->path,
                                  "%s: no credentials (token, tokenFile or client-certificate)", field);
         }
 
@@ -459,7 +439,7 @@ int kube_config_parse_kubeconfig(KubeConfig **ret, const char *text, size_t size
                 return -ENOMEM;
         yaml_parser_set_input_string(&parser, (const unsigned char *) (text ?: ""), size);
         if (!yaml_parser_load(&parser, &d.doc)) {
-                r = set_error(err, errlen, d.path, "line %zu: malformed YAML: %s", parser.problem_mark.line + 1,
+                r = errmsg(err, errlen, -EINVAL, d.path, "line %zu: malformed YAML: %s", parser.problem_mark.line + 1,
                               parser.problem ?: "parse error");
                 yaml_parser_delete(&parser);
                 return r;
@@ -480,7 +460,7 @@ static int check_readable(const char *path, const char *what, const char *file, 
         if (!file)
                 return 0;
         if (access(file, R_OK) < 0)
-                return set_error(err, errlen, path, "%s: %s: %s", what, file, strerror(errno));
+                return errmsg(err, errlen, -EINVAL, path, "%s: %s: %s", what, file, strerror(errno));
         return 0;
 }
 
@@ -495,9 +475,9 @@ int kube_config_load_kubeconfig(KubeConfig **ret, const char *path, char *err, s
 
         r = read_file_full(path, KUBE_CONFIG_FILE_SIZE_MAX, &text, &size);
         if (r == -EFBIG)
-                return set_error(err, errlen, path, "larger than %zu bytes", KUBE_CONFIG_FILE_SIZE_MAX);
+                return errmsg(err, errlen, -EINVAL, path, "larger than %zu bytes", KUBE_CONFIG_FILE_SIZE_MAX);
         if (r < 0) {
-                set_error(err, errlen, path, "cannot read: %s", strerror(-r));
+                errmsg(err, errlen, -EINVAL, path, "cannot read: %s", strerror(-r));
                 return r;
         }
 
@@ -534,9 +514,9 @@ int kube_config_load_in_cluster(KubeConfig **ret, const char *host, const char *
                 return -EINVAL;
 
         if (!*host || has_control_chars(host) || strpbrk(host, "/[]@ ?#"))
-                return set_error(err, errlen, "in-cluster", "KUBERNETES_SERVICE_HOST: \"%s\" is not a host", host);
+                return errmsg(err, errlen, -EINVAL, "in-cluster", "KUBERNETES_SERVICE_HOST: \"%s\" is not a host", host);
         if (parse_u32(port, &p) < 0 || p == 0 || p > 65535)
-                return set_error(err, errlen, "in-cluster", "KUBERNETES_SERVICE_PORT: \"%s\" is not a port", port);
+                return errmsg(err, errlen, -EINVAL, "in-cluster", "KUBERNETES_SERVICE_PORT: \"%s\" is not a port", port);
 
         c = calloc(1, sizeof(*c));
         if (!c)
@@ -610,7 +590,7 @@ int kube_config_discover(KubeConfig **ret, const KubeConfigSearch *s, char *err,
         if (s->kubelet_conf && access(s->kubelet_conf, F_OK) >= 0)
                 return kube_config_load_kubeconfig(ret, s->kubelet_conf, err, errlen);
 
-        set_error(err, errlen, "kubernetes",
+        errmsg(err, errlen, -EINVAL, "kubernetes",
                   "no configuration found (no --kubeconfig, not in a pod, no file in $KUBECONFIG, no %s)",
                   s->kubelet_conf ?: KUBE_KUBELET_CONF);
         return -ENOENT;

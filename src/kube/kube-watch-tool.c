@@ -45,7 +45,12 @@ typedef struct Tool {
         size_t line_len;
 } Tool;
 
+/* Prints o (consumed) as one line; NULL (a failed build) is reported. */
 static void emit(json_object *o) {
+        if (!o) {
+                log_error("Out of memory building an output line");
+                return;
+        }
         fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), stdout);
         fputc('\n', stdout);
         fflush(stdout);
@@ -63,7 +68,7 @@ static json_object *annotations_of(json_object *node) {
 
 static void on_node(KubeClient *c, KubeNodeEventType type, json_object *node, void *userdata) {
         Tool *t = userdata;
-        json_object *ann = annotations_of(node), *o, *md, *rv;
+        json_object *ann = annotations_of(node), *o, *md, *rv = NULL;
         _cleanup_(json_object_unrefp) json_object *empty = json_object_new_object();
         bool present = node && type != KUBE_NODE_DELETED;
 
@@ -79,30 +84,33 @@ static void on_node(KubeClient *c, KubeNodeEventType type, json_object *node, vo
         t->last_annotations = json_object_get(ann);
         t->last_present = present;
 
-        o = json_object_new_object();
-        json_object_object_add(o, "kind", json_object_new_string("node"));
-        json_object_object_add(o, "type", json_object_new_string(kube_node_event_type_to_string(type)));
-        json_object_object_add(o, "present", json_object_new_boolean(present));
-        if (node && json_object_object_get_ex(node, "metadata", &md) &&
-            json_object_object_get_ex(md, "resourceVersion", &rv))
-                json_object_object_add(o, "resourceVersion", json_object_get(rv));
-        json_object_object_add(o, "annotations", json_object_get(ann));
-        json_object_object_add(o, "bytes", json_object_new_int64((int64_t) kube_client_get_bytes_received(c)));
+        if (node && json_object_object_get_ex(node, "metadata", &md))
+                (void) json_object_object_get_ex(md, "resourceVersion", &rv);
+        o = json_build_object("kind", json_object_new_string("node"),
+                              "type", json_object_new_string(kube_node_event_type_to_string(type)),
+                              "present", json_object_new_boolean(present), NULL);
+        if ((rv && json_add(o, "resourceVersion", json_object_get(rv)) < 0) ||
+            json_add_many(o, "annotations", json_object_get(ann),
+                          "bytes", json_object_new_int64((int64_t) kube_client_get_bytes_received(c)), NULL) < 0) {
+                json_object_put(o);
+                o = NULL;
+        }
         emit(o);
 }
 
 static void on_result(KubeClient *c, int result, long status, json_object *response, void *userdata) {
         char *tag = userdata; /* "op id" */
-        json_object *o = json_object_new_object();
         char *sp = strchr(tag, ' ');
+        json_object *o = json_build_object("kind", json_object_new_string("result"),
+                                           "op", json_object_new_string_len(tag, (int) (sp - tag)),
+                                           "id", json_object_new_string(sp + 1),
+                                           "result", json_object_new_int(result),
+                                           "status", json_object_new_int64(status), NULL);
 
-        json_object_object_add(o, "kind", json_object_new_string("result"));
-        json_object_object_add(o, "op", json_object_new_string_len(tag, (int) (sp - tag)));
-        json_object_object_add(o, "id", json_object_new_string(sp + 1));
-        json_object_object_add(o, "result", json_object_new_int(result));
-        json_object_object_add(o, "status", json_object_new_int64(status));
-        if (response && strncmp(tag, "get ", 4) == 0)
-                json_object_object_add(o, "object", json_object_get(response));
+        if (response && strncmp(tag, "get ", 4) == 0 && json_add(o, "object", json_object_get(response)) < 0) {
+                json_object_put(o);
+                o = NULL;
+        }
         emit(o);
         free(tag);
 }
@@ -126,11 +134,10 @@ static int run_command(Tool *t, char *line) {
                 return sd_event_exit(t->event, 0);
 
         if (strcmp(cmd, "bytes") == 0) {
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "kind", json_object_new_string("bytes"));
-                json_object_object_add(o, "bytes", json_object_new_int64((int64_t) kube_client_get_bytes_received(t->client)));
-                json_object_object_add(o, "queue", json_object_new_int((int) kube_client_get_queue_length(t->client)));
-                emit(o);
+                emit(json_build_object(
+                        "kind", json_object_new_string("bytes"),
+                        "bytes", json_object_new_int64((int64_t) kube_client_get_bytes_received(t->client)),
+                        "queue", json_object_new_int((int) kube_client_get_queue_length(t->client)), NULL));
                 return 0;
         }
 
@@ -158,12 +165,14 @@ static int run_command(Tool *t, char *line) {
 
                         if (eq) {
                                 *eq = 0;
-                                json_object_object_add(a, kv, json_object_new_string(eq + 1));
+                                r = json_add(a, kv, json_object_new_string(eq + 1));
                         } else if (n > 1 && kv[n - 1] == '-') {
                                 kv[n - 1] = 0;
-                                json_object_object_add(a, kv, NULL);
+                                r = json_add_null(a, kv);
                         } else
                                 return log_error_errno(-EINVAL, "bad annotation \"%s\"", kv);
+                        if (r < 0)
+                                return r;
                 }
                 tag = make_tag("annotate", id);
                 if (!tag)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kube-watch.h"
+#include "string-table.h"
 
 struct KubeWatchDecoder {
         json_tokener *tok;
@@ -27,7 +28,7 @@ struct KubeWatchDecoder {
         size_t n_queue, head, allocated;
 };
 
-static const char *const type_table[_KUBE_WATCH_EVENT_TYPE_MAX] = {
+static const char *const kube_watch_event_type_table[_KUBE_WATCH_EVENT_TYPE_MAX] = {
         [KUBE_WATCH_ADDED] = "ADDED",
         [KUBE_WATCH_MODIFIED] = "MODIFIED",
         [KUBE_WATCH_DELETED] = "DELETED",
@@ -35,18 +36,7 @@ static const char *const type_table[_KUBE_WATCH_EVENT_TYPE_MAX] = {
         [KUBE_WATCH_ERROR] = "ERROR",
 };
 
-const char *kube_watch_event_type_to_string(KubeWatchEventType t) {
-        if ((unsigned) t >= _KUBE_WATCH_EVENT_TYPE_MAX)
-                return NULL;
-        return type_table[t];
-}
-
-static int event_type_from_string(const char *s) {
-        for (size_t i = 0; i < _KUBE_WATCH_EVENT_TYPE_MAX; i++)
-                if (strcmp(type_table[i], s) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(kube_watch_event_type, KubeWatchEventType)
 
 void kube_watch_event_done(KubeWatchEvent *e) {
         if (!e)
@@ -149,7 +139,7 @@ static int decoder_take_value(KubeWatchDecoder *d, json_object *v) {
                 goto malformed;
         if (!json_object_object_get_ex(v, "type", &type) || !json_object_is_type(type, json_type_string))
                 goto malformed;
-        t = event_type_from_string(json_object_get_string(type));
+        t = kube_watch_event_type_from_string(json_object_get_string(type));
         if (t < 0)
                 goto malformed;
         if (!json_object_object_get_ex(v, "object", &object) || !json_object_is_type(object, json_type_object))

@@ -71,3 +71,4 @@ bool kube_watch_decoder_has_partial(const KubeWatchDecoder *d);
 void kube_watch_event_done(KubeWatchEvent *e);
 
 const char *kube_watch_event_type_to_string(KubeWatchEventType t);
+int kube_watch_event_type_from_string(const char *s); /* the type, or -EINVAL */

@@ -19,13 +19,11 @@ int json_add(json_object *o, const char *key, json_object *v) {
         return 0;
 }
 
-int json_add_many(json_object *o, ...) {
-        const char *key;
-        va_list ap;
+/* Adds the pairs of ap, the first key being `key`; consumes every value. */
+static int json_add_pairs(json_object *o, const char *key, va_list ap) {
         int r = 0;
 
-        va_start(ap, o);
-        while ((key = va_arg(ap, const char *))) {
+        for (; key; key = va_arg(ap, const char *)) {
                 json_object *v = va_arg(ap, json_object *);
 
                 if (r < 0)
@@ -33,8 +31,36 @@ int json_add_many(json_object *o, ...) {
                 else
                         r = json_add(o, key, v);
         }
+        return r;
+}
+
+int json_add_many(json_object *o, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, o);
+        r = json_add_pairs(o, va_arg(ap, const char *), ap);
         va_end(ap);
         return r;
+}
+
+int json_add_null(json_object *o, const char *key) {
+        return o && json_object_object_add(o, key, NULL) >= 0 ? 0 : -ENOMEM;
+}
+
+json_object *json_build_object(const char *key, ...) {
+        json_object *o = json_object_new_object();
+        va_list ap;
+        int r;
+
+        va_start(ap, key);
+        r = json_add_pairs(o, key, ap); /* with o NULL: consumes the values, fails */
+        va_end(ap);
+        if (r < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
 }
 
 int json_append(json_object *array, json_object *v) {
@@ -58,6 +84,17 @@ json_object *json_new_address_array(const struct in_addr *a, size_t n) {
 
         for (size_t i = 0; arr && i < n; i++)
                 if (json_append(arr, json_new_address(a[i])) < 0) {
+                        json_object_put(arr);
+                        return NULL;
+                }
+        return arr;
+}
+
+json_object *json_new_string_array(const char *const *s, size_t n) {
+        json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; arr && i < n; i++)
+                if (json_append(arr, json_object_new_string(s[i])) < 0) {
                         json_object_put(arr);
                         return NULL;
                 }

@@ -31,11 +31,24 @@ static inline void json_object_unrefp(json_object **o) {
 int json_add(json_object *o, const char *key, json_object *v);
 /* Several adds: key, value pairs ending with a NULL key; every value is consumed,
  * also after a failure. Returns the first failure, or 0. */
-int json_add_many(json_object *o, ...);
+int json_add_many(json_object *o, ...) __attribute__((sentinel));
+/* o[key] = null (a JSON null, e.g. "delete this annotation" in a merge patch). */
+int json_add_null(json_object *o, const char *key);
 /* Appends v (consumed) to array. */
 int json_append(json_object *array, json_object *v);
+
+/* A new object from key, value pairs ending with a NULL key, in that order; values
+ * are consumed. NULL when any value is NULL (its constructor failed) or an add
+ * fails, so nested builds need one check at the end:
+ *
+ *     o = json_build_object("kind", json_object_new_string("Event"),
+ *                           "metadata", json_build_object("name", json_object_new_string(n), NULL),
+ *                           NULL);
+ */
+json_object *json_build_object(const char *key, ...) __attribute__((sentinel));
 
 /* Constructors that never lose the NULL of a failed allocation. */
 json_object *json_new_address(struct in_addr a);                   /* "10.0.0.1" */
 json_object *json_new_address_array(const struct in_addr *a, size_t n);
+json_object *json_new_string_array(const char *const *s, size_t n);
 json_object *json_new_uint64(uint64_t v);                          /* capped at INT64_MAX */

@@ -26,6 +26,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "string-table.h"
 
 #define LOG_FIELDS_MAX 8
 #define LOG_FIELD_KEY_MAX 64     /* journal field names are at most 64 chars */
@@ -46,7 +47,7 @@ static int log_use_journal = -1; /* -1: not decided yet */
 static char log_identifier[64] = "";
 static LogField log_fields_sticky[LOG_FIELDS_MAX];
 
-static const char *const log_level_names[] = {
+static const char *const log_level_table[] = {
         [LOG_EMERG] = "emerg",   [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
         [LOG_ERR] = "err",       [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
         [LOG_INFO] = "info",     [LOG_DEBUG] = "debug",
@@ -65,15 +66,17 @@ int log_get_max_level(void) {
 }
 
 int log_level_from_string(const char *s) {
+        int r;
+
         if (!s || !*s)
                 return -EINVAL;
 
         if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
                 return s[0] - '0';
 
-        for (size_t i = 0; i < ELEMENTSOF(log_level_names); i++)
-                if (strcmp(s, log_level_names[i]) == 0)
-                        return (int) i;
+        r = string_table_lookup(log_level_table, ELEMENTSOF(log_level_table), s);
+        if (r >= 0)
+                return r;
         /* Common spellings people type on a command line. */
         if (strcmp(s, "error") == 0)
                 return LOG_ERR;
@@ -217,7 +220,7 @@ static void log_to_stderr(int level, const char *const *fields, const char *msg)
 
         line_append(line, sizeof(line), &pos, "%s[%i]: ", log_get_identifier(), (int) getpid());
         if (level <= LOG_WARNING)
-                line_append(line, sizeof(line), &pos, "<%s> ", log_level_names[level]);
+                line_append(line, sizeof(line), &pos, "<%s> ", log_level_table[level]);
 
         /* One message, one line: embedded newlines would break line-based readers. */
         for (const char *p = msg; *p && pos < sizeof(line) - 2; p++)

@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "rtnl-decode.h"
 #include "rtnl.h"
+#include "string-table.h"
 #include "time-util.h"
 
 /* Large enough for any single link message (stats are skipped, VF info not asked
@@ -672,18 +673,14 @@ int rtnl_route_exists(Rtnl *rtnl, const RtnlRoute *route) {
 
 /* ---- monitor ---- */
 
-const char *rtnl_event_type_to_string(RtnlEventType t) {
-        static const char *const table[_RTNL_EVENT_MAX] = {
-                [RTNL_EVENT_NEWLINK] = "newlink",   [RTNL_EVENT_DELLINK] = "dellink",
-                [RTNL_EVENT_NEWADDR] = "newaddr",   [RTNL_EVENT_DELADDR] = "deladdr",
-                [RTNL_EVENT_NEWROUTE] = "newroute", [RTNL_EVENT_DELROUTE] = "delroute",
-                [RTNL_EVENT_OVERRUN] = "overrun",
-        };
+static const char *const rtnl_event_type_table[_RTNL_EVENT_MAX] = {
+        [RTNL_EVENT_NEWLINK] = "newlink",   [RTNL_EVENT_DELLINK] = "dellink",
+        [RTNL_EVENT_NEWADDR] = "newaddr",   [RTNL_EVENT_DELADDR] = "deladdr",
+        [RTNL_EVENT_NEWROUTE] = "newroute", [RTNL_EVENT_DELROUTE] = "delroute",
+        [RTNL_EVENT_OVERRUN] = "overrun",
+};
 
-        if ((unsigned) t >= _RTNL_EVENT_MAX)
-                return NULL;
-        return table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(rtnl_event_type, RtnlEventType)
 
 int rtnl_monitor_fd(const Rtnl *rtnl) {
         return rtnl ? mnl_socket_get_fd(rtnl->mon) : -EINVAL;

@@ -379,75 +379,47 @@ static json_object *params_or_empty(json_object *parameters) {
 }
 
 int varlink_call_reply(VarlinkCall *call, json_object *parameters) {
-        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
-        json_object *p = params_or_empty(parameters);
+        _cleanup_(json_object_unrefp) json_object *m = json_build_object("parameters", params_or_empty(parameters),
+                                                                         NULL);
 
-        if (!m || !p) {
-                json_object_put(p);
+        if (!m)
                 return -ENOMEM;
-        }
-        if (json_object_object_add(m, "parameters", p) < 0) {
-                json_object_put(p);
-                return -ENOMEM;
-        }
         return call_send(call, m, true);
 }
 
 int varlink_call_reply_more(VarlinkCall *call, json_object *parameters) {
-        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
-        json_object *p = params_or_empty(parameters);
+        _cleanup_(json_object_unrefp) json_object *m = NULL;
 
         if (!call->more || call->oneway) {
-                json_object_put(p);
+                json_object_put(parameters);
                 return -EINVAL;
         }
-        if (!m || !p || json_object_object_add(m, "parameters", p) < 0) {
-                json_object_put(p);
-                return -ENOMEM;
-        }
-        if (json_object_object_add(m, "continues", json_object_new_boolean(1)) < 0)
+        m = json_build_object("parameters", params_or_empty(parameters), "continues", json_object_new_boolean(1),
+                              NULL);
+        if (!m)
                 return -ENOMEM;
         return call_send(call, m, false);
 }
 
 int varlink_call_error(VarlinkCall *call, const char *error, json_object *parameters) {
-        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
-        json_object *p = params_or_empty(parameters);
+        _cleanup_(json_object_unrefp) json_object *m = json_build_object(
+                "parameters", params_or_empty(parameters), "error", json_object_new_string(error), NULL);
 
-        if (!m || !p || json_object_object_add(m, "parameters", p) < 0) {
-                json_object_put(p);
-                return -ENOMEM;
-        }
-        if (json_object_object_add(m, "error", json_object_new_string(error)) < 0)
+        if (!m)
                 return -ENOMEM;
         return call_send(call, m, true);
 }
 
-static json_object *json_object_new_1(const char *key, json_object *value) {
-        json_object *o = json_object_new_object();
-
-        if (!o || !value || json_object_object_add(o, key, value) < 0) {
-                json_object_put(value);
-                json_object_put(o);
-                return NULL;
-        }
-        return o;
-}
-
 int varlink_call_error_invalid_parameter(VarlinkCall *call, const char *parameter) {
         return varlink_call_error(call, VARLINK_ERROR_INVALID_PARAMETER,
-                                  json_object_new_1("parameter", json_object_new_string(parameter)));
+                                  json_build_object("parameter", json_object_new_string(parameter), NULL));
 }
 
 int varlink_call_error_errno(VarlinkCall *call, int error) {
-        json_object *p = json_object_new_object();
-
         error = abs(error);
-        if (p) {
-                json_object_object_add(p, "errno", json_object_new_int(error));
-                json_object_object_add(p, "message", json_object_new_string(strerror(error)));
-        }
-        return varlink_call_error(call, VARLINK_ERROR_INTERNAL, p);
+        return varlink_call_error(call, VARLINK_ERROR_INTERNAL,
+                                  json_build_object("errno", json_object_new_int(error),
+                                                    "message", json_object_new_string(strerror(error)), NULL));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -536,14 +508,14 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
         dot = strrchr(name, '.');
         if (strlen(name) != name_len || !dot || dot == name || !dot[1]) {
                 r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
-                                       json_object_new_1("method", json_object_new_string_len(name, (int)name_len)));
+                                       json_build_object("method", json_object_new_string_len(name, (int)name_len), NULL));
                 goto done;
         }
         iface = c->server ? server_find_interface(c->server, name, (size_t)(dot - name)) : NULL;
         if (!iface) {
                 r = varlink_call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
-                                       json_object_new_1("interface", json_object_new_string_len(
-                                                                              name, (int)(dot - name))));
+                                       json_build_object("interface", json_object_new_string_len(
+                                                                              name, (int)(dot - name)), NULL));
                 goto done;
         }
         for (const VarlinkMethod *mt = iface->methods; mt && mt->name; mt++)
@@ -553,12 +525,12 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
                 }
         if (!method) {
                 r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
-                                       json_object_new_1("method", json_object_new_string(name)));
+                                       json_build_object("method", json_object_new_string(name), NULL));
                 goto done;
         }
         if (!method->handler) {
                 r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_IMPLEMENTED,
-                                       json_object_new_1("method", json_object_new_string(name)));
+                                       json_build_object("method", json_object_new_string(name), NULL));
                 goto done;
         }
         if (method->privileged && c->uid != 0) {
@@ -750,20 +722,20 @@ static int server_on_accept(sd_event_source *source, int fd, uint32_t revents, v
 
 static int service_get_info(VarlinkCall *call, json_object *parameters, void *userdata) {
         VarlinkServer *s = userdata;
-        json_object *p = json_object_new_object(), *list = json_object_new_array();
+        json_object *p, *list = json_object_new_array();
 
-        if (!p || !list) {
-                json_object_put(p);
-                json_object_put(list);
+        for (size_t i = 0; list && i < s->n_interfaces; i++)
+                if (json_append(list, json_object_new_string(s->interfaces[i].name)) < 0) {
+                        json_object_put(list);
+                        list = NULL; /* json_build_object() below fails */
+                }
+        p = json_build_object("vendor", json_object_new_string(s->vendor),
+                              "product", json_object_new_string(s->product),
+                              "version", json_object_new_string(s->version),
+                              "url", json_object_new_string(s->url),
+                              "interfaces", list, NULL);
+        if (!p)
                 return -ENOMEM;
-        }
-        json_object_object_add(p, "vendor", json_object_new_string(s->vendor));
-        json_object_object_add(p, "product", json_object_new_string(s->product));
-        json_object_object_add(p, "version", json_object_new_string(s->version));
-        json_object_object_add(p, "url", json_object_new_string(s->url));
-        for (size_t i = 0; i < s->n_interfaces; i++)
-                json_object_array_add(list, json_object_new_string(s->interfaces[i].name));
-        json_object_object_add(p, "interfaces", list);
         return varlink_call_reply(call, p);
 }
 
@@ -782,8 +754,8 @@ static int service_get_interface_description(VarlinkCall *call, json_object *par
         iface = server_find_interface(s, name, (size_t)len);
         if (!iface)
                 return varlink_call_error(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
-                                          json_object_new_1("interface", json_object_new_string_len(name, len)));
-        return varlink_call_reply(call, json_object_new_1("description", json_object_new_string(iface->idl)));
+                                          json_build_object("interface", json_object_new_string_len(name, len), NULL));
+        return varlink_call_reply(call, json_build_object("description", json_object_new_string(iface->idl), NULL));
 }
 
 static const VarlinkMethod service_methods[] = {
@@ -1055,9 +1027,23 @@ int varlink_client_get_fd(const VarlinkClient *c) {
         return c->fd;
 }
 
+/* A call {"method", "parameters" (borrowed), "more", "oneway"} for both clients; NULL
+ * on allocation failure. */
+static json_object *call_message_new(const char *method, json_object *parameters, unsigned flags) {
+        json_object *m = json_build_object("method", json_object_new_string(method), NULL);
+
+        if ((parameters && json_add(m, "parameters", json_object_get(parameters)) < 0) ||
+            ((flags & VARLINK_CALL_MORE) && json_add(m, "more", json_object_new_boolean(1)) < 0) ||
+            ((flags & VARLINK_CALL_ONEWAY) && json_add(m, "oneway", json_object_new_boolean(1)) < 0)) {
+                json_object_put(m);
+                return NULL;
+        }
+        return m;
+}
+
 int varlink_client_send(VarlinkClient *c, const char *method, json_object *parameters, unsigned flags,
                         uint64_t timeout_usec) {
-        _cleanup_(json_object_unrefp) json_object *m = json_object_new_object();
+        _cleanup_(json_object_unrefp) json_object *m = call_message_new(method, parameters, flags);
         uint64_t deadline = deadline_from(timeout_usec);
         const char *text;
         size_t len, done = 0;
@@ -1065,13 +1051,6 @@ int varlink_client_send(VarlinkClient *c, const char *method, json_object *param
 
         if (!m)
                 return -ENOMEM;
-        json_object_object_add(m, "method", json_object_new_string(method));
-        if (parameters)
-                json_object_object_add(m, "parameters", json_object_get(parameters));
-        if (flags & VARLINK_CALL_MORE)
-                json_object_object_add(m, "more", json_object_new_boolean(1));
-        if (flags & VARLINK_CALL_ONEWAY)
-                json_object_object_add(m, "oneway", json_object_new_boolean(1));
         text = json_object_to_json_string_length(m, JSON_FORMAT, &len);
         if (!text)
                 return -ENOMEM;
@@ -1434,18 +1413,11 @@ int varlink_async_call(VarlinkAsync **ret, sd_event *event, const char *path, co
         r = sockaddr_un_set(&a->sa, path);
         if (r < 0)
                 goto fail;
-        m = json_object_new_object();
+        m = call_message_new(method, parameters, flags);
         if (!m) {
                 r = -ENOMEM;
                 goto fail;
         }
-        json_object_object_add(m, "method", json_object_new_string(method));
-        if (parameters)
-                json_object_object_add(m, "parameters", json_object_get(parameters));
-        if (flags & VARLINK_CALL_MORE)
-                json_object_object_add(m, "more", json_object_new_boolean(1));
-        if (flags & VARLINK_CALL_ONEWAY)
-                json_object_object_add(m, "oneway", json_object_new_boolean(1));
         text = json_object_to_json_string_length(m, JSON_FORMAT, &len);
         if (!text || !(a->out = malloc(len + 1))) {
                 r = -ENOMEM;

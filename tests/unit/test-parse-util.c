@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for the strict value parsers (src/shared/parse-util.c): every accepted
+ * Unit tests for the strict value parsers (src/basic/parse-util.c): every accepted
  * form, and the rejections that strtoul/inet_aton would have let through.
  */
 
