@@ -18,6 +18,7 @@
 #include "dhcp4-acd.h"
 #include "dhcp4-dna.h"
 #include "macro.h"
+#include "string-table.h"
 #include "time-util.h"
 
 typedef struct Peer {
@@ -67,7 +68,7 @@ struct Dhcp4Dna {
         size_t queue_head, queue_len;
 };
 
-static const char *const trigger_table[_DHCP4_DNA_TRIGGER_MAX] = {
+static const char *const dhcp4_dna_trigger_table[_DHCP4_DNA_TRIGGER_MAX] = {
         [DHCP4_DNA_TRIGGER_PERIODIC] = "periodic",
         [DHCP4_DNA_TRIGGER_NOTIFY_PEERS] = "notify-peers",
         [DHCP4_DNA_TRIGGER_LINK_CHANGE] = "link-change",
@@ -77,11 +78,9 @@ static const char *const trigger_table[_DHCP4_DNA_TRIGGER_MAX] = {
         [DHCP4_DNA_TRIGGER_RETRY] = "retry",
 };
 
-const char *dhcp4_dna_trigger_to_string(Dhcp4DnaTrigger t) {
-        return (unsigned) t < _DHCP4_DNA_TRIGGER_MAX ? trigger_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_dna_trigger, Dhcp4DnaTrigger)
 
-static const char *const outcome_table[_DHCP4_DNA_OUTCOME_MAX] = {
+static const char *const dhcp4_dna_outcome_table[_DHCP4_DNA_OUTCOME_MAX] = {
         [DHCP4_DNA_OUTCOME_NONE] = "none",
         [DHCP4_DNA_OUTCOME_RUNNING] = "running",
         [DHCP4_DNA_OUTCOME_ATTACHED] = "attached",
@@ -93,43 +92,35 @@ static const char *const outcome_table[_DHCP4_DNA_OUTCOME_MAX] = {
         [DHCP4_DNA_OUTCOME_NO_PEER] = "no-peer",
 };
 
-const char *dhcp4_dna_outcome_to_string(Dhcp4DnaOutcome o) {
-        return (unsigned) o < _DHCP4_DNA_OUTCOME_MAX ? outcome_table[o] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_dna_outcome, Dhcp4DnaOutcome)
 
-static const char *const state_table[_DHCP4_DNA_STATE_MAX] = {
+static const char *const dhcp4_dna_state_table[_DHCP4_DNA_STATE_MAX] = {
         [DHCP4_DNA_STATE_IDLE] = "IDLE",
         [DHCP4_DNA_STATE_WATCHING] = "WATCHING",
         [DHCP4_DNA_STATE_CHECKING] = "CHECKING",
         [DHCP4_DNA_STATE_CONFIRMING] = "CONFIRMING",
 };
 
-const char *dhcp4_dna_state_to_string(Dhcp4DnaState s) {
-        return (unsigned) s < _DHCP4_DNA_STATE_MAX ? state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_dna_state, Dhcp4DnaState)
 
-static const char *const source_table[_DHCP4_DNA_PEER_SOURCE_MAX] = {
+static const char *const dhcp4_dna_peer_source_table[_DHCP4_DNA_PEER_SOURCE_MAX] = {
         [DHCP4_DNA_PEER_ROUTER] = "router",
         [DHCP4_DNA_PEER_SERVER] = "server",
         [DHCP4_DNA_PEER_EXTRA] = "extra",
 };
 
-const char *dhcp4_dna_peer_source_to_string(Dhcp4DnaPeerSource s) {
-        return (unsigned) s < _DHCP4_DNA_PEER_SOURCE_MAX ? source_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_dna_peer_source, Dhcp4DnaPeerSource)
 
-static const char *const event_table[_DHCP4_DNA_EVENT_MAX] = {
+static const char *const dhcp4_dna_event_table[_DHCP4_DNA_EVENT_MAX] = {
         [DHCP4_DNA_EVENT_CHECK] = "check",
         [DHCP4_DNA_EVENT_RESULT] = "result",
         [DHCP4_DNA_EVENT_PEER_LEARNED] = "peer-learned",
         [DHCP4_DNA_EVENT_NO_PEER] = "no-peer",
 };
 
-const char *dhcp4_dna_event_to_string(Dhcp4DnaEvent e) {
-        return (unsigned) e < _DHCP4_DNA_EVENT_MAX ? event_table[e] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_dna_event, Dhcp4DnaEvent)
 
-static const char *const rx_table[_DHCP4_DNA_RX_MAX] = {
+static const char *const dhcp4_dna_rx_table[_DHCP4_DNA_RX_MAX] = {
         [DHCP4_DNA_RX_USED] = "used",
         [DHCP4_DNA_RX_IGNORED] = "ignored",
         [DHCP4_DNA_RX_IDLE] = "idle",
@@ -137,9 +128,7 @@ static const char *const rx_table[_DHCP4_DNA_RX_MAX] = {
         [DHCP4_DNA_RX_OWN] = "own",
 };
 
-const char *dhcp4_dna_rx_to_string(int rx) {
-        return rx >= 0 && rx < _DHCP4_DNA_RX_MAX ? rx_table[rx] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_dna_rx, int)
 
 void dhcp4_dna_config_init(Dhcp4DnaConfig *c) {
         if (!c)

@@ -14,9 +14,10 @@
 #include <strings.h>
 
 #include "doctor-networkd.h"
-#include "macro.h"
 #include "ini.h"
+#include "macro.h"
 #include "parse-util.h"
+#include "string-table.h"
 
 void networkd_network_init(NetworkdNetwork *n) {
         *n = (NetworkdNetwork){ .dhcp = -1, .unmanaged = -1, .keep_configuration = -1 };
@@ -244,15 +245,14 @@ NetworkdVerdict networkd_network_verdict(const NetworkdNetwork *n) {
         return NETWORKD_VERDICT_MANAGES;
 }
 
-const char *networkd_verdict_to_string(NetworkdVerdict v) {
-        static const char *const names[] = {
-                [NETWORKD_VERDICT_UNMANAGED] = "unmanaged",
-                [NETWORKD_VERDICT_KEEPS] = "keeps-foreign",
-                [NETWORKD_VERDICT_MANAGES] = "manages",
-                [NETWORKD_VERDICT_DHCP] = "dhcp",
-        };
-        return (size_t)v < ELEMENTSOF(names) ? names[v] : NULL;
-}
+static const char *const networkd_verdict_table[] = {
+        [NETWORKD_VERDICT_UNMANAGED] = "unmanaged",
+        [NETWORKD_VERDICT_KEEPS] = "keeps-foreign",
+        [NETWORKD_VERDICT_MANAGES] = "manages",
+        [NETWORKD_VERDICT_DHCP] = "dhcp",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(networkd_verdict, NetworkdVerdict)
 
 int networkd_unmanaged_file_name(const char *ifname, const char *before, char *buf, size_t size) {
         static const char *const prefixes[] = { "00-", "0-", "-", "" };

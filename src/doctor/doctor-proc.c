@@ -9,21 +9,21 @@
 
 #include "doctor-proc.h"
 #include "macro.h"
+#include "string-table.h"
 
 #define ARGS_MAX 128
 
-const char *doctor_proc_kind_to_string(DoctorProcKind k) {
-        static const char *const names[_DOCTOR_PROC_MAX] = {
-                [DOCTOR_PROC_OTHER] = "other",
-                [DOCTOR_PROC_DHCLIENT] = "dhclient",
-                [DOCTOR_PROC_DHCPCD] = "dhcpcd",
-                [DOCTOR_PROC_UDHCPC] = "udhcpc",
-                [DOCTOR_PROC_INFRADHCPD] = "infradhcpd",
-                [DOCTOR_PROC_NETWORKMANAGER] = "NetworkManager",
-                [DOCTOR_PROC_NETWORKD] = "systemd-networkd",
-        };
-        return (size_t)k < ELEMENTSOF(names) ? names[k] : NULL;
-}
+static const char *const doctor_proc_kind_table[_DOCTOR_PROC_MAX] = {
+        [DOCTOR_PROC_OTHER] = "other",
+        [DOCTOR_PROC_DHCLIENT] = "dhclient",
+        [DOCTOR_PROC_DHCPCD] = "dhcpcd",
+        [DOCTOR_PROC_UDHCPC] = "udhcpc",
+        [DOCTOR_PROC_INFRADHCPD] = "infradhcpd",
+        [DOCTOR_PROC_NETWORKMANAGER] = "NetworkManager",
+        [DOCTOR_PROC_NETWORKD] = "systemd-networkd",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(doctor_proc_kind, DoctorProcKind)
 
 static const char *base_name(const char *s) {
         const char *slash = strrchr(s, '/');
