@@ -9,8 +9,9 @@
 
 #include "agent-metrics.h"
 #include "macro.h"
+#include "string-table.h"
 
-static const char *const call_table[] = {
+static const char *const agent_call_result_table[] = {
         [AGENT_CALL_NONE] = "none",
         [AGENT_CALL_SUCCEEDED] = "succeeded",
         [AGENT_CALL_RETRIES_EXHAUSTED] = "retries-exhausted",
@@ -19,9 +20,7 @@ static const char *const call_table[] = {
         [AGENT_CALL_FAILED] = "failed",
 };
 
-const char *agent_call_result_to_string(AgentCallResult r) {
-        return (size_t)r < ELEMENTSOF(call_table) ? call_table[r] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(agent_call_result, AgentCallResult)
 
 static const char *const phase_name[_AGENT_MIGRATION_PHASE_MAX] = {
         [AGENT_MIGRATION_PHASE_RELEASE] = "release",
