@@ -413,8 +413,8 @@ static void check_processes(Doctor *d) {
                                 fix = strdupf("kill %d%s", (int)pid,
                                               p.kind == DOCTOR_PROC_DHCLIENT ? " (dhclient -x: stop without release)"
                                                                              : "");
-                        f = add(d, "process", STATUS_PROBLEM, src, fix, "%s %s: %s (%s)",
-                                p.kind == DOCTOR_PROC_INFRADHCPD ? "a second" : "",
+                        f = add(d, "process", STATUS_PROBLEM, src, fix, "%s%s: %s (%s)",
+                                p.kind == DOCTOR_PROC_INFRADHCPD ? "a second " : "",
                                 doctor_proc_kind_to_string(p.kind),
                                 p.kind == DOCTOR_PROC_INFRADHCPD ? "two daemons fight over the interface"
                                 : p.all_interfaces ? "runs on every interface, this one included"

@@ -1104,9 +1104,11 @@ class InfraDhcpd(Client):
         return os.path.join(self.state_dir, "%s.lease" % self.ifname)
 
     def lease_file(self):
-        """The persisted lease as a dict (KEY=VALUE lines), or None."""
+        """The persisted lease as a dict (KEY=VALUE lines), or None. Undecodable
+        bytes (the corrupt file a test planted, before the daemon replaces it) are
+        kept as surrogates rather than raising."""
         try:
-            with open(self.lease_path) as f:
+            with open(self.lease_path, errors="surrogateescape") as f:
                 text = f.read()
         except FileNotFoundError:
             return None

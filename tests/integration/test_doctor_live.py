@@ -7,6 +7,9 @@ networkd         a real systemd-networkd with DHCP=ipv4 for the interface remove
                  infradhcpd's address; after --fix (Unmanaged=yes file + Reload over
                  D-Bus) networkd leaves it alone through a reload and a reconfigure;
                  --undo hands the link back to networkd.
+link-state       a foreign address (removed, put back by --undo), opflex files that
+                 disagree with the address, a missing 224.0.0.0/4 route while infradhcpd
+                 is stopped (added, removed by --undo).
 networkmanager   a real NetworkManager 1.42 (dns=none, rc-manager=unmanaged) with its
                  automatic "Wired connection" flushes infradhcpd's address; after --fix
                  (unmanaged-devices drop-in, Reload, Managed=false) it leaves it alone
@@ -314,10 +317,58 @@ def scenario_networkmanager(topo, ctl, daemon):
     log("--undo: NetworkManager manages the device again")
 
 
+def scenario_link_state(topo, ctl, daemon):
+    """What other managers leave on the link: a foreign address, opflex files that
+    disagree, and (infradhcpd stopped, so nobody puts it back) a deleted multicast
+    route."""
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    netns.SERVERS["dnsmasq"](topo, s, sif, subnet, lease=600).start()
+    client, addr = start_infradhcpd(topo, daemon, c, cif, subnet)
+    state = topo.mkdir("doctor-state")
+    root = topo.mkdir("empty-root")
+    opflex = topo.mkdir("opflex")
+    net = addr.rsplit(".", 1)[0]
+    with open(os.path.join(opflex, "01-base.conf"), "w") as f:
+        json.dump({"opflex": {"name": "n", "peers": [{"hostname": "10.1.0.30", "port": "8009"}]}}, f)
+    with open(os.path.join(opflex, "10-renderer.conf"), "w") as f:
+        json.dump({"renderers": {"stitched-mode": {"encap": {"vxlan": {"remote-ip": net + ".32"}}}}}, f)
+    c.add_address(cif, "192.0.2.7/24")
+    opf_args = ("--opflex-config-path", opflex)
+
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, *opf_args, root=root)
+    check(rc == 1, f"exit {rc}")
+    check(any(f.get("source") == "192.0.2.7/24" for f in problems(out, "address")),
+          f"foreign address not reported: {problems(out)}")
+    opf = problems(out, "opflex")
+    check(len(opf) == 1 and "10.1.0.30" in opf[0]["message"] and net + ".30" in opf[0]["message"],
+          f"01-base.conf's wrong peer must be reported, 10-renderer.conf's right remote-ip not: {opf}")
+
+    doctor(ctl, c.argv, cif, state, client.runtime_dir, "--fix", root=root)
+    check("192.0.2.7" not in c.ipv4(cif) and addr in c.ipv4(cif), f"--fix: addresses {c.ipv4(cif)}")
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, "--undo", root=root)
+    check(rc == 0 and "192.0.2.7" in c.ipv4(cif), f"--undo did not put 192.0.2.7 back: {c.ipv4(cif)}")
+    log("foreign address: found, removed, put back by --undo; the opflex peer mismatch named")
+
+    # Stopped (SIGTERM keeps the address and the lease file): nobody keeps the route.
+    client.proc.send_signal(signal.SIGTERM)
+    wait_for(lambda: not client.proc.alive(), 5, "infradhcpd stopped")
+    c.ip("addr", "del", "192.0.2.7/24", "dev", cif)
+    c.ip("route", "del", "224.0.0.0/4", "dev", cif, "metric", "401")
+    rc, out = doctor(ctl, c.argv, cif, client.state_dir, client.runtime_dir, root=root)
+    check(rc == 1 and problems(out, "multicast-route"), f"missing route not found: exit {rc}")
+    doctor(ctl, c.argv, cif, client.state_dir, client.runtime_dir, "--fix", root=root)
+    check(c.multicast_route(cif), "--fix did not add 224.0.0.0/4")
+    rc, out = doctor(ctl, c.argv, cif, client.state_dir, client.runtime_dir, "--undo", root=root)
+    check(rc == 0 and not c.multicast_route(cif), "--undo did not remove the route it added")
+    log("multicast route: found missing (infradhcpd stopped: its lease file read), added, removed by --undo")
+
+
 SCENARIOS = {
     "stray-dhclient": scenario_stray_dhclient,
     "networkd": scenario_networkd,
     "networkmanager": scenario_networkmanager,
+    "link-state": scenario_link_state,
 }
 
 
