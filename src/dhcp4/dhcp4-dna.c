@@ -61,6 +61,7 @@ struct Dhcp4Dna {
         /* Token bucket for confirmations: `tokens` now, one more at refill_usec. */
         unsigned tokens;
         uint64_t refill_usec;
+        bool confirm_took_token; /* the confirmation in flight used one */
 
         unsigned checks, confirmations;
 
@@ -376,6 +377,7 @@ static void decide_confirm(Dhcp4Dna *dna, uint64_t now) {
         if (dna->check.trigger == DHCP4_DNA_TRIGGER_COMMAND || bucket_take(dna, now)) {
                 Dhcp4DnaAction *a;
 
+                dna->confirm_took_token = dna->check.trigger != DHCP4_DNA_TRIGGER_COMMAND;
                 dna->check.outcome = DHCP4_DNA_OUTCOME_CONFIRMING;
                 dna->state = DHCP4_DNA_STATE_CONFIRMING;
                 dna->retry_usec = dna->periodic_usec = USEC_INFINITY;
@@ -690,11 +692,15 @@ int dhcp4_dna_set_lease(Dhcp4Dna *dna, const Dhcp4Lease *lease, uint64_t now) {
                 memcpy(fresh[i].pub.mac, old->pub.mac, 6);
                 fresh[i].pub.unresponsive = old->pub.unresponsive;
                 fresh[i].pub.last_seen_usec = old->pub.last_seen_usec;
-                if (confirming && old->in_scope && !old->answered && !old->changed)
-                        /* Silent, yet the server says we did not move: this peer does not
-                         * answer unicast ARP (down, or filtering). Not evidence any more
-                         * until it is heard again, or every check would end in DHCP. */
+                if (confirming && old->in_scope && !old->answered && !old->changed) {
+                        /* Silent, yet the server says we did not move: this peer is down,
+                         * filters unicast ARP, or now has another MAC (another leaf of the
+                         * same network). Forget the MAC and learn it again now that we
+                         * know we are attached; until then it is no evidence, or every
+                         * check would end in DHCP. */
                         fresh[i].pub.unresponsive = true;
+                        fresh[i].pub.has_mac = false;
+                }
                 if (confirming && old->changed) {
                         /* Same network, new MAC (a router replaced, a VRRP failover). */
                         memcpy(fresh[i].pub.mac, old->seen_mac, 6);
@@ -703,6 +709,16 @@ int dhcp4_dna_set_lease(Dhcp4Dna *dna, const Dhcp4Lease *lease, uint64_t now) {
                 }
         }
 
+        if (confirming && !same && dna->confirm_took_token && dna->tokens < dna->config.confirm_burst) {
+                /* The doubt was right: the node did move. The rate limit is against
+                 * doubts the server then dispels (flapping peers, spurious hints); a
+                 * real move costs no token, so a node migrated again soon after is
+                 * still noticed at once. */
+                dna->tokens++;
+                if (dna->tokens == dna->config.confirm_burst)
+                        dna->refill_usec = USEC_INFINITY;
+        }
+        dna->confirm_took_token = false;
         if (confirming) {
                 dna->check.outcome = same ? DHCP4_DNA_OUTCOME_CONFIRMED : DHCP4_DNA_OUTCOME_MOVED;
                 if (same)
@@ -789,6 +805,7 @@ static int receive_from_peer(Dhcp4Dna *dna, Peer *p, const Dhcp4Arp *arp, uint64
                 if (dna->state != DHCP4_DNA_STATE_WATCHING)
                         return DHCP4_DNA_RX_IGNORED;
                 p->pub.has_mac = true;
+                p->pub.unresponsive = false;
                 memcpy(p->pub.mac, arp->sha, 6);
                 p->pub.last_seen_usec = now;
                 if (all_learned(dna))

@@ -125,7 +125,8 @@ typedef struct Dhcp4DnaPeer {
         Dhcp4DnaPeerSource source;
         bool has_mac;        /* learned from its ARP (reply to our learning request, or seen) */
         uint8_t mac[6];
-        bool unresponsive;   /* silent in a check the server then confirmed: not evidence until heard again */
+        bool unresponsive;   /* silent in a check the server then confirmed: MAC forgotten, learned
+                              * again (no evidence until then) */
         uint64_t last_seen_usec; /* its last ARP from the known MAC; 0: never */
 } Dhcp4DnaPeer;
 
@@ -209,7 +210,7 @@ int dhcp4_dna_set_mac(Dhcp4Dna *dna, const uint8_t mac[6]);
 /* The lease now configured (a bind, a renewal, a confirmation). Same address as before:
  * peers that stay keep their MACs; after a confirmation the check's outcome becomes
  * CONFIRMED, peers silent in it are marked unresponsive, and a changed MAC becomes the
- * known one. Another address: MOVED if a confirmation was pending; every peer is new
+ * known one (a silent peer's MAC is forgotten and learned again). Another address: MOVED if a confirmation was pending; every peer is new
  * and a broadcast learning request goes to each (we are certainly attached to the
  * network that just ACKed us). Starts WATCHING. -EINVAL for NULL. */
 int dhcp4_dna_set_lease(Dhcp4Dna *dna, const Dhcp4Lease *lease, uint64_t now);

@@ -15,7 +15,8 @@
  * - every SEND is a 28-byte ARP request from our MAC and current address to one of
  *   the lease's peers: TEST unicast to that peer's learned MAC, LEARN broadcast;
  * - CONFIRM only leaves the machine CONFIRMING, and the counter follows;
- * - non-command confirmations never exceed confirm_burst within any confirm_interval;
+ * - non-command confirmations never exceed confirm_burst within any confirm_interval,
+ *   not counting those that ended in another address (a real move gives its token back);
  * - IDLE has no deadline and no peers; a disabled machine never acts;
  * - after a timeout the next deadline lies in the future.
  * Test code: not part of the daemon.
@@ -66,6 +67,7 @@ typedef struct Fuzz {
         Dhcp4Lease lease;
         uint64_t confirms[CONFIRM_LOG]; /* times of non-command confirmations, ring */
         size_t n_confirms;
+        bool confirm_pending;           /* the last one is still in flight */
         unsigned confirmations;
 } Fuzz;
 
@@ -166,6 +168,7 @@ static void drain(Fuzz *f, size_t max_actions) {
                                                 recent++;
                                 CHECK(recent <= f->cfg.confirm_burst);
                                 f->confirms[f->n_confirms++ % CONFIRM_LOG] = f->now;
+                                f->confirm_pending = true;
                         }
                         break;
                 case DHCP4_DNA_ACTION_EVENT:
@@ -222,6 +225,13 @@ static void step(Fuzz *f, uint8_t op) {
                 for (uint8_t i = 0; i < nr; i++)
                         l.routers[l.n_routers++] = i == 2 ? addr_pick(f) : a4((pod2 ? 0x0a010001 : 0x0a000001) + i);
                 l.server_id = srv == 0 ? a4(0x0a630001) : srv == 1 ? a4(pod2 ? 0x0a010002 : 0x0a000002) : addr_pick(f);
+                if (f->confirm_pending && dhcp4_dna_get_state(f->dna) == DHCP4_DNA_STATE_CONFIRMING &&
+                    f->has_lease && l.address.s_addr != f->lease.address.s_addr && f->n_confirms > 0)
+                        /* moved: the token came back; the slot is emptied too (the ring
+                         * is scanned whole once it wrapped) */
+                        f->confirms[--f->n_confirms % CONFIRM_LOG] = 0;
+                if (dhcp4_dna_get_state(f->dna) == DHCP4_DNA_STATE_CONFIRMING || !f->has_lease)
+                        f->confirm_pending = false;
                 CHECK(dhcp4_dna_set_lease(f->dna, &l, f->now) == 0);
                 if (f->cfg.enabled) {
                         f->lease = l;

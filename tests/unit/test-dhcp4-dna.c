@@ -391,16 +391,21 @@ static void test_widen_and_unresponsive(void **state) {
         assert_int_equal(chk.answered, 1);
         assert_non_null(strstr(chk.reason, silent));
 
-        /* ACK for the same address: still attached; the silent peer is unresponsive. */
+        /* ACK for the same address: still attached; the silent peer is unresponsive, its
+         * MAC forgotten and asked for again by broadcast (it may be another leaf now). */
         assert_int_equal(dhcp4_dna_set_lease(dna, &l, t + 210 * MS), 0);
         n = drain(dna, a, ELEMENTSOF(a));
-        assert_int_equal(count(a, n, DHCP4_DNA_ACTION_SEND), 0); /* both MACs known: nothing to learn */
+        assert_int_equal(count(a, n, DHCP4_DNA_ACTION_SEND), 1);
+        assert_int_equal(find(a, n, DHCP4_DNA_ACTION_SEND)->kind, DHCP4_DNA_SEND_LEARN);
+        assert_int_equal(find(a, n, DHCP4_DNA_ACTION_SEND)->peer.s_addr, ip(silent).s_addr);
         assert_true(dhcp4_dna_get_last_check(dna, &chk));
         assert_int_equal(chk.outcome, DHCP4_DNA_OUTCOME_CONFIRMED);
         assert_int_equal(dhcp4_dna_get_usable_peers(dna), 1);
         dhcp4_dna_get_peers(dna, peers, ELEMENTSOF(peers));
-        for (size_t i = 0; i < 2; i++)
+        for (size_t i = 0; i < 2; i++) {
                 assert_int_equal(peers[i].unresponsive, peers[i].address.s_addr == ip(silent).s_addr);
+                assert_int_equal(peers[i].has_mac, peers[i].address.s_addr != ip(silent).s_addr);
+        }
 
         /* Next periodic check tests the responsive one only; its answer is enough. */
         t = run_to_check(dna, t + 210 * MS, a, ELEMENTSOF(a), &n);
@@ -410,11 +415,14 @@ static void test_widen_and_unresponsive(void **state) {
         drain(dna, a, ELEMENTSOF(a));
         assert_int_equal(dhcp4_dna_get_state(dna), DHCP4_DNA_STATE_WATCHING);
 
-        /* The unresponsive peer heard again: usable again. */
-        assert_int_equal(rx_arp(dna, DHCP4_ACD_ARP_REQUEST, strcmp(silent, "10.0.0.1") == 0 ? mac_gw : mac_any,
-                                silent, "10.0.0.99", t + 2 * MS),
-                         0);
+        /* The unresponsive peer heard again, from a new MAC (another leaf): learned, usable. */
+        assert_int_equal(rx_arp(dna, DHCP4_ACD_ARP_REQUEST, mac_gw2, silent, "10.0.0.99", t + 2 * MS), 0);
+        n = drain(dna, a, ELEMENTSOF(a));
+        assert_int_equal(find(a, n, DHCP4_DNA_ACTION_EVENT)->event, DHCP4_DNA_EVENT_PEER_LEARNED);
         assert_int_equal(dhcp4_dna_get_usable_peers(dna), 2);
+        dhcp4_dna_get_peers(dna, peers, ELEMENTSOF(peers));
+        for (size_t i = 0; i < 2; i++)
+                assert_false(peers[i].unresponsive);
         dhcp4_dna_free(dna);
 }
 
@@ -617,6 +625,40 @@ static void test_flapping_rate_limit(void **state) {
         drain(dna, a, ELEMENTSOF(a));
         assert_true(dhcp4_dna_get_last_check(dna, &chk));
         assert_int_equal(chk.trigger, DHCP4_DNA_TRIGGER_COMMAND);
+        dhcp4_dna_free(dna);
+}
+
+/* Real moves back and forth cost no token: only confirmations the server dispels do. */
+static void test_moves_not_rate_limited(void **state) {
+        Dhcp4DnaConfig c = cfg_default();
+        Dhcp4Lease l1 = lease("10.0.128.64", 16, "10.99.0.1", NULL), l2 = lease("10.1.0.77", 16, "10.99.0.1", NULL);
+        Dhcp4DnaAction a[40];
+        Dhcp4Dna *dna = dna_new(&c);
+        uint64_t t = T0;
+        size_t n;
+
+        assert_int_equal(dhcp4_dna_set_lease(dna, &l1, t), 0);
+        drain(dna, a, ELEMENTSOF(a));
+        for (int i = 0; i < 6; i++) {
+                t += SEC;
+                assert_int_equal(dhcp4_dna_hint(dna, DHCP4_DNA_TRIGGER_ANNOUNCE, t), 0);
+                n = drain(dna, a, ELEMENTSOF(a));
+                assert_int_equal(count(a, n, DHCP4_DNA_ACTION_CONFIRM), 1);
+                assert_int_equal(dhcp4_dna_set_lease(dna, i % 2 ? &l1 : &l2, t + 10 * MS), 0);
+                drain(dna, a, ELEMENTSOF(a));
+        }
+        assert_int_equal(dhcp4_dna_get_confirmations(dna), 6);
+        /* ... while dispelled doubts do: 3, then rate limited. */
+        for (int i = 0; i < 4; i++) {
+                t += SEC;
+                assert_int_equal(dhcp4_dna_hint(dna, DHCP4_DNA_TRIGGER_ANNOUNCE, t), 0);
+                n = drain(dna, a, ELEMENTSOF(a));
+                assert_int_equal(count(a, n, DHCP4_DNA_ACTION_CONFIRM), i < 3);
+                if (i < 3) {
+                        assert_int_equal(dhcp4_dna_set_lease(dna, &l1, t + 10 * MS), 0);
+                        drain(dna, a, ELEMENTSOF(a));
+                }
+        }
         dhcp4_dna_free(dna);
 }
 
@@ -829,6 +871,7 @@ int main(void) {
                 cmocka_unit_test(test_announcements),
                 cmocka_unit_test(test_flapping_rate_limit),
                 cmocka_unit_test(test_token_refill),
+                cmocka_unit_test(test_moves_not_rate_limited),
                 cmocka_unit_test(test_no_usable_peer),
                 cmocka_unit_test(test_clear_disabled_full),
                 cmocka_unit_test(test_invalid_and_strings),
