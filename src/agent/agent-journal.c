@@ -32,6 +32,7 @@ static const char *const agent_migration_kind_table[_AGENT_MIGRATION_KIND_MAX] =
         [AGENT_MIGRATION_NONE] = "none",
         [AGENT_MIGRATION_AWAY] = "away",
         [AGENT_MIGRATION_INTO] = "into",
+        [AGENT_MIGRATION_DETECTED] = "detected",
 };
 static const char *const agent_result_table[_AGENT_RESULT_MAX] = {
         [AGENT_RESULT_NONE] = "none",         [AGENT_RESULT_IN_PROGRESS] = "in-progress",
@@ -145,7 +146,9 @@ int agent_journal_format(const AgentJournal *j, char **ret_text) {
             (r = add_address(o, "opflexAddress", &j->opflex)) < 0 ||
             (j->migration.kind != AGENT_MIGRATION_NONE &&
              (r = json_add(o, "migration", agent_timeline_to_json(&j->migration))) < 0) ||
-            (j->last.kind != AGENT_MIGRATION_NONE && (r = json_add(o, "lastMigration", agent_timeline_to_json(&j->last))) < 0))
+            (j->last.kind != AGENT_MIGRATION_NONE && (r = json_add(o, "lastMigration", agent_timeline_to_json(&j->last))) < 0) ||
+            (j->detected_from.kind == AGENT_POD_SET &&
+             ((r = add_pod(o, "detectedFrom", &j->detected_from)) < 0 || (r = add_time(o, "detectedAt", j->detected_at)) < 0)))
                 goto fail;
         s = json_object_to_json_string_length(o, JSON_OUT_FORMAT, &n);
         if (!s || !(t = malloc(n + 2))) {
@@ -360,6 +363,11 @@ int agent_journal_parse(const char *text, size_t len, AgentJournal *ret, char *e
         v = get(root, "lastMigration", json_type_object, &r, &c);
         if (r < 0 || (v && (r = parse_timeline(v, &j.last, &c)) < 0))
                 goto finish;
+        if ((r = get_pod(root, "detectedFrom", false, &j.detected_from, &c)) < 0 ||
+            (r = get_u64(root, "detectedAt", &j.detected_at, &c)) < 0)
+                goto finish;
+        if (j.detected_from.kind != AGENT_POD_SET)
+                j.detected_from = (AgentPod){ .kind = AGENT_POD_UNKNOWN };
         *ret = j;
         r = 0;
 finish:

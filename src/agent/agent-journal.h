@@ -37,6 +37,8 @@ typedef enum AgentMigrationKind {
         AGENT_MIGRATION_NONE,
         AGENT_MIGRATION_AWAY, /* refuse the old pod's pool */
         AGENT_MIGRATION_INTO, /* require the new pod's pool */
+        AGENT_MIGRATION_DETECTED, /* infradhcpd moved the node on its own (RFC 4436 attachment
+                                   * detection): verified outside the old pod's pool */
         _AGENT_MIGRATION_KIND_MAX,
 } AgentMigrationKind;
 
@@ -78,6 +80,10 @@ typedef struct AgentJournal {
         AgentAddress opflex;     /* address the opflex files were last written for */
         AgentTimeline migration; /* in flight when kind != NONE */
         AgentTimeline last;      /* the last migration that ended */
+        /* infradhcpd detected that the node left this pod while aci-pod still names it:
+         * the controller has not caught up yet (it flips aci-pod 25 s after the move). */
+        AgentPod detected_from;  /* kind SET while so */
+        uint64_t detected_at;    /* CLOCK_REALTIME usec */
 } AgentJournal;
 
 void agent_journal_init(AgentJournal *j);

@@ -384,6 +384,86 @@ static void migration_drive(Run *r) {
 
 static const AgentPod pod_none = { .kind = AGENT_POD_NONE };
 
+static void detected_clear(Run *r) {
+        if (r->j->detected_from.kind == AGENT_POD_SET) {
+                r->j->detected_from = (AgentPod){ .kind = AGENT_POD_UNKNOWN };
+                r->j->detected_at = 0;
+                r->dirty = true;
+        }
+}
+
+/* infradhcpd changed the address on its own: the single address lies outside pod X,
+ * which aci-pod still names and which held the address the opflex files were written
+ * for. That is its attachment detection (docs/dna.md) noticing a live migration before
+ * the controller does: verified (outside X's pool), recorded as a finished migration,
+ * the opflex files rewritten at once (rule 7 below) and the Events posted. Returns
+ * true when the rule applies (nothing else to decide while the controller catches up). */
+static bool on_detected(Run *r, const AgentPod *x) {
+        AgentTimeline *t = &r->j->last;
+        char xs[AGENT_POD_STRING_MAX], pool[32], a[32], b[32];
+
+        if (r->j->detected_from.kind == AGENT_POD_SET && agent_pod_equal(&r->j->detected_from, x)) {
+                if (r->cur.set && agent_pod_contains(x, r->cur.address)) {
+                        /* Back in X (moved back, or the detection was undone). */
+                        detected_clear(r);
+                        return false;
+                }
+                if (r->facts->now >= r->j->detected_at + AGENT_DETECTED_GRACE_USEC) {
+                        log_action(r, LOG_WARNING,
+                                   "aci-pod still %s %" PRIu64 " s after infradhcpd detected the move out of it: "
+                                   "following the controller",
+                                   pod_str(x, xs), AGENT_DETECTED_GRACE_USEC / USEC_PER_SEC);
+                        detected_clear(r);
+                        return false;
+                }
+                set_phase(r, AGENT_PHASE_IDLE, "infradhcpd detected the move out of %s; waiting for the controller",
+                          pool_str(x, pool));
+                return true;
+        }
+        if (!r->cur.set || agent_pod_contains(x, r->cur.address) || !r->j->opflex.set ||
+            !agent_pod_contains(x, r->j->opflex.address) || r->facts->call_in_flight)
+                return false;
+
+        *t = (AgentTimeline){
+                .kind = AGENT_MIGRATION_DETECTED,
+                .from = *x,
+                .to = *x,
+                .pool = *x,
+                .old_address = r->j->opflex,
+                .new_address = r->cur,
+                .started = r->facts->now,
+                .released = r->facts->now,
+                .bound = r->facts->now,
+                .finished = r->facts->now,
+                .result = AGENT_RESULT_SUCCEEDED,
+                .posted_started = true,
+                .posted_succeeded = true,
+        };
+        r->j->detected_from = *x;
+        r->j->detected_at = r->facts->now;
+        r->dirty = true;
+        rewrite_opflex(r, &r->cur);
+        {
+                AgentAction *l = push(r, AGENT_ACTION_LOG);
+                if (l) {
+                        l->level = LOG_INFO;
+                        l->note_opflex = true;
+                        snprintf(l->text, sizeof(l->text),
+                                 "Migration detected by infradhcpd: %s -> %s, outside %s (aci-pod still %s)",
+                                 ip_str(&t->old_address, a), ip_str(&r->cur, b), pool_str(x, pool), pod_str(x, xs));
+                }
+        }
+        post_event(r, "Normal", "MigrationStarted",
+                   "infradhcpd detected that the node left %s (attachment check, RFC 4436): %s no longer valid",
+                   pod_str(x, xs), ip_str(&t->old_address, a));
+        post_event(r, "Normal", "MigrationSucceeded",
+                   "Infra address moved %s -> %s, detected by infradhcpd before the controller; outside %s",
+                   ip_str(&t->old_address, a), ip_str(&r->cur, b), pool_str(x, pool));
+        set_phase(r, AGENT_PHASE_IDLE, "infradhcpd detected the move out of %s; waiting for the controller",
+                  pool_str(x, pool));
+        return true;
+}
+
 /* aci-pod is pod-Y. */
 static void on_pod_set(Run *r) {
         const AgentPod *y = &r->facts->pod;
@@ -409,6 +489,12 @@ static void on_pod_set(Run *r) {
         }
         if (m->kind != AGENT_MIGRATION_NONE)
                 return; /* an AWAY migration that is satisfied: succeeds below */
+
+        if (agent_pod_equal(&r->j->last_pod, y)) {
+                if (on_detected(r, y))
+                        return;
+        } else
+                detected_clear(r); /* the controller has moved on */
 
         if (in_y) {
                 if (!agent_pod_equal(&r->j->last_pod, y)) {
@@ -448,6 +534,7 @@ static void on_pod_none(Run *r) {
         char xs[AGENT_POD_STRING_MAX], pool[32], a[32];
 
         r->rt->mismatch_since = 0;
+        detected_clear(r); /* the controller caught up: the rules below see the address outside */
         if (m->kind == AGENT_MIGRATION_INTO)
                 migration_supersede(r, "aci-pod is none again");
         if (x->kind != AGENT_POD_SET) {

@@ -40,6 +40,11 @@
 /* aci-pod pod-Y but no (single) address at all: give infradhcpd this long to get
  * its first lease before forcing a ReleaseAndRenew into Y. */
 #define AGENT_NO_ADDRESS_GRACE_USEC (10 * USEC_PER_SEC)
+/* infradhcpd moved the node out of pod-X by itself (attachment detection) while aci-pod
+ * still names X: the controller follows after opflex-device-reconnect-wait-timeout
+ * (25 s by default). If it still names X this long after, the annotation rules take
+ * over again (a migration into X), as if detection had not happened. */
+#define AGENT_DETECTED_GRACE_USEC (120 * USEC_PER_SEC)
 
 typedef enum AgentPhase {
         AGENT_PHASE_IDLE,      /* nothing to do: the address matches the annotation */

@@ -607,10 +607,123 @@ static void test_back_to_old_pod_supersedes(void **state) {
         assert_int_equal(w.out.phase, AGENT_PHASE_IDLE);
 }
 
+
+/* infradhcpd moves the node by itself (attachment detection) while aci-pod still names
+ * pod-2: verified outside pod-2's pool, files at once, Events, no ReleaseAndRenew; the
+ * controller's late annotation (none, then pod-1) finds the address right. */
+static void test_detected_migration(void **state) {
+        World w;
+        const AgentAction *a;
+
+        start_in_pod2(&w);
+        /* Make before break: two addresses for a moment, nothing decided. */
+        advance(&w, 1000000);
+        set_addrs(&w, "10.1.0.57", "10.0.0.112");
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        assert_int_equal(count(&w, AGENT_ACTION_POST_EVENT), 0);
+        advance(&w, 3000);
+        set_addrs(&w, "10.0.0.112", NULL);
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        a = find(&w, AGENT_ACTION_REWRITE_OPFLEX);
+        assert_non_null(a);
+        assert_int_equal(index_of(&w, AGENT_ACTION_REWRITE_OPFLEX), 0);
+        assert_true(logged(&w, "Migration detected by infradhcpd: 10.1.0.57 -> 10.0.0.112, outside 10.1.0.0/16"));
+        assert_non_null(find_event(&w, "MigrationStarted"));
+        assert_non_null(strstr(find_event(&w, "MigrationStarted")->text, "detected"));
+        assert_non_null(strstr(find_event(&w, "MigrationSucceeded")->text, "10.1.0.57 -> 10.0.0.112"));
+        assert_true(index_of(&w, AGENT_ACTION_SAVE_JOURNAL) < index_of(&w, AGENT_ACTION_POST_EVENT));
+        assert_int_equal(w.out.phase, AGENT_PHASE_IDLE);
+        assert_int_equal(w.journal.last.kind, AGENT_MIGRATION_DETECTED);
+        assert_int_equal(w.journal.last.result, AGENT_RESULT_SUCCEEDED);
+        assert_int_equal(w.journal.detected_from.kind, AGENT_POD_SET);
+        agent_journal_note_opflex(&w.journal, &a->address, w.f.now);
+        assert_int_equal(w.journal.last.files_written, w.f.now);
+
+        /* Repeated, and across a restart (aci-pod still pod-2): nothing more. */
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_POST_EVENT) + count(&w, AGENT_ACTION_LOG) +
+                                 count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW) + count(&w, AGENT_ACTION_REWRITE_OPFLEX),
+                         0);
+        restart(&w);
+        set_pod(&w, "pod-2-10.1.0.0/16");
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        assert_int_equal(count(&w, AGENT_ACTION_POST_EVENT), 0);
+        assert_int_equal(w.journal.detected_from.kind, AGENT_POD_SET);
+
+        /* 25 s later the controller: none, then the new pod. Nothing to do. */
+        advance(&w, 25000000);
+        set_pod(&w, "none");
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        assert_int_equal(count(&w, AGENT_ACTION_POST_EVENT), 0);
+        assert_true(logged(&w, "already outside 10.1.0.0/16; nothing to do"));
+        assert_int_equal(w.journal.decision, AGENT_DECISION_DONE);
+        assert_int_equal(w.journal.detected_from.kind, AGENT_POD_UNKNOWN);
+        set_pod(&w, "pod-1-10.0.0.0/16");
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        assert_int_equal(count(&w, AGENT_ACTION_POST_EVENT), 0);
+        assert_int_equal(w.out.phase, AGENT_PHASE_IDLE);
+        assert_int_equal(w.journal.last_pod.id, 1);
+}
+
+/* A new address inside the same pool (the server handed out another one) is no
+ * migration: the files follow, nothing else. */
+static void test_detected_same_pool(void **state) {
+        World w;
+
+        start_in_pod2(&w);
+        set_addrs(&w, "10.1.0.99", NULL);
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_REWRITE_OPFLEX), 1);
+        assert_int_equal(count(&w, AGENT_ACTION_POST_EVENT), 0);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        assert_int_equal(w.journal.detected_from.kind, AGENT_POD_UNKNOWN);
+}
+
+/* The controller keeps naming pod-2 long after: the annotation rules take over again
+ * (a migration into pod-2), as without detection. Back in pod-2 earlier: cleared. */
+static void test_detected_grace(void **state) {
+        World w;
+        const AgentAction *a;
+
+        start_in_pod2(&w);
+        set_addrs(&w, "10.0.0.112", NULL);
+        run(&w);
+        agent_journal_note_opflex(&w.journal, &find(&w, AGENT_ACTION_REWRITE_OPFLEX)->address, w.f.now);
+        advance(&w, AGENT_DETECTED_GRACE_USEC - 1);
+        run(&w);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        advance(&w, 1);
+        run(&w);
+        assert_true(logged(&w, "following the controller"));
+        a = find(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW);
+        assert_non_null(a);
+        assert_int_equal(a->kind, AGENT_MIGRATION_INTO);
+        assert_pool(&a->pool, "10.1.0.0/16");
+
+        start_in_pod2(&w);
+        set_addrs(&w, "10.0.0.112", NULL);
+        run(&w);
+        agent_journal_note_opflex(&w.journal, &find(&w, AGENT_ACTION_REWRITE_OPFLEX)->address, w.f.now);
+        advance(&w, 5000000);
+        set_addrs(&w, "10.1.0.57", NULL); /* moved back */
+        run(&w);
+        assert_int_equal(w.journal.detected_from.kind, AGENT_POD_UNKNOWN);
+        assert_int_equal(count(&w, AGENT_ACTION_CALL_RELEASE_AND_RENEW), 0);
+        assert_int_equal(w.out.phase, AGENT_PHASE_IDLE);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_disabled, world_teardown),
                 cmocka_unit_test_teardown(test_happy_path, world_teardown),
+                cmocka_unit_test_teardown(test_detected_migration, world_teardown),
+                cmocka_unit_test_teardown(test_detected_same_pool, world_teardown),
+                cmocka_unit_test_teardown(test_detected_grace, world_teardown),
                 cmocka_unit_test_teardown(test_kill_after_release, world_teardown),
                 cmocka_unit_test_teardown(test_kill_before_decision_saved_address_moved, world_teardown),
                 cmocka_unit_test_teardown(test_intra_pod, world_teardown),
