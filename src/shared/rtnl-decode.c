@@ -140,6 +140,9 @@ bool rtnl_link_decode(const struct nlmsghdr *nlh, RtnlLink *ret) {
                 l.parent_ifindex = (int) parent;
         }
 
+        if (tb[IFLA_EVENT] && !attr_get_u32(tb[IFLA_EVENT], &l.event))
+                return false;
+
         if (tb[IFLA_LINKINFO]) {
                 const struct nlattr *info[IFLA_INFO_MAX + 1];
 

@@ -47,6 +47,10 @@ typedef struct RtnlLink {
         int parent_ifindex;      /* IFLA_LINK (lower device of a VLAN/veth peer), 0 if absent */
         char kind[16];           /* IFLA_LINKINFO/IFLA_INFO_KIND ("vlan", "veth", ...), "" if none */
         uint16_t vlan_id;        /* IFLA_INFO_DATA/IFLA_VLAN_ID when kind is "vlan", else 0 */
+        /* IFLA_EVENT of a notification (IFLA_EVENT_*), 0 = none. IFLA_EVENT_NOTIFY_PEERS:
+         * the driver asks to re-announce the host (virtio after a live migration, bonding
+         * failover; the VLAN driver passes it on to its subinterfaces). */
+        uint32_t event;
 } RtnlLink;
 
 typedef struct RtnlAddr {

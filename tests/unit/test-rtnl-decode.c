@@ -113,6 +113,39 @@ static void test_link_ok(void **state) {
         assert_int_equal(l.vlan_id, 0);
 }
 
+/* RTM_NEWLINK as rtnetlink_event() sends it for NETDEV_NOTIFY_PEERS: the link's
+ * attributes plus IFLA_EVENT = IFLA_EVENT_NOTIFY_PEERS (u32). VLAN and bond links
+ * cannot be created on the test machines, so this is how the hint is tested. */
+static void test_link_event(void **state) {
+        unsigned up = IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
+        struct nlmsghdr *nlh;
+        RtnlEvent ev;
+        RtnlLink l;
+        Msg m;
+
+        assert_true(rtnl_link_decode(link_msg(&m, RTM_NEWLINK, up), &l));
+        assert_int_equal(l.event, 0);
+
+        nlh = link_msg(&m, RTM_NEWLINK, up);
+        mnl_attr_put_u32(nlh, IFLA_EVENT, IFLA_EVENT_NOTIFY_PEERS);
+        assert_true(rtnl_link_decode(nlh, &l));
+        assert_int_equal(l.event, IFLA_EVENT_NOTIFY_PEERS);
+        assert_true(l.carrier);
+        assert_true(rtnl_event_decode(nlh, &ev));
+        assert_int_equal(ev.type, RTNL_EVENT_NEWLINK);
+        assert_int_equal(ev.link.event, IFLA_EVENT_NOTIFY_PEERS);
+
+        nlh = link_msg(&m, RTM_NEWLINK, up);
+        mnl_attr_put_u32(nlh, IFLA_EVENT, IFLA_EVENT_BONDING_FAILOVER);
+        assert_true(rtnl_link_decode(nlh, &l));
+        assert_int_equal(l.event, IFLA_EVENT_BONDING_FAILOVER);
+
+        /* A wrong length is malformed: the message is rejected whole. */
+        nlh = link_msg(&m, RTM_NEWLINK, up);
+        mnl_attr_put_u16(nlh, IFLA_EVENT, IFLA_EVENT_NOTIFY_PEERS);
+        assert_false(rtnl_link_decode(nlh, &l));
+}
+
 static void test_link_unusual_but_valid(void **state) {
         uint8_t ib_addr[20] = { 0 };
         struct nlmsghdr *nlh;
@@ -478,6 +511,7 @@ static void test_ack_message(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_link_ok),
+                cmocka_unit_test(test_link_event),
                 cmocka_unit_test(test_link_unusual_but_valid),
                 cmocka_unit_test(test_link_malformed),
                 cmocka_unit_test(test_addr_ok),
