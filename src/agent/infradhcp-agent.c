@@ -38,6 +38,7 @@
 #include "agent-opflex.h"
 #include "agent-pod.h"
 #include "agent-reconcile.h"
+#include "capability-util.h"
 #include "config.h"
 #include "fileio.h"
 #include "io.infradhcp.Agent.varlink.h"
@@ -578,6 +579,20 @@ static json_object *pod_json(const AgentPod *p) {
         return json_object_new_string(agent_pod_format(p, buf, sizeof(buf)));
 }
 
+/* The effective capability set, as names (least privilege, docs/security.md). */
+static json_object *capabilities_json(void) {
+        char names[512], *save = NULL;
+        json_object *arr = json_object_new_array();
+
+        capability_effective_names(names, sizeof(names));
+        for (char *t = strtok_r(names, ",", &save); arr && t; t = strtok_r(NULL, ",", &save))
+                if (json_append(arr, json_object_new_string(t)) < 0) {
+                        json_object_put(arr);
+                        return NULL;
+                }
+        return arr;
+}
+
 static int method_get_status(VarlinkCall *call, json_object *params, void *userdata) {
         Agent *a = userdata;
         json_object *o, *arr = json_object_new_array();
@@ -620,6 +635,8 @@ static int method_get_status(VarlinkCall *call, json_object *params, void *userd
                                   json_object_new_int(a->kube ? (int)kube_client_get_queue_length(a->kube) : 0), NULL);
         if (r >= 0 && a->last_error[0])
                 r = json_add(o, "lastError", json_object_new_string(a->last_error));
+        if (r >= 0)
+                r = json_add(o, "capabilities", capabilities_json());
         if (r >= 0)
                 r = json_add_many(o, "multipod", json_object_new_boolean(a->config.multipod),
                                   "reconnect", json_object_new_boolean(a->config.reconnect),
@@ -1032,6 +1049,14 @@ int main(int argc, char *argv[]) {
 
         if (agent_setup(&a) < 0)
                 goto finish;
+        /* Everything is open (netlink, the control socket, the metrics listener, the API
+         * client); from here on only the 224.0.0.0/4 route needs a capability
+         * (docs/security.md). */
+        r = capability_drop_except((const cap_value_t[]) { CAP_NET_ADMIN }, 1);
+        if (r < 0) {
+                log_error_errno(r, "Failed to drop capabilities: %m");
+                goto finish;
+        }
         (void)sd_notify(false, "READY=1\nSTATUS=Started");
         r = sd_event_loop(a.event);
         if (r < 0) {

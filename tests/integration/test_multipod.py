@@ -266,6 +266,14 @@ def check_ctl_agent(s, new):
         check(isinstance(m.get(k), int), "last migration has no %s time: %r" % (k, m))
     check(m["started"] <= m["released"] <= m["bound"] <= m["filesWritten"] <= m["finished"],
           "timeline out of order: %r" % m)
+    # Least privilege (docs/security.md): only CAP_NET_ADMIN, in status and in the kernel.
+    check(st.get("capabilities") == ["cap_net_admin"], "agent capabilities %r" % st.get("capabilities"))
+    with open("/proc/%d/status" % s.agent.proc.pid) as f:
+        kst = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    check(int(kst["CapEff"], 16) == 1 << 12 and int(kst["CapPrm"], 16) == 1 << 12 and
+          int(kst["CapBnd"], 16) == 1 << 12 and kst["NoNewPrivs"] == "1",
+          "agent CapEff %s CapPrm %s CapBnd %s NoNewPrivs %s, want CAP_NET_ADMIN only and no_new_privs" % (
+              kst["CapEff"], kst["CapPrm"], kst["CapBnd"], kst["NoNewPrivs"]))
     text = netns.run(s.node.argv(base + ["agent"])).stdout
     check("infradhcp-agent" in text and "Idle" in text and new in text, "infradhcpctl agent says:\n%s" % text)
     # The DaemonSet's readiness probe (deploy/kubernetes/daemonset.yaml) on the real agent.
