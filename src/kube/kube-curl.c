@@ -6,6 +6,8 @@
  * curl_multi_socket_action() from both. See kube-curl.h.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -225,9 +227,41 @@ static curl_socket_t curl_glue_open_socket(void *userdata, curlsocktype purpose,
         return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
+/* CURLOPT_SOCKOPTFUNCTION: a connection that dies silently (packets dropped, no FIN
+ * or RST) must be noticed in well under client-go's 45 s, and libcurl sends no HTTP/2
+ * PING of its own. An idle watch has nothing in flight, so only keepalive probes can
+ * find out: the first after KUBE_TCP_KEEPIDLE_SEC of silence, then every
+ * KUBE_TCP_KEEPINTVL_SEC; TCP_USER_TIMEOUT (RFC 5482) bounds both that and data left
+ * unacknowledged (a PATCH sent into the dead connection) to KUBE_TCP_USER_TIMEOUT_MSEC,
+ * instead of the ~15 minutes of tcp_retries2. Linux aborts at the first probe timer
+ * after the user timeout: about 30 s after the last packet from the peer. Runs after
+ * libcurl's own CURLOPT_TCP_KEEPALIVE settings, so these values win. */
+static int curl_glue_sockopt(void *userdata, curl_socket_t fd, curlsocktype purpose) {
+        static const struct {
+                int level, name, value;
+                const char *what;
+        } opts[] = {
+                { SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE" },
+                { IPPROTO_TCP, TCP_KEEPIDLE, KUBE_TCP_KEEPIDLE_SEC, "TCP_KEEPIDLE" },
+                { IPPROTO_TCP, TCP_KEEPINTVL, KUBE_TCP_KEEPINTVL_SEC, "TCP_KEEPINTVL" },
+                { IPPROTO_TCP, TCP_KEEPCNT, KUBE_TCP_KEEPCNT, "TCP_KEEPCNT" },
+                { IPPROTO_TCP, TCP_USER_TIMEOUT, KUBE_TCP_USER_TIMEOUT_MSEC, "TCP_USER_TIMEOUT" },
+        };
+
+        if (purpose != CURLSOCKTYPE_IPCXN)
+                return CURL_SOCKOPT_OK;
+        for (size_t i = 0; i < ELEMENTSOF(opts); i++)
+                if (setsockopt(fd, opts[i].level, opts[i].name, &opts[i].value, sizeof(opts[i].value)) < 0)
+                        /* Not fatal (a non-TCP transport): the connection still works,
+                         * it is only noticed later when it dies. */
+                        log_debug_errno(errno, "kube: cannot set %s on fd %d: %m", opts[i].what, fd);
+        return CURL_SOCKOPT_OK;
+}
+
 int kube_curl_setup_easy(CURL *easy) {
         if (curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, curl_glue_open_socket) != CURLE_OK)
+            curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, curl_glue_open_socket) != CURLE_OK ||
+            curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, curl_glue_sockopt) != CURLE_OK)
                 return -EIO;
         return 0;
 }

@@ -34,6 +34,13 @@ DEFINE_FREEP(KubeCurl, kube_curl_free);
 int kube_curl_add(KubeCurl *g, CURL *easy);
 int kube_curl_remove(KubeCurl *g, CURL *easy);
 
+/* Dead-connection detection on every API connection (docs/kube.md): keepalive probes
+ * after 15 s of silence, every 5 s, and TCP_USER_TIMEOUT 30 s. */
+#define KUBE_TCP_KEEPIDLE_SEC 15
+#define KUBE_TCP_KEEPINTVL_SEC 5
+#define KUBE_TCP_KEEPCNT 3
+#define KUBE_TCP_USER_TIMEOUT_MSEC 30000
+
 /* Sets the options every transfer needs from the glue's point of view: no signals,
- * sockets created O_CLOEXEC|O_NONBLOCK. */
+ * sockets created O_CLOEXEC|O_NONBLOCK, the keepalive and user timeout above. */
 int kube_curl_setup_easy(CURL *easy);

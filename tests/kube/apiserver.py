@@ -13,7 +13,13 @@ state file (objects and the resourceVersion counter; not the watch history, as a
 API server's watch cache does not survive a restart either).
 
 A plain-HTTP admin endpoint on loopback lets tests inject faults: drop or cut watch
-streams, compact, slow mode, rotate accepted tokens, churn 1,000 other nodes.
+streams, compact, slow mode, rotate accepted tokens, churn 1,000 other nodes, and
+(POST /fault) answer the next N requests of a kind (watch, list, get, mutation, any)
+with a status (500, or 429/503 with Retry-After), a truncated body (a short read, or
+complete HTTP carrying half a JSON document), or silence (nothing at all, or the
+headers of a watch and then not one byte), and (POST /cert) serve a new certificate
+on new connections. Every request is logged with its arrival time (CLOCK_MONOTONIC,
+which all processes on the machine share) for tests that measure delays.
 
 Authorization (optional): bearer tokens stand for one ServiceAccount (--rbac-sa) whose
 roles come from manifests (--rbac FILE, e.g. deploy/kubernetes/rbac.yaml); each
@@ -30,6 +36,7 @@ import datetime
 import json
 import os
 import random
+import select
 import signal
 import socket
 import ssl
@@ -181,6 +188,18 @@ class Faults:
         self.generation = 0          # bumped to drop all watch streams
         self.fail_status = 0         # answer every API request with this status
         self.requests = []
+        self.queue = []              # POST /fault entries, consumed in order
+        self.release = 0             # bumped to end every silent request
+        self.fired = []              # faults applied: {kind, fault, time}
+
+
+def request_kind(method, parts, q):
+    """watch, list, get or mutation, for matching /fault entries."""
+    if method in ("POST", "PUT", "PATCH", "DELETE"):
+        return "mutation"
+    if parts[:3] == ["api", "v1", "nodes"] and len(parts) == 3:
+        return "watch" if q.get("watch") in ("true", "1") else "list"
+    return "get"
 
 
 class ApiServer:
@@ -321,6 +340,15 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def send_json(self, code, obj, extra_headers=None):
         body = json.dumps(obj).encode()
+        f = getattr(self, "fault", None)
+        short = False
+        if f and f["fault"] == "truncate" and code < 300:
+            # "json": a complete HTTP response carrying half a document; "short": the
+            # Content-Length of the whole, half of it sent, then the connection closed.
+            if f.get("mode", "json") == "json":
+                body = body[:len(body) // 2]
+            else:
+                short = True
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -329,7 +357,43 @@ class ApiHandler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
+            if short:
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.request.shutdown(socket.SHUT_RDWR)
+                raise Closed()
             self.write_raw(body)
+
+    def send_fault_status(self, f):
+        code = int(f.get("status", 500))
+        reasons = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
+                   504: "Timeout"}
+        extra = {}
+        if f.get("retry_after") is not None:
+            extra["Retry-After"] = str(f["retry_after"])
+        body = status(code, reasons.get(code, "InternalError"), "injected failure")
+        if code == 429:
+            body["details"] = {"retryAfterSeconds": int(f.get("retry_after") or 1)}
+        return self.send_json(code, body, extra)
+
+    def hold_silent(self, f):
+        """Keeps the request open without a byte until the client goes away, POST
+        /release, or `hold` seconds (default one hour) have passed."""
+        api = self.server.api
+        gen = api.faults.release
+        deadline = time.monotonic() + float(f.get("hold", 3600))
+        sock = self.request
+        while time.monotonic() < deadline and api.faults.release == gen:
+            r, _, _ = select.select([sock], [], [], 0.2)
+            if r:
+                try:
+                    if not sock.recv(4096):
+                        break
+                except (OSError, ssl.SSLError):
+                    break
+        self.close_connection = True
+        raise Closed()
 
     def send_status(self, code, reason, message, details=None):
         self.send_json(code, status(code, reason, message, details))
@@ -393,10 +457,23 @@ class ApiHandler(BaseHTTPRequestHandler):
         with api.store.lock:
             api.faults.requests.append({"method": self.command, "path": url.path, "query": q,
                                         "accept": self.headers.get("Accept", ""),
-                                        "content_type": self.headers.get("Content-Type", "")})
+                                        "content_type": self.headers.get("Content-Type", ""),
+                                        "user_agent": self.headers.get("User-Agent", ""),
+                                        "time": time.monotonic()})
             if len(api.faults.requests) > 10000:
                 del api.faults.requests[:5000]
             fail_status = api.faults.fail_status
+            fault = None
+            kind = request_kind(self.command, parts, q)
+            for f in api.faults.queue:
+                if f["match"] in (kind, "any") and (not f.get("agent_only") or self.headers.get(
+                        "User-Agent", "").startswith("infradhcp/")):
+                    fault = dict(f)
+                    f["count"] -= 1
+                    if f["count"] == 0:
+                        api.faults.queue.remove(f)
+                    api.faults.fired.append({"kind": kind, "fault": fault["fault"], "time": time.monotonic()})
+                    break
         if self.command in ("POST", "PUT", "PATCH"):
             body = self.read_body()
         else:
@@ -415,6 +492,14 @@ class ApiHandler(BaseHTTPRequestHandler):
                                     {"kind": refused.resource, "name": refused.name})
         if fail_status:
             return self.send_status(fail_status, "InternalError", "injected failure")
+        if fault:
+            self.fault = fault
+            if fault["fault"] == "status":
+                return self.send_fault_status(fault)
+            if fault["fault"] == "silent" and fault.get("stage", "nothing") == "nothing":
+                return self.hold_silent(fault)
+        else:
+            self.fault = None
 
         if parts == ["version"]:
             return self.send_json(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0",
@@ -550,6 +635,9 @@ class ApiHandler(BaseHTTPRequestHandler):
             api.watchers += 1
         try:
             self.start_chunked()
+            f_ = getattr(self, "fault", None)
+            if f_ and f_["fault"] == "silent":
+                return self.hold_silent(f_)  # headers sent; then not one byte
             last_bookmark = time.monotonic()
             while True:
                 cut = False
@@ -669,6 +757,8 @@ class AdminHandler(BaseHTTPRequestHandler):
                                    "sent_watch_bytes": api.sent_watch_bytes})
             if self.path == "/requests":
                 return self.reply(api.faults.requests)
+            if self.path == "/fired":
+                return self.reply(api.faults.fired)
             if self.path == "/events":
                 return self.reply(list(st.events.values()))
             if self.path.startswith("/node/"):
@@ -720,6 +810,30 @@ class AdminHandler(BaseHTTPRequestHandler):
             if p == "/fail":
                 f.fail_status = int(req.get("status", 0))
                 return self.reply({})
+            if p == "/fault":
+                # {"fault": "status"|"truncate"|"silent", "match": "watch"|"list"|"get"|
+                #  "mutation"|"any", "count": N (-1: until cleared), "agent_only": bool,
+                #  plus status/retry_after, mode ("json"|"short"), stage ("nothing"|"headers")/hold}
+                if req.get("clear"):
+                    f.queue = []
+                    return self.reply({})
+                entry = dict(req)
+                entry.setdefault("match", "any")
+                entry["count"] = int(entry.get("count", 1))
+                f.queue.append(entry)
+                return self.reply({"queued": len(f.queue)})
+            if p == "/release":
+                f.release += 1
+                return self.reply({})
+            if p == "/cert":
+                # New connections get this certificate (same client CA); live ones keep theirs.
+                srv = api.api_server
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                ctx.load_cert_chain(req["cert"], req["key"])
+                ctx.load_verify_locations(api.args.client_ca)
+                ctx.verify_mode = ssl.CERT_OPTIONAL
+                srv.ctx = ctx
+                return self.reply({})
             if p == "/churn":
                 if req.get("stop"):
                     api.churn_stop.set()
@@ -765,6 +879,7 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--client-ca", required=True, help="CA that signs accepted client certificates")
     ap.add_argument("--state", help="JSON state file (objects and resourceVersion persist across restarts)")
+    ap.add_argument("--address", default="127.0.0.1", help="address the API listens on")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--admin-port", type=int, default=0)
     ap.add_argument("--port-file", help="written with 'api_port admin_port' once listening")
@@ -788,7 +903,8 @@ def main():
     ctx.load_verify_locations(args.client_ca)
     ctx.verify_mode = ssl.CERT_OPTIONAL
 
-    srv = ApiHTTPServer(("127.0.0.1", args.port), ApiHandler, api, ctx)
+    srv = ApiHTTPServer((args.address, args.port), ApiHandler, api, ctx)
+    api.api_server = srv
     adm = ThreadingHTTPServer(("127.0.0.1", args.admin_port), AdminHandler)
     adm.daemon_threads = True
     adm.api = api
