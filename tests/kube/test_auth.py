@@ -3,8 +3,11 @@
 """Authentication: the API server stops accepting the token (401), the token file is
 rotated (atomic rename, as kubelet does for projected tokens) and the client
 recovers without missing a change; client certificates from files and from -data
-blobs; CA from -data; insecure-skip-tls-verify; a wrong CA never connects."""
+blobs; CA from -data; insecure-skip-tls-verify; a wrong CA never connects; the
+server's certificate renewed by its CA and then replaced by a new CA's, which the
+client accepts from the moment its CA file names that CA (no day-long CA cache)."""
 import os
+import shutil
 import time
 
 import kubetest
@@ -60,5 +63,31 @@ def test_tls_variants():
         assert not [o for o in t.lines if o.get("kind") == "node"], t.lines
 
 
+def test_server_certificate_and_ca_rotation():
+    with Env(proxy="") as env:
+        t = env.tool()
+        t.wait_for(lambda o: o.get("type") == "SYNC", what="initial SYNC")
+        # Renewed by the same CA: new connections get it and verify.
+        crt, key = kubetest.make_server_cert(env.d, "renewed", env.pki["ca.crt"], env.pki["ca.key"])
+        env.api.admin("/cert", {"cert": crt, "key": key})
+        env.api.admin("/drop")
+        env.api.admin("/annotate", {"name": env.node, "annotations": {"c": "renewed"}})
+        t.wait_for(has_annotation("c", "renewed"), timeout=20)
+        # A new CA's certificate: refused until the client's CA file names the new CA.
+        ca2, ca2_key = kubetest.make_ca(env.d, "ca2")
+        crt2, key2 = kubetest.make_server_cert(env.d, "rotated", ca2, ca2_key)
+        env.api.admin("/cert", {"cert": crt2, "key": key2})
+        env.api.admin("/drop")
+        before = len(env.api.requests())
+        env.api.admin("/annotate", {"name": env.node, "annotations": {"c": "rotated"}})
+        time.sleep(3)
+        assert not [o for o in t.lines if o.get("annotations", {}).get("c") == "rotated"]
+        assert len(env.api.requests()) == before, "a request got through an unverified certificate"
+        assert "certificate" in env.tool_log().lower() or "ssl" in env.tool_log().lower(), env.tool_log()
+        shutil.copyfile(ca2, env.ca_file + ".new")
+        os.rename(env.ca_file + ".new", env.ca_file)
+        t.wait_for(has_annotation("c", "rotated"), timeout=20, what="recovery once the CA file is rotated")
+
+
 if __name__ == "__main__":
-    kubetest.main([test_401_then_rotated_token, test_tls_variants])
+    kubetest.main([test_401_then_rotated_token, test_tls_variants, test_server_certificate_and_ca_rotation])
