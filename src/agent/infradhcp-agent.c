@@ -58,6 +58,7 @@
 #define ATTEMPT_TIMEOUT_MS 10000U
 /* A failed opflex rewrite is tried again this soon (besides every address change). */
 #define OPFLEX_RETRY_USEC (10 * USEC_PER_SEC)
+#define JOURNAL_RETRY_USEC (10 * USEC_PER_SEC)
 #define MULTICAST_ROUTE_METRIC 401 /* what the ACI host agent and infradhcpd install */
 
 typedef struct Agent {
@@ -93,6 +94,8 @@ typedef struct Agent {
         bool starting;
         char last_error[256];
         char opflex_failed[256]; /* last opflex error logged (logged again only when it changes) */
+        bool journal_dirty;      /* the journal in memory is newer than the file (a save failed) */
+        unsigned journal_failures; /* saves failed in a row; logged at the first only */
         char opflex_note[300];   /* what the opflex rewrite of this run did, for the log line */
 } Agent;
 
@@ -392,6 +395,21 @@ static void call_release_and_renew(Agent *a, const AgentAction *act) {
 /* ------------------------------------------------------------------------- */
 /* Actions */
 
+/* Arms the retry timer for `at` unless it already fires earlier. */
+static void retry_at(Agent *a, uint64_t at) {
+        uint64_t cur = 0;
+        int enabled = SD_EVENT_OFF;
+
+        (void)sd_event_source_get_enabled(a->retry_timer, &enabled);
+        if (enabled != SD_EVENT_OFF && sd_event_source_get_time(a->retry_timer, &cur) >= 0 && cur <= at)
+                return;
+        (void)sd_event_source_set_time(a->retry_timer, at);
+        (void)sd_event_source_set_enabled(a->retry_timer, SD_EVENT_ONESHOT);
+}
+
+/* The journal is written atomically (never half-written). When that fails (state
+ * directory full or read-only), the journal stays in memory, the error is logged once
+ * and shown in status, and the save is retried every JOURNAL_RETRY_USEC until it works. */
 static int journal_save(Agent *a) {
         _cleanup_(freep) char *text = NULL;
         int r;
@@ -401,8 +419,22 @@ static int journal_save(Agent *a) {
                 r = write_file_atomic(a->journal_path, text, strlen(text), 0644);
         if (r < 0) {
                 set_error(a, "cannot save the journal %s: %s", a->journal_path, strerror(-r));
-                return log_error_errno(r, "Cannot save the journal %s: %m", a->journal_path);
+                if (a->journal_failures++ == 0)
+                        log_error_errno(r, "Cannot save the journal %s: %m; keeping it in memory and trying again "
+                                           "every %" PRIu64 " s",
+                                        a->journal_path, JOURNAL_RETRY_USEC / USEC_PER_SEC);
+                a->journal_dirty = true;
+                retry_at(a, usec_add(clock_now(CLOCK_BOOTTIME), JOURNAL_RETRY_USEC));
+                return r;
         }
+        if (a->journal_failures > 0) {
+                log_info("Journal %s saved again after %u failed attempt%s", a->journal_path, a->journal_failures,
+                         a->journal_failures == 1 ? "" : "s");
+                if (strncmp(a->last_error, "cannot save the journal", 23) == 0)
+                        a->last_error[0] = '\0';
+        }
+        a->journal_failures = 0;
+        a->journal_dirty = false;
         return 0;
 }
 
@@ -426,8 +458,7 @@ static void rewrite_opflex(Agent *a, const AgentAddress *addr) {
                                     as, res.error, OPFLEX_RETRY_USEC / USEC_PER_SEC);
                         snprintf(a->opflex_failed, sizeof(a->opflex_failed), "%s", res.error);
                 }
-                (void)sd_event_source_set_time(a->retry_timer, usec_add(clock_now(CLOCK_BOOTTIME), OPFLEX_RETRY_USEC));
-                (void)sd_event_source_set_enabled(a->retry_timer, SD_EVENT_ONESHOT);
+                retry_at(a, usec_add(clock_now(CLOCK_BOOTTIME), OPFLEX_RETRY_USEC));
                 return;
         }
         a->opflex_failed[0] = '\0';
@@ -500,8 +531,7 @@ static bool execute(Agent *a, const AgentActions *acts) {
                         call_release_and_renew(a, act);
                         break;
                 case AGENT_ACTION_SCHEDULE_RETRY:
-                        (void)sd_event_source_set_time(a->retry_timer, act->at);
-                        (void)sd_event_source_set_enabled(a->retry_timer, SD_EVENT_ONESHOT);
+                        retry_at(a, act->at);
                         break;
                 default:
                         break;
@@ -567,7 +597,11 @@ static int on_defer(sd_event_source *s, void *userdata) {
 }
 
 static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        schedule(userdata);
+        Agent *a = userdata;
+
+        if (a->journal_dirty)
+                (void)journal_save(a);
+        schedule(a);
         return 0;
 }
 

@@ -40,6 +40,13 @@ agent is started and has seen them. Then:
                on the flip (the old address is released): address and files follow
                without it; restarted 3 s later, both Events arrive; the watch resumes
                (aci-pod → pod-1-10.0.0.0/16 is seen).
+  disk-full    the agent's state directory and the opflex directory are small tmpfs
+               mounts, filled up before the migration: the address moves (infradhcpd's
+               state is elsewhere), the opflex files stay whole (each parses, still
+               names pod-2, no temp file left), the journal stays in memory; each error
+               is logged once across several retries and shown in status (lastError);
+               once space returns the files follow pod-1 and the journal is saved
+               ("saved again"), within the 10 s retry.
   reconnect    enable-opflex-agent-reconnect: reset.conf written once at agent start
                (mode 0644), once more after node-aci-pod → none, never again (also not
                for node-aci-pod → pod-1).
@@ -63,7 +70,7 @@ import netns
 from netns import check, log
 
 SCENARIOS = ["happy", "old-pod", "duplicate", "intra-pod", "kill-agent", "restart-daemon",
-             "api-down", "reconnect"]
+             "api-down", "reconnect", "disk-full"]
 
 
 class Scene:
@@ -410,9 +417,72 @@ def sc_reconnect(topo, args):
     check(not s.client_packets_after(t), "DHCP traffic without an aci-pod change")
 
 
+def fill(d):
+    """Fills the file system of d with one file; returns its path."""
+    path = os.path.join(d, "filler")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        while os.write(fd, b"\0" * 4096) > 0:
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return path
+
+
+def sc_disk_full(topo, args):
+    mounts = []
+    try:
+        for name in ("agent-state", "base-conf.d"):
+            d = topo.mkdir(name)
+            netns.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs-infradhcp-test", d])
+            mounts.append(d)
+        s = Scene(topo, args, dhcp_delay=1)
+        journal = os.path.join(s.agent.state_dir, "agent.json")
+        before = open(journal).read() if os.path.exists(journal) else ""
+        fillers = [fill(d) for d in mounts]
+        mark = len(s.agent.proc.text())
+        s.fab.migrate("pod-2", "pod-1")
+        s.kube.annotate(node_aci_pod="none")
+        s.flip_none()
+        netns.wait_for(lambda: (lambda a: len(a) == 1 and s.p1.contains(a[0][0]))(s.ipv4()), s.delay + 15,
+                       "the address to move to pod-1")
+        s.agent.proc.wait_log(r"Cannot update the opflex files", 10, mark)
+        s.agent.proc.wait_log(r"Cannot save the journal .*No space left on device", 10, mark)
+        st = s.agent.status()
+        check(st and ("opflex files" in st.get("lastError", "") or "journal" in st.get("lastError", "")),
+              "status lastError %r does not name the failure" % (st or {}).get("lastError"))
+        time.sleep(12)  # at least one retry of each (every 10 s)
+        text = s.agent.proc.text()[mark:]
+        nj, no = text.count("Cannot save the journal"), text.count("Cannot update the opflex files")
+        check(nj == 1 and no == 1, "while the disk was full: %d journal and %d opflex error lines, want 1 each" % (
+            nj, no))
+        check(s.files.points_to(s.p2), "opflex files changed although the disk is full: peers %r" % s.files.peer())
+        for name in (fabric.OpflexFiles.BASE, fabric.OpflexFiles.RENDERER):
+            check(s.files.read(name) is not None, "%s is not whole JSON while the disk is full" % name)
+        for d in mounts:
+            left = [n for n in os.listdir(d) if n.startswith(".#")]
+            check(not left, "temp files left in %s: %s" % (d, left))
+        check((open(journal).read() if os.path.exists(journal) else "") == before,
+              "the journal file changed although the disk is full")
+        for f in fillers:
+            os.unlink(f)
+        t = time.time()
+        netns.wait_for(lambda: s.files.points_to(s.p1), 15, "the opflex files to follow pod-1 once space returned")
+        s.agent.proc.wait_log(r"Journal \S+ saved again after \d+ failed attempt", 15, mark)
+        log("space returned: files and journal written %.1f s later" % (time.time() - t))
+        after = open(journal).read()
+        check(after != before and s.ipv4()[0][0] in after, "the journal does not hold the new address: %s" % after)
+        s.files.check_rewritten_for(s.p1)
+    finally:
+        for d in mounts:
+            subprocess.run(["umount", "-l", d], check=False)
+
+
 RUN = {"happy": sc_happy, "old-pod": sc_old_pod, "duplicate": sc_duplicate,
        "intra-pod": sc_intra_pod, "kill-agent": sc_kill_agent, "restart-daemon": sc_restart_daemon,
-       "api-down": sc_api_down, "reconnect": sc_reconnect}
+       "api-down": sc_api_down, "reconnect": sc_reconnect, "disk-full": sc_disk_full}
 
 
 def main():
