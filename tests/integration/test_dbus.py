@@ -144,6 +144,11 @@ class Bus:
             f.write(PERMISSIVE)
         self.proc.send_signal(signal.SIGHUP)
 
+    def restrict(self):
+        """Removes the permissive policy again: the installed policy alone applies."""
+        os.unlink(os.path.join(self.extra, "permissive.conf"))
+        self.proc.send_signal(signal.SIGHUP)
+
 
 class Monitor:
     """busctl monitor --json=short on the whole bus, in the background."""
@@ -440,6 +445,23 @@ def main():
             check(bus.get(name_b, path_b, "Address") == addr_b, "second daemon's Address")
             check(bus.get(name, path, "Address") == addr2, "first daemon's Address changed")
             check(owner(bus, "io.infradhcp") == owner(bus, name), "io.infradhcp moved to the second daemon")
+            # The policy reaches a daemon that is only queued for io.infradhcp too
+            # (send_destination="io.infradhcp" matches queued owners; no
+            # send_destination_prefix, which dbus-daemon < 1.13.12 rejects): nobody
+            # reads it by its link name, and the bus, not the daemon, refuses Release.
+            bus.restrict()
+
+            def bus_refuses():
+                off_b = len(client_b.proc.text())
+                q = bus.busctl("call", name_b, path_b, IFACE, "Release", user="nobody", check_rc=False)
+                check(denied(q), "nobody's Release to %s: rc %d %s" % (name_b, q.returncode, dbus_error(q)))
+                time.sleep(0.3)
+                return "Refused" not in client_b.proc.text()[off_b:]
+            wait_for(bus_refuses, 10, "dbus-daemon to drop the permissive policy", interval=0.3)
+            check(bus.get(name_b, path_b, "Address", user="nobody") == addr_b,
+                  "nobody cannot read the daemon queued for io.infradhcp")
+            check(bus.get(name_b, path_b, "State") == "BOUND", "the refused Release reached the second daemon")
+            log("queued daemon %s: read by nobody, Release refused by the bus policy" % name_b)
             client.stop()
             wait_for(lambda: owner(bus, "io.infradhcp") == owner(bus, name_b), 5,
                      "io.infradhcp to pass to the second daemon")
