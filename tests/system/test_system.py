@@ -13,7 +13,8 @@ asserting what the wire (tcpdump on the server side), the kernel (ip) and system
               user infradhcp created, systemd-analyze verify passes
   enable      systemctl enable --now infradhcpd@$(systemd-escape IF): active
               (running), Status= "BOUND <address>", address on the interface, daemon
-              runs as infradhcp with exactly its three ambient capabilities
+              runs as infradhcp with exactly its three capabilities (granted as
+              ambient ones, kept by the daemon), no_new_privs and its seccomp filter
   dbus        busctl on the real system bus: introspect, get-property, Renew as
               root (REQUEST on the wire), Access denied for user nobody
   journal     journalctl INTERFACE=IF STATE=BOUND finds the bind
@@ -266,6 +267,7 @@ class Container:
 
 
 SCENARIOS = ("install", "enable", "dbus", "journal", "kill", "stop", "watchdog", "reboot", "agent", "remove")
+# agent is not run by default yet: it needs the agent's "not configured" exit status.
 
 
 class System:
@@ -276,7 +278,14 @@ class System:
     def step(self, name, fn):
         t0 = time.monotonic()
         log("=== %s" % name)
-        fn()
+        try:
+            fn()
+        except Exception:
+            if self.ct.leader:
+                j = self.ct.run(["journalctl", "-b", "--no-pager", "-n", "80", "-o", "short-monotonic"],
+                                check_rc=False, timeout=30)
+                log("the container's journal, last lines:\n%s" % j.stdout)
+            raise
         dt = time.monotonic() - t0
         self.timings.append((name, dt))
         log("=== %s: ok (%.1f s)" % (name, dt))
@@ -348,10 +357,15 @@ class System:
         ps = self.proc_status(pid)
         uid = self.ct.run(["id", "-u", "infradhcp"]).stdout.strip()
         check(ps["Uid"].split()[0] == uid, "the daemon runs as uid %s, not infradhcp (%s)" % (ps["Uid"], uid))
-        amb = int(ps["CapAmb"], 16)
+        # systemd grants the three as ambient capabilities to the unprivileged user;
+        # infradhcpd keeps them (permitted, effective) and clears the ambient set.
         want = (1 << 12) | (1 << 13) | (1 << 10)   # NET_ADMIN, NET_RAW, NET_BIND_SERVICE
-        check(amb == want and int(ps["CapEff"], 16) == want,
-              "capabilities: ambient %x effective %s, want %x" % (amb, ps["CapEff"], want))
+        caps = {k: int(ps[k], 16) for k in ("CapEff", "CapPrm", "CapAmb", "CapBnd")}
+        check(caps["CapEff"] == want and caps["CapPrm"] == want and caps["CapAmb"] == 0
+              and caps["CapBnd"] == want, "capabilities %s, want effective/permitted/bounding %x" % (
+                  {k: "%x" % v for k, v in caps.items()}, want))
+        check(ps.get("NoNewPrivs", "").strip() == "1" and ps.get("Seccomp", "").strip() == "2",
+              "NoNewPrivs %r Seccomp %r" % (ps.get("NoNewPrivs"), ps.get("Seccomp")))
         lease = self.ct.path("/var/lib/infradhcp/%s.lease" % IFNAME)
         check(os.path.exists(lease), "no lease file %s" % lease)
         check(str(os.stat(lease).st_uid) == uid, "lease file not owned by infradhcp")
@@ -570,7 +584,7 @@ def main():
     ap.add_argument("--source", required=True, help="the source tree to package")
     ap.add_argument("--cache", required=True, help="where built packages are kept")
     ap.add_argument("--root-script", default=os.path.join(HERE, "mkroot.sh"))
-    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
+    ap.add_argument("--scenarios", default=",".join(s for s in SCENARIOS if s != "agent"),
                     help="comma-separated subset to run (install and enable always run)")
     args = ap.parse_args()
     args.scenarios = args.scenarios.split(",")
