@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The daemon side of one interface (see dhcp4-client.h). Everything with an fd or a
- * clock lives here: the AF_PACKET socket (open only in the states that broadcast),
- * the UDP socket bound to the leased address (unicast RENEW/RELEASE), the rtnetlink
- * monitor, one CLOCK_BOOTTIME timer re-armed from the engine's next deadline after
- * every dispatch, and the lease file.
+ * The daemon side of one interface (see dhcp4-client.h): the event-loop glue and the
+ * dispatch of the engine's and the ACD machine's actions. Everything with an fd or a
+ * timer lives here: the AF_PACKET socket (open only in the states that broadcast),
+ * the UDP socket bound to the leased address (unicast RENEW/RELEASE), the ARP socket
+ * of conflict detection, the rtnetlink monitor, and one CLOCK_BOOTTIME timer each for
+ * the engine and ACD, re-armed from their next deadline after every dispatch.
+ * Applying the lease to the link is dhcp4-link.c; the lease and policy files are
+ * dhcp4-persist.c.
  *
  * The engine's clock is CLOCK_BOOTTIME shifted by a constant so that a lease acquired
  * before this boot (read back from the lease file) still has a representable
@@ -29,7 +32,8 @@
 #include "dhcp4-acd.h"
 #include "dhcp4-arp.h"
 #include "dhcp4-client.h"
-#include "dhcp4-lease-file.h"
+#include "dhcp4-link.h"
+#include "dhcp4-persist.h"
 #include "dhcp4-socket.h"
 #include "fileio.h"
 #include "log.h"
@@ -39,7 +43,6 @@
 
 /* 2^50 usec ≈ 35 years: far more than any lease persisted before this boot. */
 #define ENGINE_CLOCK_OFFSET (UINT64_C(1) << 50)
-#define MAX_FOREIGN_ADDRESSES 64
 
 struct Dhcp4Client {
         sd_event *event;
@@ -66,20 +69,12 @@ struct Dhcp4Client {
         sd_event_source *rtnl_source;
         sd_event_source *timer_source;
 
-        char *state_dir;
-        char *lease_path;
-        char *policy_path;
+        Dhcp4Link link;       /* what is on the interface; the engine may run ahead of it */
+        Dhcp4Persist persist; /* lease and offer-policy files; the policy in force */
 
-        /* The offer policy of the last restart (multipod), persisted in policy_path so a
-         * daemon restarted in the middle of a move keeps refusing the old pod's pool. */
-        Dhcp4Subnet policy_refuse[DHCP4_ENGINE_REFUSE_MAX];
-        size_t policy_n_refuse;
-        Dhcp4Subnet policy_require;
-        bool policy_has_require;
-
-        /* What we put on the interface; the engine's view may run ahead of it. */
-        bool configured;
-        Dhcp4Lease configured_lease;
+        /* The lease start on CLOCK_REALTIME, converted once per lease (status). */
+        uint64_t start_engine_usec, start_realtime_usec;
+        bool start_valid;
 
         bool dispatching;
         bool sequence_running;
@@ -93,7 +88,7 @@ static uint64_t engine_now(void) {
         return clock_now(CLOCK_BOOTTIME) + ENGINE_CLOCK_OFFSET;
 }
 
-uint64_t dhcp4_client_engine_to_realtime(const Dhcp4Client *c, uint64_t engine_usec) {
+static uint64_t engine_to_realtime(uint64_t engine_usec) {
         return boottime_to_realtime(engine_usec, ENGINE_CLOCK_OFFSET);
 }
 
@@ -262,10 +257,10 @@ static void client_update_sockets(Dhcp4Client *c) {
         else
                 client_close_raw(c);
 
-        if (!c->configured)
+        if (!c->link.configured)
                 client_close_udp(c);
         else if (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING || s == DHCP4_STATE_REBINDING) {
-                int r = client_open_udp(c, c->configured_lease.address);
+                int r = client_open_udp(c, c->link.lease.address);
                 if (r < 0)
                         log_warning_errno(r, "Failed to open the UDP socket on the leased address: %m");
         }
@@ -433,272 +428,23 @@ static int arm_timer(sd_event_source *s, uint64_t deadline) {
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-/* ---- lease file ------------------------------------------------------------- */
+/* ---- the lease on the link ---------------------------------------------------- */
 
-static int client_persist(Dhcp4Client *c, const Dhcp4Lease *l) {
-        char buf[DHCP4_LEASE_FILE_MAX];
-        size_t len;
-        int r;
-
-        r = dhcp4_lease_file_format(l, dhcp4_client_engine_to_realtime(c, l->acquired_usec), buf, sizeof(buf),
-                                    &len);
-        if (r < 0)
-                return log_warning_errno(r, "Cannot represent the lease in the lease file: %m");
-        r = mkdir_p(c->state_dir, 0755);
-        if (r < 0)
-                return log_warning_errno(r, "Cannot create state directory %s: %m", c->state_dir);
-        r = write_file_atomic(c->lease_path, buf, len, 0644);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to write lease file %s: %m", c->lease_path);
-        return 0;
-}
-
-static void client_forget(Dhcp4Client *c) {
-        if (unlink(c->lease_path) < 0 && errno != ENOENT)
-                log_warning_errno(errno, "Failed to remove lease file %s: %m", c->lease_path);
-}
-
-/* Returns 1 and the remembered lease in engine time when one is usable, else 0. */
-static int client_load_lease(Dhcp4Client *c, Dhcp4Lease *ret) {
-        _cleanup_(freep) char *text = NULL;
-        size_t len;
-        uint64_t acquired_rt, now_rt, elapsed;
-        const char *why = NULL;
-        Dhcp4Lease l;
-        int r;
-
-        r = read_file_full(c->lease_path, DHCP4_LEASE_FILE_MAX * 4, &text, &len);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0) {
-                log_warning_errno(r, "Lease file %s unreadable, ignoring it: %m", c->lease_path);
-                return 0;
-        }
-        r = dhcp4_lease_file_parse(text, len, &l, &acquired_rt, &why);
-        if (r < 0) {
-                log_warning("Lease file %s is corrupt (%s), ignoring it and starting with DISCOVER",
-                            c->lease_path, why ? why : "unknown reason");
-                return 0;
-        }
-        if (memcmp(l.client_id + 1, c->mac, 6) != 0) {
-                log_info("Lease file %s belongs to another MAC address, ignoring it", c->lease_path);
-                return 0;
-        }
-        now_rt = clock_now(CLOCK_REALTIME);
-        elapsed = usec_sub(now_rt, acquired_rt);
-        if (l.lifetime != UINT32_MAX && elapsed >= (uint64_t)l.lifetime * USEC_PER_SEC) {
-                log_info("Remembered lease for %s has expired, starting with DISCOVER", c->ifname);
-                return 0;
-        }
-        l.acquired_usec = usec_sub(engine_now(), elapsed);
-        *ret = l;
-        return 1;
-}
-
-static void client_persist_policy(Dhcp4Client *c) {
-        char buf[DHCP4_POLICY_FILE_MAX];
-        size_t len;
-        int r;
-
-        if (c->policy_n_refuse == 0 && !c->policy_has_require) {
-                if (unlink(c->policy_path) < 0 && errno != ENOENT)
-                        log_warning_errno(errno, "Failed to remove %s: %m", c->policy_path);
-                return;
-        }
-        r = dhcp4_policy_file_format(c->policy_refuse, c->policy_n_refuse,
-                                     c->policy_has_require ? &c->policy_require : NULL, buf, sizeof(buf), &len);
-        if (r >= 0)
-                r = mkdir_p(c->state_dir, 0755);
-        if (r >= 0)
-                r = write_file_atomic(c->policy_path, buf, len, 0644);
-        if (r < 0)
-                log_warning_errno(r, "Failed to persist the offer policy to %s: %m; a restart of this daemon "
-                                  "would forget it", c->policy_path);
-}
-
-/* Reads the persisted offer policy and hands it to the engine (before start). */
-static void client_load_policy(Dhcp4Client *c) {
-        _cleanup_(freep) char *text = NULL;
-        const char *why = NULL;
-        size_t len, n;
-        int r;
-
-        r = read_file_full(c->policy_path, DHCP4_POLICY_FILE_MAX, &text, &len);
-        if (r == -ENOENT)
-                return;
-        if (r >= 0)
-                r = dhcp4_policy_file_parse(text, len, c->policy_refuse, ELEMENTSOF(c->policy_refuse), &n,
-                                            &c->policy_require, &c->policy_has_require, &why);
-        if (r >= 0) {
-                c->policy_n_refuse = n;
-                r = dhcp4_engine_set_offer_policy(c->engine, c->policy_refuse, n,
-                                                  c->policy_has_require ? &c->policy_require : NULL);
-        }
-        if (r < 0) {
-                log_warning("Offer policy %s is unusable (%s), ignoring it", c->policy_path,
-                            why ? why : strerror(-r));
-                c->policy_n_refuse = 0;
-                c->policy_has_require = false;
-                (void)unlink(c->policy_path);
-                return;
-        }
-        log_notice("Offer policy of the previous run kept: refusing %zu subnet(s)%s; a lease outside it is not "
-                   "confirmed", c->policy_n_refuse, c->policy_has_require ? ", requiring one" : "");
-}
-
-/* ---- netlink: address and routes --------------------------------------------- */
-
-static uint32_t lease_remaining_sec(const Dhcp4Lease *l, uint64_t now) {
-        uint64_t end, left;
-
-        if (l->lifetime == UINT32_MAX)
-                return RTNL_LIFETIME_INFINITY;
-        end = usec_add(l->acquired_usec, (uint64_t)l->lifetime * USEC_PER_SEC);
-        left = usec_sub(end, now) / USEC_PER_SEC;
-        if (left == 0)
-                left = 1; /* the engine expires it; the kernel must not race it */
-        return left >= RTNL_LIFETIME_INFINITY ? RTNL_LIFETIME_INFINITY - 1 : (uint32_t)left;
-}
-
-static int client_ensure_multicast_route(Dhcp4Client *c) {
-        RtnlRoute rt = {
-                .ifindex = c->ifindex,
-                .dst = c->config.multicast_route_prefix.address,
-                .dst_len = c->config.multicast_route_prefix.prefixlen,
-                .scope = RT_SCOPE_LINK,
-                .protocol = RTPROT_STATIC,
-                .metric = c->config.multicast_route_metric,
-                .table = RT_TABLE_MAIN,
-        };
-        int r;
-
-        if (!c->config.multicast_route)
-                return 0;
-        r = rtnl_route_exists(c->rtnl, &rt);
-        if (r > 0)
-                return 0;
-        r = rtnl_route_replace(c->rtnl, &rt);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to add multicast route on %s: %m (%s)", c->ifname,
-                                         rtnl_last_error_message(c->rtnl));
-        log_info("Multicast route %s/%u dev %s metric %" PRIu32 " installed",
-                 inet_ntoa(rt.dst), rt.dst_len, c->ifname, rt.metric);
-        return 1;
-}
-
-static void client_install_lease_routes(Dhcp4Client *c, const Dhcp4Lease *l) {
-        char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-        int r;
-
-        /* RFC 3442 §3: when option 121 is present, option 3 must be ignored. */
-        if (c->config.use_routes && l->n_routes > 0) {
-                for (size_t i = 0; i < l->n_routes; i++) {
-                        RtnlRoute rt = {
-                                .ifindex = c->ifindex,
-                                .dst = l->routes[i].destination,
-                                .dst_len = l->routes[i].prefixlen,
-                                .gateway = l->routes[i].gateway,
-                                .prefsrc = l->address,
-                                .scope = l->routes[i].gateway.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
-                                .protocol = RTPROT_DHCP,
-                                .metric = c->config.route_metric,
-                        };
-                        r = rtnl_route_replace(c->rtnl, &rt);
-                        if (r < 0)
-                                log_warning_errno(r, "Failed to add route %s/%u via %s: %m",
-                                                  addr_str(rt.dst, a), rt.dst_len, addr_str(rt.gateway, g));
-                }
-        } else if (c->config.use_gateway && l->n_routers > 0) {
-                RtnlRoute rt = {
-                        .ifindex = c->ifindex,
-                        .gateway = l->routers[0],
-                        .prefsrc = l->address,
-                        .scope = RT_SCOPE_UNIVERSE,
-                        .protocol = RTPROT_DHCP,
-                        .metric = c->config.route_metric,
-                };
-                r = rtnl_route_replace(c->rtnl, &rt);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to add default route via %s: %m", addr_str(rt.gateway, g));
-        }
-}
-
-/* Sole owner of IPv4 on the interface: every other IPv4 address goes. */
-static void client_remove_foreign_addresses(Dhcp4Client *c, const struct in_addr *keep, uint8_t keep_len) {
-        RtnlAddr addrs[MAX_FOREIGN_ADDRESSES];
-        char a[INET_ADDRSTRLEN];
-        size_t n;
-        int r;
-
-        if (!c->config.remove_foreign_addresses)
-                return;
-        r = rtnl_addr_list(c->rtnl, c->ifindex, addrs, ELEMENTSOF(addrs), &n);
-        if (r < 0) {
-                log_warning_errno(r, "Failed to list addresses on %s: %m", c->ifname);
-                return;
-        }
-        for (size_t i = 0; i < MIN(n, ELEMENTSOF(addrs)); i++) {
-                if (keep && addrs[i].address.s_addr == keep->s_addr && addrs[i].prefixlen == keep_len)
-                        continue;
-                r = rtnl_addr_del(c->rtnl, c->ifindex, addrs[i].address, addrs[i].prefixlen);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to remove foreign address %s/%u: %m",
-                                          addr_str(addrs[i].address, a), addrs[i].prefixlen);
-                else if (r > 0)
-                        log_fields(LOG_NOTICE, ((const char *[]){ "REASON=foreign-address", NULL }),
-                                   "Removed foreign address %s/%u from %s (this daemon owns IPv4 here)",
-                                   addr_str(addrs[i].address, a), addrs[i].prefixlen, c->ifname);
-        }
-}
-
+/* The address (and what comes with it, dhcp4-link) goes on the interface, then it is
+ * announced and defended, and the sockets follow. */
 static int client_configure(Dhcp4Client *c, const Dhcp4Lease *l) {
-        char a[INET_ADDRSTRLEN], field[64];
-        uint32_t left = lease_remaining_sec(l, engine_now());
-        bool replacing = c->configured && c->configured_lease.address.s_addr != l->address.s_addr;
-        Dhcp4Lease old = c->configured_lease;
-        int r;
+        int r = dhcp4_link_configure(&c->link, l, engine_now(), c->last_error, sizeof(c->last_error));
 
-        /* Make before break: the new address is added before the old one goes. */
-        r = rtnl_addr_replace(c->rtnl, c->ifindex, l->address, l->prefixlen, l->broadcast, left, left);
-        if (r < 0) {
-                client_set_error(c, "adding %s/%u failed: %s", addr_str(l->address, a), l->prefixlen,
-                                 strerror(-r));
-                return log_error_errno(r, "Failed to configure %s/%u on %s: %m (%s)", addr_str(l->address, a),
-                                       l->prefixlen, c->ifname, rtnl_last_error_message(c->rtnl));
-        }
-        c->configured = true;
-        c->configured_lease = *l;
-        if (replacing) {
-                r = rtnl_addr_del(c->rtnl, c->ifindex, old.address, old.prefixlen);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to remove previous address %s: %m", addr_str(old.address, a));
-        }
-        client_remove_foreign_addresses(c, &l->address, l->prefixlen);
+        if (r < 0)
+                return r;
         client_start_announce(c, l->address);
-        (void)client_ensure_multicast_route(c);
-        client_install_lease_routes(c, l);
         client_update_sockets(c);
-
-        snprintf(field, sizeof(field), "ADDRESS=%s/%u", addr_str(l->address, a), l->prefixlen);
-        log_fields(LOG_INFO, ((const char *[]){ field, NULL }),
-                   "Configured %s/%u on %s, valid for %" PRIu32 " s (T1 %" PRIu32 " s, T2 %" PRIu32 " s)",
-                   a, l->prefixlen, c->ifname, left, l->t1, l->t2);
         c->last_error[0] = '\0';
         return 0;
 }
 
 static void client_deconfigure(Dhcp4Client *c, struct in_addr address, uint8_t prefixlen) {
-        char a[INET_ADDRSTRLEN];
-        int r;
-
-        r = rtnl_addr_del(c->rtnl, c->ifindex, address, prefixlen);
-        if (r < 0)
-                log_warning_errno(r, "Failed to remove %s/%u from %s: %m", addr_str(address, a), prefixlen,
-                                  c->ifname);
-        else
-                log_info("Removed %s/%u from %s", addr_str(address, a), prefixlen, c->ifname);
-        if (c->configured && c->configured_lease.address.s_addr == address.s_addr)
-                c->configured = false;
+        dhcp4_link_deconfigure(&c->link, address, prefixlen);
         client_stop_acd(c, address);
         client_update_sockets(c);
 }
@@ -718,7 +464,7 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
                 /* ciaddr (RFC 2131 §4.1): the source is our address only when we have one
                  * configured and the message carries it (REBINDING, RELEASE). */
                 memcpy(&src, a->packet + 12, sizeof(src));
-                if (!(c->configured && src.s_addr == c->configured_lease.address.s_addr))
+                if (!(c->link.configured && src.s_addr == c->link.lease.address.s_addr))
                         src.s_addr = 0;
                 r = client_open_raw(c);
                 if (r >= 0)
@@ -732,7 +478,7 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
                 return;
         }
 
-        r = c->configured ? client_open_udp(c, c->configured_lease.address) : -EADDRNOTAVAIL;
+        r = c->link.configured ? client_open_udp(c, c->link.lease.address) : -EADDRNOTAVAIL;
         if (r >= 0)
                 r = dhcp4_socket_send_udp(c->udp_fd, a->address, a->packet, a->len);
         if (r < 0) {
@@ -745,16 +491,28 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
                  addr_str(a->address, dst));
 }
 
+/* The journal front end of the status: every state change, with the status as
+ * fields (dhcp4_status_journal_fields), its state being the transition's. */
+static void client_log_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state) {
+        int level = new_state == DHCP4_STATE_BOUND ? LOG_INFO : LOG_DEBUG;
+        Dhcp4ClientStatus s;
+        Dhcp4StatusJournal j;
+
+        if (level > log_get_max_level())
+                return;
+        dhcp4_client_get_status(c, &s);
+        s.state = new_state;
+        dhcp4_status_journal_fields(&s, &j);
+        log_fields(level, j.fields, "State %s -> %s", dhcp4_state_to_string(old_state),
+                   dhcp4_state_to_string(new_state));
+}
+
 static void client_on_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state) {
-        char state[48], addr[64] = "", a[INET_ADDRSTRLEN];
+        char state[48], a[INET_ADDRSTRLEN];
         const Dhcp4Lease *l = dhcp4_engine_get_lease(c->engine);
 
         snprintf(state, sizeof(state), "STATE=%s", dhcp4_state_to_string(new_state));
-        if (l)
-                snprintf(addr, sizeof(addr), "ADDRESS=%s", addr_str(l->address, a));
-        log_fields(new_state == DHCP4_STATE_BOUND ? LOG_INFO : LOG_DEBUG,
-                   ((const char *[]){ state, addr[0] ? addr : NULL, NULL }), "State %s -> %s",
-                   dhcp4_state_to_string(old_state), dhcp4_state_to_string(new_state));
+        client_log_state(c, old_state, new_state);
         if (new_state == DHCP4_STATE_DECLINED) {
                 char bo[48];
                 uint64_t backoff = dhcp4_engine_get_decline_backoff(c->engine);
@@ -846,19 +604,19 @@ static int client_dispatch(Dhcp4Client *c) {
                 case DHCP4_ACTION_CONFIGURE:
                         if (client_configure(c, &a->lease) < 0) {
                                 /* Without the address the lease is useless: start over. */
-                                (void)dhcp4_engine_restart(c->engine, c->policy_refuse, c->policy_n_refuse,
-                                                           c->policy_has_require ? &c->policy_require : NULL,
-                                                           engine_now());
+                                (void)dhcp4_engine_restart(c->engine, c->persist.refuse, c->persist.n_refuse,
+                                                           dhcp4_persist_require(&c->persist), engine_now());
                         }
                         break;
                 case DHCP4_ACTION_DECONFIGURE:
                         client_deconfigure(c, a->address, a->prefixlen);
                         break;
                 case DHCP4_ACTION_PERSIST:
-                        (void)client_persist(c, &a->lease);
+                        (void)dhcp4_persist_save_lease(&c->persist, &a->lease,
+                                                       engine_to_realtime(a->lease.acquired_usec));
                         break;
                 case DHCP4_ACTION_FORGET:
-                        client_forget(c);
+                        dhcp4_persist_forget_lease(&c->persist);
                         break;
                 case DHCP4_ACTION_STATE:
                         client_on_state(c, a->old_state, a->new_state);
@@ -913,23 +671,14 @@ static int client_apply_link(Dhcp4Client *c, const RtnlLink *link) {
         return 0;
 }
 
-static bool route_is_multicast(const Dhcp4Client *c, const RtnlRoute *rt) {
-        return c->config.multicast_route && rt->ifindex == c->ifindex &&
-               rt->dst.s_addr == c->config.multicast_route_prefix.address.s_addr &&
-               rt->dst_len == c->config.multicast_route_prefix.prefixlen && rt->metric == c->config.multicast_route_metric;
-}
-
 static bool client_is_bound(const Dhcp4Client *c) {
         Dhcp4State s = dhcp4_engine_get_state(c->engine);
-        return c->configured &&
+        return c->link.configured &&
                (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING || s == DHCP4_STATE_REBINDING);
 }
 
 static void client_resync(Dhcp4Client *c) {
         RtnlLink link;
-        RtnlAddr addrs[MAX_FOREIGN_ADDRESSES];
-        size_t n;
-        bool present = false;
         int r;
 
         r = rtnl_link_get_by_index(c->rtnl, c->ifindex, &link);
@@ -937,16 +686,10 @@ static void client_resync(Dhcp4Client *c) {
                 (void)client_apply_link(c, &link);
         if (!client_is_bound(c))
                 return;
-        (void)client_ensure_multicast_route(c);
-        r = rtnl_addr_list(c->rtnl, c->ifindex, addrs, ELEMENTSOF(addrs), &n);
-        if (r < 0)
-                return;
-        for (size_t i = 0; i < MIN(n, ELEMENTSOF(addrs)); i++)
-                if (addrs[i].address.s_addr == c->configured_lease.address.s_addr)
-                        present = true;
-        if (!present) {
+        (void)dhcp4_link_ensure_multicast_route(&c->link);
+        if (dhcp4_link_address_present(&c->link) == 0) {
                 log_notice("Leased address was removed from %s by someone else; putting it back", c->ifname);
-                (void)client_configure(c, &c->configured_lease);
+                (void)client_configure(c, &c->link.lease);
         }
 }
 
@@ -967,17 +710,17 @@ static int on_rtnl_event(Rtnl *rtnl, const RtnlEvent *ev, void *userdata) {
                 }
                 break;
         case RTNL_EVENT_DELROUTE:
-                if (route_is_multicast(c, &ev->route) && client_is_bound(c)) {
+                if (dhcp4_link_is_multicast_route(&c->link, &ev->route) && client_is_bound(c)) {
                         log_notice("Multicast route on %s was deleted; putting it back", c->ifname);
-                        (void)client_ensure_multicast_route(c);
+                        (void)dhcp4_link_ensure_multicast_route(&c->link);
                 }
                 break;
         case RTNL_EVENT_DELADDR:
                 if (ev->addr.ifindex == c->ifindex && client_is_bound(c) &&
-                    ev->addr.address.s_addr == c->configured_lease.address.s_addr) {
+                    ev->addr.address.s_addr == c->link.lease.address.s_addr) {
                         log_notice("Leased address %s was removed from %s by someone else; putting it back",
                                    addr_str(ev->addr.address, a), c->ifname);
-                        (void)client_configure(c, &c->configured_lease);
+                        (void)client_configure(c, &c->link.lease);
                 }
                 break;
         case RTNL_EVENT_OVERRUN:
@@ -1013,15 +756,8 @@ int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, con
         c->event = sd_event_ref(event);
         snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
         c->config = *config;
-        c->state_dir = strdup(state_dir);
-        if (!c->state_dir || asprintf(&c->lease_path, "%s/%s.lease", state_dir, ifname) < 0) {
-                c->lease_path = NULL;
+        if (dhcp4_persist_init(&c->persist, state_dir, ifname) < 0)
                 return -ENOMEM;
-        }
-        if (asprintf(&c->policy_path, "%s/%s.policy", state_dir, ifname) < 0) {
-                c->policy_path = NULL;
-                return -ENOMEM;
-        }
         *ret = c;
         c = NULL;
         return 0;
@@ -1040,11 +776,25 @@ Dhcp4Client *dhcp4_client_free(Dhcp4Client *c) {
         dhcp4_engine_free(c->engine);
         rtnl_free(c->rtnl);
         sd_event_unref(c->event);
-        free(c->state_dir);
-        free(c->lease_path);
-        free(c->policy_path);
+        dhcp4_persist_done(&c->persist);
         free(c);
         return NULL;
+}
+
+/* Hands the persisted offer policy to the engine (before start). */
+static void client_load_policy(Dhcp4Client *c) {
+        Dhcp4Persist *p = &c->persist;
+        int r;
+
+        if (dhcp4_persist_load_policy(p) <= 0)
+                return;
+        r = dhcp4_engine_set_offer_policy(c->engine, p->refuse, p->n_refuse, dhcp4_persist_require(p));
+        if (r < 0) {
+                dhcp4_persist_reject_policy(p, r, NULL);
+                return;
+        }
+        log_notice("Offer policy of the previous run kept: refusing %zu subnet(s)%s; a lease outside it is not "
+                   "confirmed", p->n_refuse, p->has_require ? ", requiring one" : "");
 }
 
 int dhcp4_client_start(Dhcp4Client *c) {
@@ -1070,6 +820,7 @@ int dhcp4_client_start(Dhcp4Client *c) {
         c->ifindex = link.ifindex;
         memcpy(c->mac, link.mac, 6);
         c->carrier = link.carrier;
+        dhcp4_link_init(&c->link, c->rtnl, c->ifindex, c->ifname, &c->config);
         /* Without promote_secondaries, removing the primary address of a subnet removes
          * every secondary of that subnet too: make-before-break would then lose the new
          * lease when the old address (same pool) goes. */
@@ -1118,14 +869,15 @@ int dhcp4_client_start(Dhcp4Client *c) {
                  format_mac(c->mac, m), m, c->carrier ? "up" : "down");
 
         client_load_policy(c);
-        have_lease = client_load_lease(c, &remembered) > 0;
+        have_lease = dhcp4_persist_load_lease(&c->persist, c->ifname, c->mac, engine_now(),
+                                              clock_now(CLOCK_REALTIME), &remembered) > 0;
         if (have_lease) {
                 char a[INET_ADDRSTRLEN];
                 log_info("Remembered lease %s/%u found: confirming it (INIT-REBOOT)",
                          addr_str(remembered.address, a), remembered.prefixlen);
         } else {
                 /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
-                client_remove_foreign_addresses(c, NULL, 0);
+                dhcp4_link_remove_foreign_addresses(&c->link, NULL, 0);
         }
         if (!c->carrier) {
                 /* Told before start, so no DISCOVER is queued for a link without carrier. */
@@ -1182,19 +934,12 @@ int dhcp4_client_set_offer_policy(Dhcp4Client *c, const Dhcp4Subnet *refuse, siz
                                   const Dhcp4Subnet *require) {
         int r;
 
-        if (n_refuse > ELEMENTSOF(c->policy_refuse))
+        if (n_refuse > ELEMENTSOF(c->persist.refuse))
                 return -E2BIG;
         r = dhcp4_engine_set_offer_policy(c->engine, refuse, n_refuse, require);
         if (r < 0)
                 return r;
-        if (n_refuse > 0)
-                memcpy(c->policy_refuse, refuse, n_refuse * sizeof(refuse[0]));
-        c->policy_n_refuse = n_refuse;
-        c->policy_has_require = require != NULL;
-        if (require)
-                c->policy_require = *require;
-        client_persist_policy(c);
-        return 0;
+        return dhcp4_persist_set_policy(&c->persist, refuse, n_refuse, require);
 }
 
 int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require) {
@@ -1207,54 +952,61 @@ int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_ref
         return client_dispatch(c);
 }
 
-Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c) {
-        return c->engine ? dhcp4_engine_get_state(c->engine) : DHCP4_STATE_STOPPED;
-}
+void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
+        const Dhcp4Lease *l = c->engine ? dhcp4_engine_get_lease(c->engine) : NULL;
+        Dhcp4ClientStatus s = {};
+        const uint8_t *cid = NULL;
+        size_t cid_len = 0;
 
-const Dhcp4Lease *dhcp4_client_get_lease(const Dhcp4Client *c) {
-        return c->engine ? dhcp4_engine_get_lease(c->engine) : NULL;
-}
-
-const char *dhcp4_client_get_ifname(const Dhcp4Client *c) {
-        return c->ifname;
-}
-
-const char *dhcp4_client_get_last_error(const Dhcp4Client *c) {
-        return c->last_error;
-}
-
-const char *dhcp4_client_get_acd_state(const Dhcp4Client *c) {
-        if (!c->acd)
-                return "disabled";
-        return dhcp4_acd_state_to_string(dhcp4_acd_get_state(c->acd));
-}
-
-bool dhcp4_client_get_conflict_mac(const Dhcp4Client *c, uint8_t ret_mac[6]) {
-        return c->acd && dhcp4_acd_get_conflict_mac(c->acd, ret_mac);
-}
-
-size_t dhcp4_client_get_declined(const Dhcp4Client *c, struct in_addr *out, size_t n) {
-        return c->engine ? dhcp4_engine_get_declined(c->engine, out, n, engine_now()) : 0;
-}
-
-const uint8_t *dhcp4_client_get_client_id(const Dhcp4Client *c, size_t *ret_len) {
-        if (!c->engine) {
-                *ret_len = 0;
-                return NULL;
+        s.state = c->engine ? dhcp4_engine_get_state(c->engine) : DHCP4_STATE_STOPPED;
+        memcpy(s.interface, c->ifname, sizeof(s.interface));
+        if (l) {
+                s.has_lease = true;
+                s.lease = *l;
+                /* Zero past the counts: snapshots compare with memcmp. */
+                memset(s.lease.routers + MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS), 0,
+                       sizeof(s.lease.routers[0]) * (LEASE_MAX_ROUTERS - MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS)));
+                memset(s.lease.dns + MIN(l->n_dns, (size_t)LEASE_MAX_DNS), 0,
+                       sizeof(s.lease.dns[0]) * (LEASE_MAX_DNS - MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
+                memset(s.lease.routes + MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES), 0,
+                       sizeof(s.lease.routes[0]) * (LEASE_MAX_ROUTES - MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES)));
+                /* Converting reads two clocks: once per lease, so that the same lease
+                 * always shows the same times (and T1 - start is T1 exactly). */
+                if (!c->start_valid || c->start_engine_usec != l->acquired_usec) {
+                        c->start_engine_usec = l->acquired_usec;
+                        c->start_realtime_usec = engine_to_realtime(l->acquired_usec);
+                        c->start_valid = true;
+                }
+                s.lease_start_usec = c->start_realtime_usec;
+                if (l->lifetime == UINT32_MAX)
+                        s.lifetime_usec = s.t1_usec = s.t2_usec = s.expiry_usec = USEC_INFINITY;
+                else {
+                        s.lifetime_usec = (uint64_t)l->lifetime * USEC_PER_SEC;
+                        s.t1_usec = usec_add(s.lease_start_usec, (uint64_t)l->t1 * USEC_PER_SEC);
+                        s.t2_usec = usec_add(s.lease_start_usec, (uint64_t)l->t2 * USEC_PER_SEC);
+                        s.expiry_usec = usec_add(s.lease_start_usec, s.lifetime_usec);
+                }
+                cid = l->client_id;
+                cid_len = LEASE_CLIENT_ID_LEN;
+        } else if (c->engine)
+                cid = dhcp4_engine_get_client_id(c->engine, &cid_len);
+        if (cid && cid_len > 0) {
+                s.client_id_len = MIN(cid_len, sizeof(s.client_id));
+                memcpy(s.client_id, cid, s.client_id_len);
         }
-        return dhcp4_engine_get_client_id(c->engine, ret_len);
-}
-
-uint64_t dhcp4_client_now(const Dhcp4Client *c) {
-        return engine_now();
-}
-
-unsigned dhcp4_client_get_conflicts(const Dhcp4Client *c) {
-        return c->engine ? dhcp4_engine_get_conflicts(c->engine) : 0;
-}
-
-uint64_t dhcp4_client_get_decline_backoff(const Dhcp4Client *c) {
-        return c->engine ? dhcp4_engine_get_decline_backoff(c->engine) : 0;
+        snprintf(s.last_error, sizeof(s.last_error), "%s", c->last_error);
+        snprintf(s.acd_state, sizeof(s.acd_state), "%s",
+                 c->acd ? dhcp4_acd_state_to_string(dhcp4_acd_get_state(c->acd)) : "disabled");
+        if (c->acd)
+                (void)dhcp4_acd_get_conflict_mac(c->acd, s.conflict_mac);
+        if (c->engine) {
+                s.conflicts = dhcp4_engine_get_conflicts(c->engine);
+                s.decline_backoff_usec = dhcp4_engine_get_decline_backoff(c->engine);
+                s.n_declined = MIN(dhcp4_engine_get_declined(c->engine, s.declined, ELEMENTSOF(s.declined),
+                                                             engine_now()),
+                                   ELEMENTSOF(s.declined));
+        }
+        *ret = s;
 }
 
 void dhcp4_client_set_sequence_running(Dhcp4Client *c, bool running) {

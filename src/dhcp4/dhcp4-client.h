@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The daemon side of one interface: owns the sockets, the netlink connection, the
- * timers and the lease file, feeds the pure engine (dhcp4-engine) with packets,
- * timeouts, link events and commands, and carries out the actions it queues.
+ * The daemon side of one interface: the event-loop glue. Owns the sockets, the
+ * netlink connection and the timers, feeds the pure engine (dhcp4-engine) and ACD
+ * machine (dhcp4-acd) with packets, timeouts, link events and commands, and carries
+ * out the actions they queue: sending, applying the lease to the link (dhcp4-link),
+ * persisting it (dhcp4-persist). Produces the status snapshot (dhcp4-status.h).
  * Not the protocol: every protocol decision is the engine's.
  */
 #pragma once
@@ -14,6 +16,7 @@
 
 #include "dhcp4-config.h"
 #include "dhcp4-engine.h"
+#include "dhcp4-status.h"
 #include "infradhcp/lease.h"
 #include "macro.h"
 
@@ -54,24 +57,7 @@ int dhcp4_client_set_offer_policy(Dhcp4Client *c, const Dhcp4Subnet *refuse, siz
 void dhcp4_client_set_sequence_running(Dhcp4Client *c, bool running);
 bool dhcp4_client_sequence_running(const Dhcp4Client *c);
 
-/* Observers. */
-Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c);
-const Dhcp4Lease *dhcp4_client_get_lease(const Dhcp4Client *c);
-const char *dhcp4_client_get_ifname(const Dhcp4Client *c);
-const char *dhcp4_client_get_last_error(const Dhcp4Client *c);
-/* "disabled" when ACD is off, else "IDLE", "PROBING", "ANNOUNCING", "DEFENDING". */
-const char *dhcp4_client_get_acd_state(const Dhcp4Client *c);
-/* The MAC of the last host that conflicted with us; false if none yet. */
-bool dhcp4_client_get_conflict_mac(const Dhcp4Client *c, uint8_t ret_mac[6]);
-/* Addresses declined and still quarantined; returns the number written. */
-size_t dhcp4_client_get_declined(const Dhcp4Client *c, struct in_addr *out, size_t n);
-/* Consecutive conflicts since the last bind, and the DECLINED wait the last one
- * started (0 when none). */
-unsigned dhcp4_client_get_conflicts(const Dhcp4Client *c);
-uint64_t dhcp4_client_get_decline_backoff(const Dhcp4Client *c);
-/* Option 61 we send: 0x01 + MAC. */
-const uint8_t *dhcp4_client_get_client_id(const Dhcp4Client *c, size_t *ret_len);
-/* Current engine time (for converting lease times). */
-uint64_t dhcp4_client_now(const Dhcp4Client *c);
-/* Converts an engine timestamp to CLOCK_REALTIME usec (for status output). */
-uint64_t dhcp4_client_engine_to_realtime(const Dhcp4Client *c, uint64_t engine_usec);
+/* The status snapshot every front end renders (dhcp4-status.h); also before start
+ * (STOPPED, no lease). Reads the engine clock for the quarantine; lease times are
+ * converted to CLOCK_REALTIME once per lease. */
+void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret);

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "dhcp4-varlink.h"
+#include "hexdecoct.h"
 #include "io.infradhcp.Client.varlink.h"
 #include "json-util.h"
 #include "log.h"
@@ -65,6 +66,7 @@ struct Dhcp4Varlink {
         VarlinkCall *monitors[MONITORS_MAX];
         size_t n_monitors;
         ReleaseAndRenew rr;
+        Dhcp4ClientStatus status; /* scratch for client_status() */
 };
 
 /* ------------------------------------------------------------------------- */
@@ -74,15 +76,17 @@ static json_object *json_routes(const LeaseRoute *routes, size_t n) {
         json_object *arr = json_object_new_array();
 
         for (size_t i = 0; arr && i < n; i++) {
-                json_object *r = json_object_new_object();
                 char dst[INET_ADDRSTRLEN + 4], a[INET_ADDRSTRLEN];
+                json_object *r;
 
                 snprintf(dst, sizeof(dst), "%s/%u", inet_ntop(AF_INET, &routes[i].destination, a, sizeof(a)),
                          routes[i].prefixlen);
-                if (!r || json_add(r, "destination", json_object_new_string(dst)) < 0 ||
-                    (routes[i].gateway.s_addr != 0 && json_add(r, "gateway", json_new_address(routes[i].gateway)) < 0) ||
-                    json_object_array_add(arr, r) < 0) {
+                r = json_build_object("destination", json_object_new_string(dst), NULL);
+                if (routes[i].gateway.s_addr != 0 && json_add(r, "gateway", json_new_address(routes[i].gateway)) < 0) {
                         json_object_put(r);
+                        r = NULL; /* json_append fails */
+                }
+                if (json_append(arr, r) < 0) {
                         json_object_put(arr);
                         return NULL;
                 }
@@ -90,61 +94,50 @@ static json_object *json_routes(const LeaseRoute *routes, size_t n) {
         return arr;
 }
 
-static json_object *json_time(uint64_t start, uint32_t seconds) {
-        return json_object_new_int64((int64_t)MIN(usec_add(start, (uint64_t)seconds * USEC_PER_SEC),
-                                                  (uint64_t)INT64_MAX));
+static json_object *json_string_n(const char *s, size_t size) {
+        return json_object_new_string_len(s, (int)strnlen(s, size));
 }
 
-json_object *dhcp4_varlink_build_status(Dhcp4State state, const char *ifname, const Dhcp4Lease *l,
-                                        uint64_t lease_start, const char *last_error) {
+json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
+        const Dhcp4Lease *l = &s->lease;
+        bool finite = s->has_lease && l->lifetime != UINT32_MAX;
+        char cid[LEASE_CLIENT_ID_LEN * 3], mac[18];
         json_object *o = json_object_new_object();
-        char cid[LEASE_CLIENT_ID_LEN * 3];
-        int r;
+        int r = o ? 0 : -ENOMEM;
 
-        if (!o)
-                return NULL;
-        r = json_add(o, "state", json_object_new_string(dhcp4_state_to_string(state)));
-        if (r >= 0)
-                r = json_add(o, "interface", json_object_new_string(ifname ?: ""));
-        if (r >= 0 && l) {
-                r = json_add(o, "address", json_new_address(l->address));
-                if (r >= 0)
-                        r = json_add(o, "prefixlen", json_object_new_int(l->prefixlen));
-                if (r >= 0 && l->server_id.s_addr != 0)
-                        r = json_add(o, "server", json_new_address(l->server_id));
-                if (r >= 0)
-                        r = json_add(o, "routers", json_new_address_array(l->routers, MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS)));
-                if (r >= 0)
-                        r = json_add(o, "dns", json_new_address_array(l->dns, MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
-                if (r >= 0 && l->n_routes > 0)
-                        r = json_add(o, "routes", json_routes(l->routes, MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES)));
-                if (r >= 0 && l->mtu > 0)
-                        r = json_add(o, "mtu", json_object_new_int(l->mtu));
-                if (r >= 0 && l->hostname[0])
-                        r = json_add(o, "hostname", json_object_new_string_len(l->hostname, (int)strnlen(l->hostname, sizeof(l->hostname))));
-                if (r >= 0 && l->domain[0])
-                        r = json_add(o, "domain", json_object_new_string_len(l->domain, (int)strnlen(l->domain, sizeof(l->domain))));
-                if (r >= 0)
-                        r = json_add(o, "leaseStart", json_object_new_int64((int64_t)MIN(lease_start, (uint64_t)INT64_MAX)));
-                if (r >= 0 && l->lifetime != UINT32_MAX) {
-                        r = json_add(o, "lifetime", json_object_new_int64(l->lifetime));
-                        if (r >= 0)
-                                r = json_add(o, "t1", json_time(lease_start, l->t1));
-                        if (r >= 0)
-                                r = json_add(o, "t2", json_time(lease_start, l->t2));
-                        if (r >= 0)
-                                r = json_add(o, "expiry", json_time(lease_start, l->lifetime));
-                }
-                if (r >= 0) {
-                        size_t pos = 0;
-                        for (size_t i = 0; i < LEASE_CLIENT_ID_LEN; i++)
-                                pos += (size_t)snprintf(cid + pos, sizeof(cid) - pos, "%s%02x", i ? ":" : "",
-                                                        l->client_id[i]);
-                        r = json_add(o, "clientId", json_object_new_string(cid));
-                }
-        }
-        if (r >= 0 && last_error && last_error[0])
-                r = json_add(o, "lastError", json_object_new_string(last_error));
+        format_hex_bytes(s->client_id, s->client_id_len, ':', cid, sizeof(cid));
+        /* One line per field: the value is built only when the field is shown. */
+#define FIELD(cond, key, value)                                                                                  \
+        do {                                                                                                     \
+                if (r >= 0 && (cond))                                                                            \
+                        r = json_add(o, key, value);                                                             \
+        } while (0)
+        FIELD(true, "state", json_object_new_string(dhcp4_state_to_string(s->state)));
+        FIELD(true, "interface", json_object_new_string(s->interface));
+        FIELD(s->has_lease, "address", json_new_address(l->address));
+        FIELD(s->has_lease, "prefixlen", json_object_new_int(l->prefixlen));
+        FIELD(s->has_lease && l->server_id.s_addr != 0, "server", json_new_address(l->server_id));
+        FIELD(s->has_lease, "routers", json_new_address_array(l->routers, MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS)));
+        FIELD(s->has_lease, "dns", json_new_address_array(l->dns, MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
+        FIELD(s->has_lease && l->n_routes > 0, "routes",
+              json_routes(l->routes, MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES)));
+        FIELD(s->has_lease && l->mtu > 0, "mtu", json_object_new_int(l->mtu));
+        FIELD(s->has_lease && l->hostname[0], "hostname", json_string_n(l->hostname, sizeof(l->hostname)));
+        FIELD(s->has_lease && l->domain[0], "domain", json_string_n(l->domain, sizeof(l->domain)));
+        FIELD(s->has_lease, "leaseStart", json_new_uint64(s->lease_start_usec));
+        FIELD(finite, "lifetime", json_object_new_int64(l->lifetime));
+        FIELD(finite, "t1", json_new_uint64(s->t1_usec));
+        FIELD(finite, "t2", json_new_uint64(s->t2_usec));
+        FIELD(finite, "expiry", json_new_uint64(s->expiry_usec));
+        FIELD(s->has_lease, "clientId", json_object_new_string(cid));
+        FIELD(s->last_error[0], "lastError", json_object_new_string(s->last_error));
+        FIELD(!s->has_lease && s->client_id_len > 0, "clientId", json_object_new_string(cid));
+        FIELD(true, "acdState", json_object_new_string(s->acd_state));
+        FIELD(dhcp4_status_has_conflict_mac(s), "conflictMac", json_object_new_string(format_mac(s->conflict_mac, mac)));
+        FIELD(true, "conflicts", json_object_new_int((int)MIN(s->conflicts, (unsigned)INT32_MAX)));
+        FIELD(true, "declineBackoffMs", json_new_uint64(s->decline_backoff_usec / USEC_PER_MSEC));
+        FIELD(true, "declined", json_new_address_array(s->declined, MIN(s->n_declined, ELEMENTSOF(s->declined))));
+#undef FIELD
         if (r < 0) {
                 json_object_put(o);
                 return NULL;
@@ -152,58 +145,23 @@ json_object *dhcp4_varlink_build_status(Dhcp4State state, const char *ifname, co
         return o;
 }
 
-/* `state`: the state to report. A Monitor update reports the transition's new state,
- * not the current one: several transitions can be queued by one engine input (e.g.
- * RELEASED → INIT → SELECTING) and each is delivered after the engine moved on. */
+/* `state`: the state to report, _DHCP4_STATE_MAX for the current one. A Monitor
+ * update reports the transition's new state, not the current one: several
+ * transitions can be queued by one engine input (e.g. RELEASED → INIT → SELECTING)
+ * and each is delivered after the engine moved on. */
 static json_object *varlink_status(Dhcp4Varlink *v, Dhcp4State state) {
-        const Dhcp4Lease *l = dhcp4_client_get_lease(v->client);
-        struct in_addr declined[16];
-        const uint8_t *cid;
-        size_t n, cid_len;
-        uint8_t mac[6];
-        json_object *o, *arr;
-        int r;
+        Dhcp4ClientStatus s;
 
-        o = dhcp4_varlink_build_status(state, dhcp4_client_get_ifname(v->client), l,
-                                       l ? dhcp4_client_engine_to_realtime(v->client, l->acquired_usec) : 0,
-                                       dhcp4_client_get_last_error(v->client));
-        if (!o)
-                return NULL;
-        /* Live (not lease) facts: identity, conflict detection and quarantine. */
-        cid = dhcp4_client_get_client_id(v->client, &cid_len);
-        if (cid && cid_len > 0 && !json_object_object_get_ex(o, "clientId", NULL)) {
-                char buf[256 * 3];
-                size_t pos = 0;
-                for (size_t i = 0; i < cid_len && pos + 4 < sizeof(buf); i++)
-                        pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, "%s%02x", i ? ":" : "", cid[i]);
-                r = json_add(o, "clientId", json_object_new_string(buf));
-                if (r < 0)
-                        goto fail;
-        }
-        r = json_add(o, "acdState", json_object_new_string(dhcp4_client_get_acd_state(v->client)));
-        if (r < 0)
-                goto fail;
-        if (dhcp4_client_get_conflict_mac(v->client, mac)) {
-                char m[18];
-                r = json_add(o, "conflictMac", json_object_new_string(format_mac(mac, m)));
-                if (r < 0)
-                        goto fail;
-        }
-        r = json_add(o, "conflicts", json_object_new_int((int)MIN(dhcp4_client_get_conflicts(v->client), (unsigned)INT32_MAX)));
-        if (r >= 0)
-                r = json_add(o, "declineBackoffMs",
-                             json_object_new_int64((int64_t)(dhcp4_client_get_decline_backoff(v->client) / USEC_PER_MSEC)));
-        if (r < 0)
-                goto fail;
-        n = dhcp4_client_get_declined(v->client, declined, ELEMENTSOF(declined));
-        arr = json_new_address_array(declined, MIN(n, ELEMENTSOF(declined)));
-        r = json_add(o, "declined", arr);
-        if (r < 0)
-                goto fail;
-        return o;
-fail:
-        json_object_put(o);
-        return NULL;
+        dhcp4_client_get_status(v->client, &s);
+        if (state != _DHCP4_STATE_MAX)
+                s.state = state;
+        return dhcp4_varlink_build_status(&s);
+}
+
+/* The status snapshot now, for the decisions of this file. */
+static Dhcp4ClientStatus *client_status(Dhcp4Varlink *v) {
+        dhcp4_client_get_status(v->client, &v->status);
+        return &v->status;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -223,7 +181,7 @@ static bool rr_running(const Dhcp4Varlink *v) {
 
 static int method_get_status(VarlinkCall *call, json_object *params, void *userdata) {
         Dhcp4Varlink *v = userdata;
-        json_object *s = varlink_status(v, dhcp4_client_get_state(v->client));
+        json_object *s = varlink_status(v, _DHCP4_STATE_MAX);
 
         if (!s)
                 return -ENOMEM;
@@ -407,7 +365,7 @@ static void rr_attempt_failed(Dhcp4Varlink *v, const char *why) {
         uint64_t backoff;
 
         if (v->rr.attempts > v->rr.max_retries) {
-                const char *e = dhcp4_client_get_last_error(v->client);
+                const char *e = client_status(v)->last_error;
                 json_object *p = json_build_object("attempts", json_object_new_int((int)v->rr.attempts), NULL);
 
                 log_warning("ReleaseAndRenew: %s after %u restart(s); giving up (the client keeps trying)", why,
@@ -489,7 +447,7 @@ static int method_release_and_renew(VarlinkCall *call, json_object *params, void
         r = parse_require_subnet(call, params, &v->rr.require, &v->rr.has_require);
         if (r <= 0)
                 return r;
-        if (dhcp4_client_get_state(v->client) == DHCP4_STATE_STOPPED)
+        if (client_status(v)->state == DHCP4_STATE_STOPPED)
                 return varlink_call_error(call, ERROR_STOPPED, NULL);
 
         {
@@ -536,7 +494,7 @@ static int method_release_and_renew(VarlinkCall *call, json_object *params, void
 }
 
 static void rr_on_state(Dhcp4Varlink *v, Dhcp4State new_state) {
-        const Dhcp4Lease *l;
+        const Dhcp4ClientStatus *s;
 
         if (v->rr.phase == RR_IDLE)
                 return;
@@ -546,15 +504,15 @@ static void rr_on_state(Dhcp4Varlink *v, Dhcp4State new_state) {
         }
         if (v->rr.phase != RR_WAIT_BOUND || new_state != DHCP4_STATE_BOUND)
                 return;
-        l = dhcp4_client_get_lease(v->client);
-        if (!l)
+        s = client_status(v);
+        if (!s->has_lease)
                 return;
-        if (rr_refused(v, l->address)) {
+        if (rr_refused(v, s->lease.address)) {
                 /* The engine refuses such offers; never trust an address we asked to avoid. */
                 rr_attempt_failed(v, "bound inside a refused subnet");
                 return;
         }
-        rr_succeed(v, l);
+        rr_succeed(v, &s->lease);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -582,7 +540,7 @@ static int method_monitor(VarlinkCall *call, json_object *params, void *userdata
                 return varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
         if (v->n_monitors >= MONITORS_MAX)
                 return varlink_call_error(call, ERROR_BUSY, NULL);
-        s = varlink_status(v, dhcp4_client_get_state(v->client));
+        s = varlink_status(v, _DHCP4_STATE_MAX);
         if (!s)
                 return -ENOMEM;
         r = varlink_call_reply_more(call, s);
@@ -648,7 +606,7 @@ int dhcp4_varlink_new(Dhcp4Varlink **ret, sd_event *event, Dhcp4Client *client, 
         r = varlink_server_add_interface(v->server, "io.infradhcp.Client", dhcp4_varlink_idl, client_methods, v);
         if (r < 0)
                 return r;
-        if (asprintf(&path, "%s/%s/" DHCP4_VARLINK_SOCKET_NAME, runtime_dir, dhcp4_client_get_ifname(client)) < 0) {
+        if (asprintf(&path, "%s/%s/" DHCP4_VARLINK_SOCKET_NAME, runtime_dir, client_status(v)->interface) < 0) {
                 path = NULL;
                 return -ENOMEM;
         }

@@ -32,8 +32,6 @@ DEFINE_FREEP(Dhcp4Varlink, dhcp4_varlink_free)
  * daemon's own handler. A NULL userdata is ignored. */
 void dhcp4_varlink_on_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state, void *userdata);
 
-/* The GetStatus object for a state, ifname and lease (may be NULL); lease_start is
- * the lease's acquisition time in CLOCK_REALTIME usec, last_error NULL or "" when
- * none. Pure: no clock, no I/O. NULL on allocation failure. */
-json_object *dhcp4_varlink_build_status(Dhcp4State state, const char *ifname, const Dhcp4Lease *lease,
-                                        uint64_t lease_start, const char *last_error);
+/* The varlink front end of the status: the GetStatus object (io.infradhcp.Client
+ * ClientStatus) of s. Pure: no clock, no I/O. NULL on allocation failure. */
+json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s);

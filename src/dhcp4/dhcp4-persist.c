@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The lease and offer-policy files of one interface (see dhcp4-persist.h).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dhcp4-lease-file.h"
+#include "dhcp4-persist.h"
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "time-util.h"
+
+int dhcp4_persist_init(Dhcp4Persist *p, const char *state_dir, const char *ifname) {
+        *p = (Dhcp4Persist) {};
+        p->state_dir = strdup(state_dir);
+        if (!p->state_dir || asprintf(&p->lease_path, "%s/%s.lease", state_dir, ifname) < 0) {
+                p->lease_path = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&p->policy_path, "%s/%s.policy", state_dir, ifname) < 0) {
+                p->policy_path = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void dhcp4_persist_done(Dhcp4Persist *p) {
+        free(p->state_dir);
+        free(p->lease_path);
+        free(p->policy_path);
+        *p = (Dhcp4Persist) {};
+}
+
+int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec) {
+        char buf[DHCP4_LEASE_FILE_MAX];
+        size_t len;
+        int r;
+
+        r = dhcp4_lease_file_format(l, acquired_realtime_usec, buf, sizeof(buf), &len);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot represent the lease in the lease file: %m");
+        r = mkdir_p(p->state_dir, 0755);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot create state directory %s: %m", p->state_dir);
+        r = write_file_atomic(p->lease_path, buf, len, 0644);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to write lease file %s: %m", p->lease_path);
+        return 0;
+}
+
+void dhcp4_persist_forget_lease(Dhcp4Persist *p) {
+        if (unlink(p->lease_path) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove lease file %s: %m", p->lease_path);
+}
+
+int dhcp4_persist_load_lease(Dhcp4Persist *p, const char *ifname, const uint8_t mac[6], uint64_t now_usec,
+                             uint64_t now_realtime_usec, Dhcp4Lease *ret) {
+        _cleanup_(freep) char *text = NULL;
+        uint64_t acquired_rt, elapsed;
+        const char *why = NULL;
+        Dhcp4Lease l;
+        size_t len;
+        int r;
+
+        r = read_file_full(p->lease_path, DHCP4_LEASE_FILE_MAX * 4, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0) {
+                log_warning_errno(r, "Lease file %s unreadable, ignoring it: %m", p->lease_path);
+                return 0;
+        }
+        r = dhcp4_lease_file_parse(text, len, &l, &acquired_rt, &why);
+        if (r < 0) {
+                log_warning("Lease file %s is corrupt (%s), ignoring it and starting with DISCOVER", p->lease_path,
+                            why ? why : "unknown reason");
+                return 0;
+        }
+        if (memcmp(l.client_id + 1, mac, 6) != 0) {
+                log_info("Lease file %s belongs to another MAC address, ignoring it", p->lease_path);
+                return 0;
+        }
+        elapsed = usec_sub(now_realtime_usec, acquired_rt);
+        if (l.lifetime != UINT32_MAX && elapsed >= (uint64_t) l.lifetime * USEC_PER_SEC) {
+                log_info("Remembered lease for %s has expired, starting with DISCOVER", ifname);
+                return 0;
+        }
+        l.acquired_usec = usec_sub(now_usec, elapsed);
+        *ret = l;
+        return 1;
+}
+
+static void persist_write_policy(Dhcp4Persist *p) {
+        char buf[DHCP4_POLICY_FILE_MAX];
+        size_t len;
+        int r;
+
+        if (p->n_refuse == 0 && !p->has_require) {
+                if (unlink(p->policy_path) < 0 && errno != ENOENT)
+                        log_warning_errno(errno, "Failed to remove %s: %m", p->policy_path);
+                return;
+        }
+        r = dhcp4_policy_file_format(p->refuse, p->n_refuse, dhcp4_persist_require(p), buf, sizeof(buf), &len);
+        if (r >= 0)
+                r = mkdir_p(p->state_dir, 0755);
+        if (r >= 0)
+                r = write_file_atomic(p->policy_path, buf, len, 0644);
+        if (r < 0)
+                log_warning_errno(r, "Failed to persist the offer policy to %s: %m; a restart of this daemon "
+                                  "would forget it", p->policy_path);
+}
+
+int dhcp4_persist_set_policy(Dhcp4Persist *p, const Dhcp4Subnet *refuse, size_t n_refuse,
+                             const Dhcp4Subnet *require) {
+        if (n_refuse > ELEMENTSOF(p->refuse))
+                return -E2BIG;
+        if (n_refuse > 0)
+                memcpy(p->refuse, refuse, n_refuse * sizeof(refuse[0]));
+        p->n_refuse = n_refuse;
+        p->has_require = require != NULL;
+        if (require)
+                p->require = *require;
+        persist_write_policy(p);
+        return 0;
+}
+
+void dhcp4_persist_reject_policy(Dhcp4Persist *p, int error, const char *why) {
+        log_warning("Offer policy %s is unusable (%s), ignoring it", p->policy_path, why ? why : strerror(-error));
+        p->n_refuse = 0;
+        p->has_require = false;
+        (void) unlink(p->policy_path);
+}
+
+int dhcp4_persist_load_policy(Dhcp4Persist *p) {
+        _cleanup_(freep) char *text = NULL;
+        const char *why = NULL;
+        size_t len, n;
+        int r;
+
+        r = read_file_full(p->policy_path, DHCP4_POLICY_FILE_MAX, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r >= 0)
+                r = dhcp4_policy_file_parse(text, len, p->refuse, ELEMENTSOF(p->refuse), &n, &p->require,
+                                            &p->has_require, &why);
+        if (r < 0) {
+                dhcp4_persist_reject_policy(p, r, why);
+                return 0;
+        }
+        p->n_refuse = n;
+        return 1;
+}

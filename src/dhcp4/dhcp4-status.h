@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The status of one infradhcpd: one snapshot, produced in one place
+ * (dhcp4_client_get_status()) and rendered by every front end: varlink GetStatus and
+ * Monitor (dhcp4-varlink.c), the D-Bus Link1 properties (dhcp4-dbus.c) and the
+ * journal fields of a state change (dhcp4_status_journal_fields() below). Plain data,
+ * copyable by assignment, comparable with memcmp (the producer zeroes what is unset,
+ * array entries past their count included).
+ *
+ * A new status field: add it here and fill it in dhcp4_client_get_status(), then one
+ * line per front end (docs/CODING_STYLE.md, "A status field").
+ */
+#pragma once
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dhcp4-engine.h"
+#include "infradhcp/lease.h"
+
+typedef struct Dhcp4ClientStatus {
+        Dhcp4State state;
+        char interface[IF_NAMESIZE];
+
+        bool has_lease;
+        Dhcp4Lease lease; /* all zero without a lease */
+        /* Lease times on CLOCK_REALTIME (RFC 2131 §4.4.1: from when the REQUEST that
+         * obtained the lease was sent), converted once per lease so they do not move
+         * between snapshots. 0 without a lease; t1/t2/expiry and lifetime are
+         * USEC_INFINITY for an infinite lease. */
+        uint64_t lease_start_usec;
+        uint64_t lifetime_usec;
+        uint64_t t1_usec;
+        uint64_t t2_usec;
+        uint64_t expiry_usec;
+
+        /* Option 61 as sent: the lease's, else the engine's (0x01 + MAC). */
+        uint8_t client_id[LEASE_CLIENT_ID_LEN];
+        size_t client_id_len;
+
+        char last_error[256];  /* "" when none */
+
+        /* Conflict detection (RFC 5227): "disabled", or "IDLE", "PROBING", ... */
+        char acd_state[16];
+        uint8_t conflict_mac[6]; /* the last host that conflicted with us; zero when none */
+        unsigned conflicts;      /* in a row since the last bind */
+        uint64_t decline_backoff_usec; /* the DECLINED wait the last conflict started; 0: none */
+        struct in_addr declined[DHCP4_ENGINE_QUARANTINE_MAX]; /* still quarantined */
+        size_t n_declined;
+} Dhcp4ClientStatus;
+
+static inline bool dhcp4_status_has_conflict_mac(const Dhcp4ClientStatus *s) {
+        static const uint8_t zero[6] = {};
+        return memcmp(s->conflict_mac, zero, sizeof(zero)) != 0;
+}
+
+/* The journal front end: s as "KEY=value" strings for the fields of a log line, STATE
+ * first and ADDRESS second, then what is set. fields is NULL-terminated and points
+ * into ret. */
+#define DHCP4_STATUS_JOURNAL_MAX 12
+typedef struct Dhcp4StatusJournal {
+        char buf[DHCP4_STATUS_JOURNAL_MAX][64];
+        const char *fields[DHCP4_STATUS_JOURNAL_MAX + 1];
+} Dhcp4StatusJournal;
+
+void dhcp4_status_journal_fields(const Dhcp4ClientStatus *s, Dhcp4StatusJournal *ret);
