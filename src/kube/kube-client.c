@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Kubernetes API client: Node watch state machine, GET, queued mutations (annotation
- * patches, Events), bearer-token rotation. Transport is libcurl multi in sd-event
- * (kube-curl.c); watch bytes are decoded by the pure kube-watch.c; back-off delays
- * come from the pure kube-backoff.c. See kube-client.h for the contract and
- * docs/kube.md for the protocol choices.
+ * Kubernetes API client: the requests of the Node watch, GET, queued mutations
+ * (annotation patches, Events), bearer-token rotation, as libcurl multi transfers in
+ * sd-event (kube-curl.c). The decisions of the watch are the pure
+ * kube-watch-machine.c's, watch bytes and list bodies are decoded by the pure
+ * kube-watch.c, back-off delays come from the pure kube-backoff.c: this file only
+ * carries them out. See kube-client.h for the contract and docs/kube.md for the
+ * protocol choices.
  *
- * Watch protocol, per node (as client-go's reflector does it):
+ * Watch protocol, per node (as client-go's reflector does it; kube-watch-machine.h):
  *   LIST  GET /api/v1/nodes?fieldSelector=metadata.name=<node>
  *         -> SYNC(node or NULL), remember the list's resourceVersion
  *   WATCH GET ...&watch=true&allowWatchBookmarks=true&resourceVersion=<rv>&timeoutSeconds=<t>
@@ -45,9 +47,6 @@
 #define EVENT_REASON_MAX 128U
 #define CONNECT_TIMEOUT_SEC 10L
 #define REQUEST_TIMEOUT_SEC 60L
-/* A watch stream that ends this soon without any event is treated as a failure, so a
- * server that closes at once cannot make us spin. */
-#define WATCH_MIN_HEALTHY_USEC (1 * USEC_PER_SEC)
 
 typedef enum TransferKind {
         TRANSFER_LIST,
@@ -88,16 +87,10 @@ struct NodeWatch {
         void *userdata;
         bool dead;                 /* stopped from a callback; freed after dispatch */
 
-        bool have_list;            /* false: next connect is a LIST */
-        char *resource_version;    /* where a WATCH resumes */
-        char *object_rv;           /* resourceVersion of the object last delivered */
+        KubeWatchMachine *machine; /* every decision of the watch */
         KubeWatchDecoder *decoder;
         Transfer *transfer;
-        sd_event_source *retry;
-        KubeBackoff backoff;
-        uint64_t stream_start_usec;
-        bool stream_progress;      /* the current stream delivered a non-ERROR event */
-        unsigned gone_streak;      /* 410s without progress in between */
+        sd_event_source *retry;    /* the machine's deadline */
 
         NodeWatch *next;
 };
@@ -146,15 +139,6 @@ struct KubeClient {
         uint64_t bytes_received;
         KubeClientStats stats;
 };
-
-static const char *const kube_node_event_type_table[_KUBE_NODE_EVENT_TYPE_MAX] = {
-        [KUBE_NODE_SYNC] = "SYNC",
-        [KUBE_NODE_ADDED] = "ADDED",
-        [KUBE_NODE_MODIFIED] = "MODIFIED",
-        [KUBE_NODE_DELETED] = "DELETED",
-};
-
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(kube_node_event_type, KubeNodeEventType)
 
 bool kube_node_name_valid(const char *name) {
         /* RFC 1123 subdomain: dot-separated labels of [a-z0-9-], each starting and
@@ -282,10 +266,7 @@ static size_t transfer_on_write(char *ptr, size_t size, size_t nmemb, void *user
                 long code = 0;
                 (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
                 if (code >= 200 && code < 300) {
-                        struct timespec ts;
-                        clock_gettime(CLOCK_REALTIME, &ts);
-                        t->client->stats.last_contact_usec = (uint64_t) ts.tv_sec * USEC_PER_SEC +
-                                                             (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+                        t->client->stats.last_contact_usec = clock_now(CLOCK_REALTIME);
                 }
         }
 
@@ -537,46 +518,49 @@ static int curl_result_to_errno(CURLcode result) {
         }
 }
 
-/* Watch state machine. */
+/* Watch: every decision is kube-watch-machine's; this carries out its actions with
+ * curl transfers and one sd-event timer per watch. */
 
-static void watch_connect(NodeWatch *w);
+static uint64_t client_now(KubeClient *c) {
+        uint64_t now = 0;
+
+        (void) sd_event_now(c->event, CLOCK_BOOTTIME, &now);
+        return now;
+}
+
+static void watch_run(NodeWatch *w, json_object *object);
 
 static int watch_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        watch_connect(userdata);
+        NodeWatch *w = userdata;
+
+        (void) kube_watch_machine_timeout(w->machine, client_now(w->client));
+        watch_run(w, NULL);
         return 0;
 }
 
-static void watch_schedule(NodeWatch *w, uint64_t delay_usec) {
+/* One timer, re-armed from the machine's deadline after every input. */
+static void watch_arm(NodeWatch *w) {
+        uint64_t deadline = kube_watch_machine_next_deadline(w->machine);
         KubeClient *c = w->client;
-        uint64_t now;
         int r;
 
-        r = sd_event_now(c->event, CLOCK_BOOTTIME, &now);
-        if (r < 0)
-                goto fail;
-        now = usec_add(now, delay_usec);
+        if (deadline == USEC_INFINITY) {
+                if (w->retry)
+                        (void) sd_event_source_set_enabled(w->retry, SD_EVENT_OFF);
+                return;
+        }
         if (w->retry) {
-                r = sd_event_source_set_time(w->retry, now);
+                r = sd_event_source_set_time(w->retry, deadline);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(w->retry, SD_EVENT_ONESHOT);
         } else {
-                r = sd_event_add_time(c->event, &w->retry, CLOCK_BOOTTIME, now, 0, watch_on_retry, w);
+                r = sd_event_add_time(c->event, &w->retry, CLOCK_BOOTTIME, deadline, 0, watch_on_retry, w);
                 if (r >= 0)
                         (void) sd_event_source_set_description(w->retry, "kube-watch-retry");
         }
-        if (r >= 0)
-                return;
-fail:
-        /* Without a timer the watch would silently stop: make it loud. */
-        log_error_errno(r, "kube: node %s: cannot arm the reconnect timer, watch stopped: %m", w->node);
-}
-
-static void watch_backoff(NodeWatch *w, const char *why) {
-        uint64_t d = kube_backoff_next(&w->backoff);
-
-        log_warning("kube: node %s: %s; %s in %" PRIu64 "ms", w->node, why,
-                    w->have_list ? "resuming the watch" : "listing again", d / USEC_PER_MSEC);
-        watch_schedule(w, d);
+        if (r < 0)
+                /* Without a timer the watch would silently stop: make it loud. */
+                log_error_errno(r, "kube: node %s: cannot arm the reconnect timer, watch stopped: %m", w->node);
 }
 
 static void watch_drop_transfer(NodeWatch *w) {
@@ -597,44 +581,28 @@ static void watch_deliver(NodeWatch *w, KubeNodeEventType type, json_object *nod
         c->dispatching--;
 }
 
-static int set_string(char **p, const char *s) {
-        char *n = NULL;
-
-        if (s) {
-                n = strdup(s);
-                if (!n)
-                        return -ENOMEM;
-        }
-        free(*p);
-        *p = n;
-        return 0;
-}
-
-static void watch_connect(NodeWatch *w) {
+static int watch_connect(NodeWatch *w, bool list) {
         KubeClient *c = w->client;
         _cleanup_(freep) char *url = NULL;
         int r;
 
-        if (w->dead || w->transfer)
-                return;
-
-        if (!w->have_list) {
+        if (list) {
                 if (asprintf(&url, "%s/api/v1/nodes?fieldSelector=metadata.name%%3D%s", c->config->server,
                              w->node) < 0)
-                        goto oom;
+                        return -ENOMEM;
                 r = transfer_new(c, TRANSFER_LIST, "GET", url, NULL, NULL, &w->transfer);
         } else {
                 _cleanup_(freep) char *rv = NULL;
                 char *esc;
                 unsigned timeout;
 
-                esc = curl_easy_escape(NULL, w->resource_version, 0);
+                esc = curl_easy_escape(NULL, kube_watch_machine_resource_version(w->machine), 0);
                 if (!esc)
-                        goto oom;
+                        return -ENOMEM;
                 rv = strdup(esc);
                 curl_free(esc);
                 if (!rv)
-                        goto oom;
+                        return -ENOMEM;
 
                 /* Like client-go, spread watch lifetimes over [t, 2t) so a fleet does not
                  * reconnect in step. */
@@ -643,7 +611,7 @@ static void watch_connect(NodeWatch *w) {
                              "%s/api/v1/nodes?allowWatchBookmarks=true&fieldSelector=metadata.name%%3D%s"
                              "&resourceVersion=%s&timeoutSeconds=%u&watch=true",
                              c->config->server, w->node, rv, timeout) < 0)
-                        goto oom;
+                        return -ENOMEM;
                 kube_watch_decoder_reset(w->decoder);
                 r = transfer_new(c, TRANSFER_WATCH, "GET", url, NULL, NULL, &w->transfer);
                 if (r >= 0) {
@@ -651,178 +619,97 @@ static void watch_connect(NodeWatch *w) {
                          * has passed with margin. */
                         (void) curl_easy_setopt(w->transfer->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
                         (void) curl_easy_setopt(w->transfer->easy, CURLOPT_LOW_SPEED_TIME, (long) timeout + 30L);
-                        (void) sd_event_now(c->event, CLOCK_BOOTTIME, &w->stream_start_usec);
-                        w->stream_progress = false;
                 }
         }
-        if (r < 0) {
-                log_error_errno(r, "kube: node %s: cannot start request: %m", w->node);
-                watch_backoff(w, "request setup failed");
-                return;
-        }
+        if (r < 0)
+                return r;
         w->transfer->watch = w;
-        if (w->have_list)
-                c->stats.watches++;
-        else
+        if (list)
                 c->stats.lists++;
-        log_debug("kube: node %s: %s", w->node, w->have_list ? "watching" : "listing");
-        return;
+        else
+                c->stats.watches++;
+        log_debug("kube: node %s: %s", w->node, list ? "listing" : "watching");
+        return 0;
+}
 
-oom:
-        log_error("kube: node %s: out of memory", w->node);
-        watch_backoff(w, "out of memory");
+/* Carries out what the machine queued for the last input (`object`: the node that
+ * input brought, for DELIVER), then re-arms the timer. */
+static void watch_run(NodeWatch *w, json_object *object) {
+        KubeWatchAction a;
+        int r;
+
+        while (kube_watch_machine_pop_action(w->machine, &a) > 0)
+                switch (a.type) {
+                case KUBE_WATCH_ACTION_LIST:
+                case KUBE_WATCH_ACTION_WATCH:
+                        r = watch_connect(w, a.type == KUBE_WATCH_ACTION_LIST);
+                        if (r < 0) {
+                                log_error_errno(r, "kube: node %s: cannot start request: %m", w->node);
+                                (void) kube_watch_machine_connect_failed(w->machine, client_now(w->client));
+                        }
+                        break;
+                case KUBE_WATCH_ACTION_DROP:
+                        watch_drop_transfer(w);
+                        break;
+                case KUBE_WATCH_ACTION_DELIVER:
+                        watch_deliver(w, a.node_event, object);
+                        break;
+                case KUBE_WATCH_ACTION_REFRESH_TOKEN:
+                        client_refresh_token(w->client, true);
+                        break;
+                case KUBE_WATCH_ACTION_REPORT:
+                        log_full(a.level, 0, NULL, "%s", a.text);
+                        break;
+                }
+        if (!w->dead)
+                watch_arm(w);
 }
 
 static void watch_on_list_done(NodeWatch *w, Transfer *t, CURLcode result) {
         _cleanup_(json_object_unrefp) json_object *body = NULL;
-        json_object *metadata, *rv, *items, *node = NULL;
-        long code = transfer_status(t);
+        KubeWatchListResult res = { .completed = result == CURLE_OK, .status = transfer_status(t) };
+        json_object *node = NULL;
         char why[256];
 
-        if (result != CURLE_OK || code != 200) {
+        if (res.completed && res.status == 200) {
+                body = transfer_parse_body(t);
+                res.node_list = kube_node_list_parse(body, w->node, &res.resource_version, &node) >= 0;
+                res.present = node != NULL;
+                res.object_resource_version = node ? kube_object_resource_version(node) : NULL;
+        } else {
                 transfer_describe(t, result, why, sizeof(why));
-                if (code == 401)
-                        client_refresh_token(w->client, true);
-                watch_drop_transfer(w);
-                watch_backoff(w, why);
-                return;
+                res.why = why;
         }
-
-        body = transfer_parse_body(t);
         watch_drop_transfer(w);
-
-        if (!body || !json_object_object_get_ex(body, "metadata", &metadata) ||
-            !json_object_object_get_ex(metadata, "resourceVersion", &rv) || !json_object_is_type(rv, json_type_string) ||
-            json_object_get_string_len(rv) == 0 || !json_object_object_get_ex(body, "items", &items) ||
-            !json_object_is_type(items, json_type_array)) {
-                watch_backoff(w, "list response is not a NodeList");
-                return;
-        }
-
-        /* The server filtered by name already; check anyway rather than trust it. */
-        for (size_t i = 0; i < json_object_array_length(items); i++) {
-                json_object *item = json_object_array_get_idx(items, i), *md, *name;
-                if (json_object_object_get_ex(item, "metadata", &md) && json_object_object_get_ex(md, "name", &name) &&
-                    json_object_is_type(name, json_type_string) && strcmp(json_object_get_string(name), w->node) == 0) {
-                        node = item;
-                        break;
-                }
-        }
-
-        if (set_string(&w->resource_version, json_object_get_string(rv)) < 0) {
-                watch_backoff(w, "out of memory");
-                return;
-        }
-        free(w->object_rv);
-        w->object_rv = NULL;
-        if (node) {
-                json_object *md, *orv;
-                if (json_object_object_get_ex(node, "metadata", &md) &&
-                    json_object_object_get_ex(md, "resourceVersion", &orv) && json_object_is_type(orv, json_type_string))
-                        (void) set_string(&w->object_rv, json_object_get_string(orv));
-        }
-        w->have_list = true;
-
-        log_info("kube: node %s: listed at resourceVersion %s (%s)", w->node, w->resource_version,
-                 node ? "present" : "absent");
-        watch_deliver(w, KUBE_NODE_SYNC, node);
-        if (!w->dead)
-                watch_schedule(w, 0);
-}
-
-static const char *object_name(json_object *o) {
-        json_object *md, *name;
-
-        if (json_object_object_get_ex(o, "metadata", &md) && json_object_object_get_ex(md, "name", &name) &&
-            json_object_is_type(name, json_type_string))
-                return json_object_get_string(name);
-        return NULL;
-}
-
-/* Applies one decoded event. Returns false when the stream must be dropped. */
-static bool watch_handle_event(NodeWatch *w, KubeWatchEvent *e) {
-        const char *name;
-
-        switch (e->type) {
-        case KUBE_WATCH_ERROR:
-                if (e->status_code == 410) {
-                        /* "too old resource version": what we would resume from was
-                         * compacted away; only a fresh LIST restores a consistent view. */
-                        log_info("kube: node %s: resourceVersion %s expired (410 Gone), listing again", w->node,
-                                 w->resource_version);
-                        w->have_list = false;
-                        watch_drop_transfer(w);
-                        if (w->gone_streak++ == 0)
-                                watch_schedule(w, 0);
-                        else
-                                watch_backoff(w, "410 Gone again right after a list");
-                } else {
-                        char why[64];
-                        snprintf(why, sizeof(why), "watch ERROR event with status %d", e->status_code);
-                        /* Unknown state of the stream: relisting is the safe answer. */
-                        w->have_list = false;
-                        watch_drop_transfer(w);
-                        watch_backoff(w, why);
-                }
-                return false;
-
-        case KUBE_WATCH_BOOKMARK:
-                /* A bookmark only moves the resume point forward (KEP-956). */
-                w->stream_progress = true;
-                w->gone_streak = 0;
-                (void) set_string(&w->resource_version, e->resource_version);
-                return true;
-
-        case KUBE_WATCH_ADDED:
-        case KUBE_WATCH_MODIFIED:
-        case KUBE_WATCH_DELETED:
-                w->stream_progress = true;
-                w->gone_streak = 0;
-                if (set_string(&w->resource_version, e->resource_version) < 0)
-                        return true;
-                name = object_name(e->object);
-                if (!name || strcmp(name, w->node) != 0) {
-                        /* A server ignoring the field selector; never act on another node. */
-                        log_debug("kube: node %s: ignoring event for node %s", w->node, name ?: "(unnamed)");
-                        return true;
-                }
-                if (e->type == KUBE_WATCH_DELETED) {
-                        free(w->object_rv);
-                        w->object_rv = NULL;
-                        watch_deliver(w, KUBE_NODE_DELETED, e->object);
-                        return true;
-                }
-                /* The same object version twice (a replay after a reconnect) is not a change. */
-                if (w->object_rv && strcmp(w->object_rv, e->resource_version) == 0)
-                        return true;
-                (void) set_string(&w->object_rv, e->resource_version);
-                watch_deliver(w, e->type == KUBE_WATCH_ADDED ? KUBE_NODE_ADDED : KUBE_NODE_MODIFIED, e->object);
-                return true;
-
-        default:
-                return true;
-        }
+        (void) kube_watch_machine_list_done(w->machine, &res, client_now(w->client));
+        watch_run(w, node);
 }
 
 static void watch_dispatch(NodeWatch *w) {
         for (;;) {
                 _cleanup_(kube_watch_event_done) KubeWatchEvent e = KUBE_WATCH_EVENT_NULL;
+                int r;
 
                 if (w->dead || !w->transfer || w->transfer->kind != TRANSFER_WATCH)
                         return;
                 if (kube_watch_decoder_pop(w->decoder, &e) <= 0)
                         return;
-                if (!watch_handle_event(w, &e))
-                        return;
+                r = kube_watch_machine_event(w->machine, e.type, e.resource_version, kube_object_name(e.object),
+                                             e.status_code, client_now(w->client));
+                watch_run(w, e.object);
+                if (r <= 0)
+                        return; /* dropped */
         }
 }
 
 static void watch_on_stream_done(NodeWatch *w, Transfer *t, CURLcode result) {
-        KubeClient *c = w->client;
-        long code = transfer_status(t);
-        int decode_error = t->decode_error;
+        KubeWatchStreamResult res = {
+                .rejected = t->decode_error != 0,
+                .oversize = t->decode_error == KUBE_WATCH_E_OVERSIZE,
+                .completed = result == CURLE_OK,
+                .status = transfer_status(t),
+        };
         char why[256];
-        uint64_t now = 0;
 
         /* Events decoded before the end are applied first. */
         watch_dispatch(w);
@@ -830,41 +717,10 @@ static void watch_on_stream_done(NodeWatch *w, Transfer *t, CURLcode result) {
                 return;
 
         transfer_describe(t, result, why, sizeof(why));
+        res.why = why;
         watch_drop_transfer(w);
-        (void) sd_event_now(c->event, CLOCK_BOOTTIME, &now);
-
-        if (decode_error) {
-                log_warning("kube: node %s: watch stream rejected: %s", w->node,
-                            decode_error == KUBE_WATCH_E_OVERSIZE ? "event larger than the object size limit"
-                                                                  : "malformed event");
-                /* Resuming would replay the same bytes: relist instead, which gets
-                 * the current object (by then perhaps back within the limit). */
-                w->have_list = false;
-                watch_backoff(w, "bad watch stream");
-        } else if (result == CURLE_OK && code == 200) {
-                /* The server ended the stream at timeoutSeconds: resume at once. */
-                if (w->stream_progress || usec_sub(now, w->stream_start_usec) >= WATCH_MIN_HEALTHY_USEC) {
-                        if (w->stream_progress)
-                                kube_backoff_reset(&w->backoff);
-                        log_debug("kube: node %s: watch ended, resuming from %s", w->node, w->resource_version);
-                        watch_schedule(w, 0);
-                } else
-                        watch_backoff(w, "watch stream ended at once");
-        } else if (code == 410) {
-                log_info("kube: node %s: resourceVersion %s expired (HTTP 410), listing again", w->node,
-                         w->resource_version);
-                w->have_list = false;
-                if (w->gone_streak++ == 0)
-                        watch_schedule(w, 0);
-                else
-                        watch_backoff(w, "410 Gone again right after a list");
-        } else {
-                if (code == 401)
-                        client_refresh_token(c, true);
-                if (w->stream_progress)
-                        kube_backoff_reset(&w->backoff);
-                watch_backoff(w, why);
-        }
+        (void) kube_watch_machine_stream_done(w->machine, &res, client_now(w->client));
+        watch_run(w, NULL);
 }
 
 static NodeWatch *node_watch_free(NodeWatch *w) {
@@ -873,9 +729,8 @@ static NodeWatch *node_watch_free(NodeWatch *w) {
         watch_drop_transfer(w);
         sd_event_source_disable_unref(w->retry);
         kube_watch_decoder_free(w->decoder);
+        kube_watch_machine_free(w->machine);
         free(w->node);
-        free(w->resource_version);
-        free(w->object_rv);
         free(w);
         return NULL;
 }
@@ -1208,7 +1063,7 @@ int kube_client_set_backoff(KubeClient *c, uint64_t initial_usec, uint64_t max_u
         c->backoff_max_usec = max_usec;
         kube_backoff_init(&c->mutation_backoff, initial_usec, max_usec, kube_backoff_random(&c->rng));
         for (NodeWatch *w = c->watches; w; w = w->next)
-                kube_backoff_init(&w->backoff, initial_usec, max_usec, kube_backoff_random(&c->rng));
+                kube_watch_machine_set_backoff(w->machine, initial_usec, max_usec, kube_backoff_random(&c->rng));
         return 0;
 }
 
@@ -1266,15 +1121,18 @@ int kube_node_watch_start(KubeClient *c, const char *node, KubeNodeHandler cb, v
                 return -ENOMEM;
         }
         r = kube_watch_decoder_new(&w->decoder, c->max_object_size);
+        if (r >= 0)
+                r = kube_watch_machine_new(&w->machine, node, c->backoff_initial_usec, c->backoff_max_usec,
+                                           kube_backoff_random(&c->rng));
         if (r < 0) {
                 node_watch_free(w);
                 return r;
         }
-        kube_backoff_init(&w->backoff, c->backoff_initial_usec, c->backoff_max_usec, kube_backoff_random(&c->rng));
 
         w->next = c->watches;
         c->watches = w;
-        watch_schedule(w, 0);
+        (void) kube_watch_machine_start(w->machine, client_now(c));
+        watch_run(w, NULL);
         return 0;
 }
 
@@ -1357,7 +1215,7 @@ int kube_event_create(KubeClient *c, const char *node, const char *type, const c
                       KubeRequestHandler cb, void *userdata) {
         _cleanup_(json_object_unrefp) json_object *ev = NULL;
         char name[254], ts[32], *path, *body;
-        struct timespec now;
+        time_t now = (time_t) (clock_now(CLOCK_REALTIME) / USEC_PER_SEC);
         struct tm tm;
         size_t nodelen;
 
@@ -1375,7 +1233,7 @@ int kube_event_create(KubeClient *c, const char *node, const char *type, const c
         nodelen = MIN(strlen(node), sizeof(name) - 18);
         snprintf(name, sizeof(name), "%.*s.%016" PRIx64, (int) nodelen, node, kube_backoff_random(&c->rng));
 
-        if (clock_gettime(CLOCK_REALTIME, &now) < 0 || !gmtime_r(&now.tv_sec, &tm) ||
+        if (!gmtime_r(&now, &tm) ||
             strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 return -errno ?: -EINVAL;
 

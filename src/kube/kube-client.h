@@ -19,16 +19,9 @@
 #include <systemd/sd-event.h>
 
 #include "kube-config.h"
+#include "kube-watch-machine.h"
 
 typedef struct KubeClient KubeClient;
-
-typedef enum KubeNodeEventType {
-        KUBE_NODE_SYNC,     /* result of a (re)list: node is the current object, NULL if absent */
-        KUBE_NODE_ADDED,
-        KUBE_NODE_MODIFIED,
-        KUBE_NODE_DELETED,  /* node is its last state */
-        _KUBE_NODE_EVENT_TYPE_MAX,
-} KubeNodeEventType;
 
 /* node is borrowed for the duration of the call (json_object_get() to keep it). The
  * handler should reconcile on the object's current state: after a relist it is called
@@ -100,4 +93,3 @@ int kube_node_patch_annotations(KubeClient *c, const char *node, json_object *an
 int kube_event_create(KubeClient *c, const char *node, const char *type, const char *reason,
                       const char *message, KubeRequestHandler cb, void *userdata);
 
-const char *kube_node_event_type_to_string(KubeNodeEventType t);

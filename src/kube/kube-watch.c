@@ -344,3 +344,43 @@ int kube_watch_decoder_pop(KubeWatchDecoder *d, KubeWatchEvent *ret) {
                 d->head = d->n_queue = 0;
         return 1;
 }
+
+static const char *metadata_string(json_object *o, const char *key) {
+        json_object *md, *v;
+
+        if (json_object_object_get_ex(o, "metadata", &md) && json_object_object_get_ex(md, key, &v) &&
+            json_object_is_type(v, json_type_string))
+                return json_object_get_string(v);
+        return NULL;
+}
+
+const char *kube_object_name(json_object *o) {
+        return metadata_string(o, "name");
+}
+
+const char *kube_object_resource_version(json_object *o) {
+        return metadata_string(o, "resourceVersion");
+}
+
+int kube_node_list_parse(json_object *body, const char *node, const char **ret_resource_version,
+                         json_object **ret_node) {
+        json_object *metadata, *rv, *items;
+
+        if (!body || !json_object_object_get_ex(body, "metadata", &metadata) ||
+            !json_object_object_get_ex(metadata, "resourceVersion", &rv) || !json_object_is_type(rv, json_type_string) ||
+            json_object_get_string_len(rv) == 0 || !json_object_object_get_ex(body, "items", &items) ||
+            !json_object_is_type(items, json_type_array))
+                return -EBADMSG;
+        *ret_node = NULL;
+        for (size_t i = 0; i < json_object_array_length(items); i++) {
+                json_object *item = json_object_array_get_idx(items, i);
+                const char *name = kube_object_name(item);
+
+                if (name && strcmp(name, node) == 0) {
+                        *ret_node = item;
+                        break;
+                }
+        }
+        *ret_resource_version = json_object_get_string(rv);
+        return 0;
+}

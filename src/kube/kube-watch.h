@@ -71,4 +71,16 @@ bool kube_watch_decoder_has_partial(const KubeWatchDecoder *d);
 void kube_watch_event_done(KubeWatchEvent *e);
 
 const char *kube_watch_event_type_to_string(KubeWatchEventType t);
+
+/* metadata.name of a Kubernetes object, or NULL when missing or not a string. */
+const char *kube_object_name(json_object *o);
+/* metadata.resourceVersion of a Kubernetes object, or NULL likewise. */
+const char *kube_object_resource_version(json_object *o);
+
+/* A NodeList (the body of a LIST): its resourceVersion and, among its items, the
+ * node named `node` (the server filtered by name already; this checks rather than
+ * trusts it). Returns 0 with *ret_resource_version (non-empty) and *ret_node (NULL
+ * when absent), both borrowed from body, or -EBADMSG when body is not a NodeList. */
+int kube_node_list_parse(json_object *body, const char *node, const char **ret_resource_version,
+                         json_object **ret_node);
 int kube_watch_event_type_from_string(const char *s); /* the type, or -EINVAL */
