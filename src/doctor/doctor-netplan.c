@@ -401,6 +401,9 @@ static bool def_applies(const char *id, const YamlNode *def, const DoctorLink *l
 
         if (!match)
                 return strcmp(id, link->name) == 0;
+        /* netplan refuses a match: that is not a mapping; it matches nothing here. */
+        if (match->kind != YAML_MAPPING)
+                return false;
         if (set_name && strcmp(set_name, link->name) != 0)
                 return false;
         name = yaml_scalar(yaml_map_get(match, "name"));
@@ -435,6 +438,7 @@ int netplan_state_find(const NetplanState *s, const DoctorLink *link, NetplanDef
                                 continue;
                         *ret = (NetplanDef){ .dhcp4 = dhcp4 ? yaml_bool(dhcp4) : -1 };
                         snprintf(ret->type, sizeof(ret->type), "%s", netplan_types[t]);
+                        ret->id_truncated = strlen(section->keys[i]) >= sizeof(ret->id);
                         snprintf(ret->id, sizeof(ret->id), "%s", section->keys[i]);
                         if (dhcp4)
                                 snprintf(ret->dhcp4_source, sizeof(ret->dhcp4_source), "%s:%u", dhcp4->source,
@@ -451,16 +455,54 @@ int netplan_state_find(const NetplanState *s, const DoctorLink *link, NetplanDef
         return 0;
 }
 
+/* YAML double-quoted scalar content (YAML 1.1 §5.7, 9.2): the id back as itself. */
+static int yaml_quote(const char *s, char *buf, size_t size) {
+        size_t o = 0;
+
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                char esc[8];
+                size_t n;
+
+                if (*p == '"' || *p == '\\')
+                        n = (size_t)snprintf(esc, sizeof(esc), "\\%c", *p);
+                else if (*p < 0x20 || *p == 0x7f)
+                        n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+                else if (p[0] == 0xc2 && p[1] == 0x85) { /* NEL would fold into a space */
+                        n = (size_t)snprintf(esc, sizeof(esc), "\\N");
+                        p++;
+                } else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) { /* LS, PS */
+                        n = (size_t)snprintf(esc, sizeof(esc), "\\%c", p[2] == 0xa8 ? 'L' : 'P');
+                        p += 2;
+                } else {
+                        esc[0] = (char)*p;
+                        n = 1;
+                }
+                if (o + n >= size)
+                        return -ENOBUFS;
+                memcpy(buf + o, esc, n);
+                o += n;
+        }
+        if (o >= size)
+                return -ENOBUFS;
+        buf[o] = 0;
+        return 0;
+}
+
 int netplan_override_format(const char *type, const char *id, const char *ifname, char *buf, size_t size) {
-        int l = snprintf(buf, size,
-                         "# Written by infradhcpctl doctor --fix: infradhcpd owns IPv4 on %s, so netplan\n"
-                         "# must not enable DHCPv4 there. Remove with: infradhcpctl doctor --undo %s\n"
-                         "network:\n"
-                         "  version: 2\n"
-                         "  %s:\n"
-                         "    \"%s\":\n"
-                         "      dhcp4: false\n",
-                         ifname, ifname, type, id);
+        char quoted[4 * sizeof(((NetplanDef *)NULL)->id) + 1];
+        int l;
+
+        if (yaml_quote(id, quoted, sizeof(quoted)) < 0)
+                return -ENOBUFS;
+        l = snprintf(buf, size,
+                     "# Written by infradhcpctl doctor --fix: infradhcpd owns IPv4 on %s, so netplan\n"
+                     "# must not enable DHCPv4 there. Remove with: infradhcpctl doctor --undo %s\n"
+                     "network:\n"
+                     "  version: 2\n"
+                     "  %s:\n"
+                     "    \"%s\":\n"
+                     "      dhcp4: false\n",
+                     ifname, ifname, type, quoted);
         return l < 0 || (size_t)l >= size ? -ENOBUFS : 0;
 }
 

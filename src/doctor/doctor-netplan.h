@@ -29,7 +29,8 @@ typedef struct YamlNode YamlNode;
 
 typedef struct NetplanDef {
         char type[16];      /* "ethernets", "vlans", ... */
-        char id[64];
+        char id[256];
+        bool id_truncated;  /* the definition's id did not fit: no override can name it */
         int dhcp4;          /* -1 unset, 0, 1 */
         char dhcp4_source[256]; /* "file:line" of the dhcp4 value that won */
         char renderer[32];  /* "networkd" or "NetworkManager" (effective) */
@@ -52,7 +53,9 @@ int netplan_state_add(NetplanState *s, const char *text, size_t len, const char 
 int netplan_state_find(const NetplanState *s, const DoctorLink *link, NetplanDef *ret);
 
 /* doctor's override file for a definition: "network: {version: 2, TYPE: {ID: {dhcp4:
- * false}}}" with a comment. */
+ * false}}}" with a comment; ID double-quoted with YAML escapes (quotes, backslashes,
+ * control characters and the line breaks NEL, LS and PS), so any id reads back as
+ * itself. -ENOBUFS when it does not fit. */
 int netplan_override_format(const char *type, const char *id, const char *ifname, char *buf, size_t size);
 
 /* cloud-init. */

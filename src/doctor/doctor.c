@@ -893,11 +893,12 @@ static int netplan_load(Doctor *d, NetplanState *s, const CloudInitState *ci, co
 }
 
 static void netplan_fix_finding(Doctor *d, Finding *f, const NetplanDef *def) {
-        char body[1024], name[128];
+        char body[2048], name[128];
         NetplanState check;
         NetplanDef after;
 
-        if (!f || netplan_override_format(def->type, def->id, d->o->ifname, body, sizeof(body)) < 0)
+        /* An id too long to keep cannot be named by an override: the finding stays manual. */
+        if (!f || def->id_truncated || netplan_override_format(def->type, def->id, d->o->ifname, body, sizeof(body)) < 0)
                 return;
         snprintf(name, sizeof(name), "99-infradhcp-%s.yaml", d->o->ifname);
         /* Prove the override wins before offering it. */

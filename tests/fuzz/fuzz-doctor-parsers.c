@@ -155,10 +155,11 @@ static void fuzz_yaml(const char *t, size_t len, bool cloud) {
         }
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (netplan_state_find(&s, &links[i], &d) > 0) {
-                        char buf[1024];
+                        char buf[2048];
                         CHECK(d.dhcp4 >= -1 && d.dhcp4 <= 1);
-                        /* doctor's override always wins over what was there. */
-                        if (netplan_override_format(d.type, d.id, links[i].name, buf, sizeof(buf)) == 0) {
+                        /* doctor's override always wins over what was there (for an id
+                         * it could keep whole). */
+                        if (!d.id_truncated && netplan_override_format(d.type, d.id, links[i].name, buf, sizeof(buf)) == 0) {
                                 NetplanDef after;
                                 CHECK(netplan_state_add(&s, buf, strlen(buf), "z.yaml", &line, &why) == 0);
                                 CHECK(netplan_state_find(&s, &links[i], &after) > 0);

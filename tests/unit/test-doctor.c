@@ -362,6 +362,68 @@ static void test_netplan(void **state) {
                 assert_int_equal(netplan_state_add(&s, "a: {b: 1, b: 1}\n", 16, "dup2.yaml", &line, &why),
                                  -EBADMSG);
                 assert_string_equal(why, "duplicate mapping key");
+                /* Found by fuzz-doctor-parsers: ids that doctor's override could not
+                 * name (longer than the id buffer: truncated; with a quote: broken YAML)
+                 * and a scalar match: that matched every link. */
+                static const DoctorLink vl = { .name = "ens192.4093", .kind = "vlan", .vlan_id = 4093,
+                                               .parent = "ens192" };
+                NetplanState t;
+                NetplanDef def, after;
+                char ov[2048], long_id[300], doc[1024];
+                /* Each id and how a YAML file writes it as a double-quoted key. */
+                static const char *const odd_ids[][2] = {
+                        { "we\"ird\\id", "we\\\"ird\\\\id" },
+                        { "tab\there", "tab\\there" },
+                        { "nel\xc2\x85ls\xe2\x80\xa8ps\xe2\x80\xa9", "nel\\Nls\\Lps\\P" },
+                        { "x}}}:#{", "x}}}:#{" },
+                };
+
+                netplan_state_init(&t);
+                assert_int_equal(netplan_state_add(&t, "network:\n  vlans:\n    v:\n      match: true\n      dhcp4: true\n",
+                                                   61, "m.yaml", &line, &why), 0);
+                assert_int_equal(netplan_state_find(&t, &vl, &def), 0);
+                netplan_state_done(&t);
+                for (size_t k = 0; k < ELEMENTSOF(odd_ids); k++) {
+                        const char *quoted = odd_ids[k][1];
+
+                        snprintf(doc, sizeof(doc), "network:\n  vlans:\n    \"%s\":\n      match: {name: ens192.4093}\n"
+                                 "      dhcp4: true\n", quoted);
+                        netplan_state_init(&t);
+                        assert_int_equal(netplan_state_add(&t, doc, strlen(doc), "odd.yaml", &line, &why), 0);
+                        assert_int_equal(netplan_state_find(&t, &vl, &def), 1);
+                        assert_string_equal(def.id, odd_ids[k][0]);
+                        assert_false(def.id_truncated);
+                        assert_int_equal(netplan_override_format(def.type, def.id, vl.name, ov, sizeof(ov)), 0);
+                        assert_int_equal(netplan_state_add(&t, ov, strlen(ov), "z.yaml", &line, &why), 0);
+                        assert_int_equal(netplan_state_find(&t, &vl, &after), 1);
+                        assert_string_equal(after.id, odd_ids[k][0]);
+                        assert_int_equal(after.dhcp4, 0);
+                        netplan_state_done(&t);
+                }
+                memset(long_id, 'n', sizeof(long_id) - 1);
+                long_id[sizeof(long_id) - 1] = 0;
+                snprintf(doc, sizeof(doc), "network:\n  vlans:\n    %s:\n      match: {name: ens192.4093}\n"
+                         "      dhcp4: true\n", long_id);
+                netplan_state_init(&t);
+                assert_int_equal(netplan_state_add(&t, doc, strlen(doc), "long.yaml", &line, &why), 0);
+                assert_int_equal(netplan_state_find(&t, &vl, &def), 1);
+                assert_true(def.id_truncated);
+                assert_int_equal(def.dhcp4, 1);
+                netplan_state_done(&t);
+                long_id[200] = 0; /* fits: named whole */
+                snprintf(doc, sizeof(doc), "network:\n  vlans:\n    %s:\n      match: {name: ens192.4093}\n"
+                         "      dhcp4: true\n", long_id);
+                netplan_state_init(&t);
+                assert_int_equal(netplan_state_add(&t, doc, strlen(doc), "long.yaml", &line, &why), 0);
+                assert_int_equal(netplan_state_find(&t, &vl, &def), 1);
+                assert_false(def.id_truncated);
+                assert_int_equal(strlen(def.id), 200);
+                assert_int_equal(netplan_override_format(def.type, def.id, vl.name, ov, sizeof(ov)), 0);
+                assert_int_equal(netplan_state_add(&t, ov, strlen(ov), "z.yaml", &line, &why), 0);
+                assert_int_equal(netplan_state_find(&t, &vl, &after), 1);
+                assert_int_equal(after.dhcp4, 0);
+                netplan_state_done(&t);
+
                 /* The same key in different mappings, and in two files, is fine. */
                 assert_int_equal(netplan_state_add(&s, "a: {b: 1}\nc: {b: 1}\n", 20, "ok.yaml", &line, &why), 0);
                 assert_int_equal(netplan_state_add(&s, "a: {b: 2}\n", 10, "ok2.yaml", &line, &why), 0);
