@@ -316,12 +316,31 @@ static void print_acd(json_object *s) {
         }
 }
 
+static void print_capabilities(json_object *s) {
+        json_object *caps;
+        char buf[256] = "";
+        size_t n = 0;
+
+        if (!json_object_object_get_ex(s, "capabilities", &caps) || !json_object_is_type(caps, json_type_array))
+                return;
+        for (size_t i = 0; i < json_object_array_length(caps); i++) {
+                const char *name = json_object_get_string(json_object_array_get_idx(caps, i));
+                int w = snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " " : "", name ? name : "?");
+                if (w < 0 || (size_t)w >= sizeof(buf) - n)
+                        break;
+                n += (size_t)w;
+        }
+        field("Capabilities", buf[0] ? buf : "none");
+}
+
 static void print_status(json_object *s) {
         printf("\u25cf %s\n", jstr(s, "interface") ?: "?");
         field("State", jstr(s, "state"));
         print_lease(s);
         print_acd(s);
         field("Last Error", jstr(s, "lastError"));
+        field("Persist Error", jstr(s, "persistError"));
+        print_capabilities(s);
 }
 
 /* The exit code of a verb that ran out of memory building a request or output. */

@@ -29,6 +29,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "capability-util.h"
 #include "dhcp4-acd.h"
 #include "dhcp4-arp.h"
 #include "dhcp4-client.h"
@@ -38,11 +39,19 @@
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
+#include "ratelimit.h"
 #include "rtnl.h"
 #include "time-util.h"
 
 /* 2^50 usec ≈ 35 years: far more than any lease persisted before this boot. */
 #define ENGINE_CLOCK_OFFSET (UINT64_C(1) << 50)
+
+/* Log lines about rejected input (packets that are ignored, unusable leases): at most
+ * REJECT_LOG_BURST per REJECT_LOG_INTERVAL, then one line with the number suppressed
+ * when the window is over (docs/security.md). A flood of 10,000 packets/s then writes
+ * about two lines a second. */
+#define REJECT_LOG_INTERVAL_USEC (10 * USEC_PER_SEC)
+#define REJECT_LOG_BURST 20
 
 struct Dhcp4Client {
         sd_event *event;
@@ -69,6 +78,16 @@ struct Dhcp4Client {
         sd_event_source *rtnl_source;
         sd_event_source *timer_source;
 
+        sd_event_source *persist_retry_source; /* a lease/policy write failed: retry */
+
+        RateLimit reject_log;
+        sd_event_source *reject_summary_source; /* reports what reject_log suppressed */
+
+        /* Link-layer source of the last ACK the engine took (the server, or the relay
+         * next hop): the RELEASE goes there on the packet socket, needing no ARP. */
+        bool has_server_mac;
+        uint8_t server_mac[6];
+
         Dhcp4Link link;       /* what is on the interface; the engine may run ahead of it */
         Dhcp4Persist persist; /* lease and offer-policy files; the policy in force */
 
@@ -77,6 +96,10 @@ struct Dhcp4Client {
         bool start_valid;
 
         bool dispatching;
+        /* The CONFIGURE of the bind being dispatched failed: that bind is not persisted,
+         * not reported, and the engine is told (dhcp4_engine_configure_failed). */
+        bool bind_failed;
+        Dhcp4State reported_state; /* the last state logged and handed to the front ends */
         bool sequence_running;
         char last_error[256];
 
@@ -106,11 +129,102 @@ static void client_set_error(Dhcp4Client *c, const char *fmt, ...) {
 
 static int client_dispatch(Dhcp4Client *c);
 
+/* ---- rejected input ------------------------------------------------------------ */
+
+static int on_reject_summary(sd_event_source *s, uint64_t usec, void *userdata) {
+        Dhcp4Client *c = userdata;
+        uint64_t n = ratelimit_take_suppressed(&c->reject_log, clock_now(CLOCK_BOOTTIME));
+
+        if (n > 0)
+                log_notice("Suppressed %" PRIu64 " message%s about rejected packets in the last %" PRIu64
+                           " s (at most %u per %" PRIu64 " s are logged)",
+                           n, n == 1 ? "" : "s", REJECT_LOG_INTERVAL_USEC / USEC_PER_SEC, REJECT_LOG_BURST,
+                           REJECT_LOG_INTERVAL_USEC / USEC_PER_SEC);
+        return 0;
+}
+
+/* Whether a line about rejected input at `level` may be written now (rate limit);
+ * reports what an earlier window suppressed, and arms the report of this one. */
+static bool client_reject_may_log(Dhcp4Client *c, int level) {
+        uint64_t now = clock_now(CLOCK_BOOTTIME), earlier = 0;
+
+        if (level > log_get_max_level())
+                return false; /* not written anyway: not counted either */
+        if (ratelimit_below(&c->reject_log, now, &earlier)) {
+                if (earlier > 0)
+                        log_notice("Suppressed %" PRIu64 " message%s about rejected packets before this one "
+                                   "(at most %u per %" PRIu64 " s are logged)",
+                                   earlier, earlier == 1 ? "" : "s", REJECT_LOG_BURST,
+                                   REJECT_LOG_INTERVAL_USEC / USEC_PER_SEC);
+                return true;
+        }
+        /* The first suppressed line of a window: report at its end. */
+        if (c->reject_log.suppressed == 1) {
+                uint64_t at = usec_add(c->reject_log.begin, REJECT_LOG_INTERVAL_USEC);
+                if (!c->reject_summary_source)
+                        (void)sd_event_add_time(c->event, &c->reject_summary_source, CLOCK_BOOTTIME, at, 0,
+                                                on_reject_summary, c);
+                else {
+                        (void)sd_event_source_set_time(c->reject_summary_source, at);
+                        (void)sd_event_source_set_enabled(c->reject_summary_source, SD_EVENT_ONESHOT);
+                }
+        }
+        return false;
+}
+
+static const char *peer_str(const Dhcp4SocketPeer *p, char buf[static INET_ADDRSTRLEN]) {
+        if (!p || !p->has_address)
+                return "an unknown source";
+        return inet_ntop(AF_INET, &p->address, buf, INET_ADDRSTRLEN);
+}
+
+/* One log line for a rejected datagram or message, the same on both sockets:
+ *   Ignored DHCP message from 10.0.0.1 on the packet socket: wrong-server (state RENEWING)
+ *   Dropped datagram from 10.0.0.1 on the UDP socket: bad-length
+ * with REJECT=<reason> and SOCKET=packet|udp. Messages that are simply not for us
+ * (another client's xid or chaddr: normal on a shared segment) are debug; the rest
+ * (malformed, unexpected, from the wrong server, unusable) info. Rate-limited. */
+static void client_log_rejected(Dhcp4Client *c, bool udp, const Dhcp4SocketPeer *peer, bool datagram, int r) {
+        const char *reason = datagram ? dhcp4_packet_result_to_string(r) : dhcp4_engine_rx_to_string(r);
+        char ab[INET_ADDRSTRLEN], rf[64];
+        int level = LOG_INFO;
+
+        if (!datagram && (r == DHCP4_PARSE_XID_MISMATCH || r == DHCP4_PARSE_CHADDR_MISMATCH ||
+                          r == DHCP4_PARSE_NOT_REPLY))
+                level = LOG_DEBUG;
+        if (!client_reject_may_log(c, level))
+                return;
+        snprintf(rf, sizeof(rf), "REJECT=%s", reason ? reason : "unknown");
+        if (datagram)
+                log_fields(level, ((const char *[]){ rf, udp ? "SOCKET=udp" : "SOCKET=packet", NULL }),
+                           "Dropped datagram from %s on the %s socket: %s", peer_str(peer, ab),
+                           udp ? "UDP" : "packet", reason ? reason : "unknown");
+        else
+                log_fields(level, ((const char *[]){ rf, udp ? "SOCKET=udp" : "SOCKET=packet", NULL }),
+                           "Ignored DHCP message from %s on the %s socket: %s (state %s)", peer_str(peer, ab),
+                           udp ? "UDP" : "packet", reason ? reason : "unknown",
+                           dhcp4_state_to_string(dhcp4_engine_get_state(c->engine)));
+}
+
 /* ---- sockets ---------------------------------------------------------------- */
 
+/* An ACK the engine took: remember who sent it on the link (see server_mac). */
+static void client_note_accepted(Dhcp4Client *c, const uint8_t *payload, size_t len, const Dhcp4SocketPeer *peer) {
+        Dhcp4Message m;
+
+        if (!peer || !peer->has_mac)
+                return;
+        if (dhcp4_message_parse(&m, payload, len) != DHCP4_PARSE_OK || m.message_type != DHCP4_ACK)
+                return;
+        memcpy(c->server_mac, peer->mac, sizeof(c->server_mac));
+        c->has_server_mac = true;
+}
+
 /* Feeds one DHCP payload to the engine and carries out what it queued before the
- * next packet, so a burst of packets can never overflow the engine's action queue. */
-static int client_receive(Dhcp4Client *c, const uint8_t *payload, size_t len) {
+ * next packet, so a burst of packets can never overflow the engine's action queue.
+ * A rejection is logged here, the same way for both sockets. */
+static int client_receive(Dhcp4Client *c, const uint8_t *payload, size_t len, bool udp,
+                          const Dhcp4SocketPeer *peer) {
         int r = dhcp4_engine_receive(c->engine, payload, len, engine_now());
         if (r == -ENOBUFS) {
                 (void)client_dispatch(c);
@@ -118,8 +232,11 @@ static int client_receive(Dhcp4Client *c, const uint8_t *payload, size_t len) {
         }
         if (r < 0)
                 return log_error_errno(r, "Engine failed on a received packet: %m");
-        if (r == 0)
+        if (r == 0) {
+                client_note_accepted(c, payload, len, peer);
                 (void)client_dispatch(c);
+        } else
+                client_log_rejected(c, udp, peer, false, r);
         return r;
 }
 
@@ -129,9 +246,10 @@ static int on_raw_readable(sd_event_source *s, int fd, uint32_t revents, void *u
 
         /* Bounded: one wakeup never starves the loop, whatever arrives. */
         for (int i = 0; i < 64 && c->raw_fd >= 0; i++) {
+                Dhcp4SocketPeer peer;
                 const uint8_t *payload;
                 size_t len;
-                int r = dhcp4_socket_recv_raw(c->raw_fd, buf, sizeof(buf), &payload, &len);
+                int r = dhcp4_socket_recv_raw(c->raw_fd, buf, sizeof(buf), &payload, &len, &peer);
                 if (r == -EAGAIN)
                         break;
                 if (r < 0) {
@@ -139,17 +257,12 @@ static int on_raw_readable(sd_event_source *s, int fd, uint32_t revents, void *u
                         break;
                 }
                 if (r > 0) {
-                        log_debug("Dropped datagram: %s", dhcp4_packet_result_to_string(r));
+                        client_log_rejected(c, false, &peer, true, r);
                         continue;
                 }
-                r = client_receive(c, payload, len);
+                r = client_receive(c, payload, len, false, &peer);
                 if (r < 0)
                         return r;
-                if (r > 0 && r < _DHCP4_PARSE_MAX)
-                        log_debug("Ignored DHCP message: %s", dhcp4_parse_result_to_string(r));
-                else if (r >= _DHCP4_PARSE_MAX)
-                        log_debug("Ignored DHCP message (code %d in state %s)", r,
-                                  dhcp4_state_to_string(dhcp4_engine_get_state(c->engine)));
         }
         return client_dispatch(c);
 }
@@ -159,8 +272,9 @@ static int on_udp_readable(sd_event_source *s, int fd, uint32_t revents, void *u
         uint8_t buf[DHCP4_MAX_MESSAGE_LEN];
 
         for (int i = 0; i < 64 && c->udp_fd >= 0; i++) {
+                Dhcp4SocketPeer peer;
                 size_t len;
-                int r = dhcp4_socket_recv_udp(c->udp_fd, buf, sizeof(buf), &len);
+                int r = dhcp4_socket_recv_udp(c->udp_fd, buf, sizeof(buf), &len, &peer);
                 if (r == -EAGAIN)
                         break;
                 if (r < 0) {
@@ -168,14 +282,12 @@ static int on_udp_readable(sd_event_source *s, int fd, uint32_t revents, void *u
                         break;
                 }
                 if (r > 0) {
-                        log_debug("Dropped UDP datagram: %s", dhcp4_packet_result_to_string(r));
+                        client_log_rejected(c, true, &peer, true, r);
                         continue;
                 }
-                r = client_receive(c, buf, len);
+                r = client_receive(c, buf, len, true, &peer);
                 if (r < 0)
                         return r;
-                if (r > 0)
-                        log_debug("Ignored DHCP message on UDP socket (code %d)", r);
         }
         return client_dispatch(c);
 }
@@ -428,6 +540,37 @@ static int arm_timer(sd_event_source *s, uint64_t deadline) {
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
+/* ---- persisted state ------------------------------------------------------------ */
+
+static void client_persist_schedule(Dhcp4Client *c);
+
+static int on_persist_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Dhcp4Client *c = userdata;
+
+        if (dhcp4_persist_retry(&c->persist) > 0)
+                client_persist_schedule(c);
+        return 0;
+}
+
+/* A lease or policy write failed (state directory full or read-only): the lease
+ * stays in use, and the write is retried every DHCP4_PERSIST_RETRY_USEC. */
+static void client_persist_schedule(Dhcp4Client *c) {
+        uint64_t at = usec_add(clock_now(CLOCK_BOOTTIME), DHCP4_PERSIST_RETRY_USEC);
+        int r;
+
+        if (!dhcp4_persist_dirty(&c->persist))
+                return;
+        if (!c->persist_retry_source) {
+                r = sd_event_add_time(c->event, &c->persist_retry_source, CLOCK_BOOTTIME, at, USEC_PER_SEC,
+                                      on_persist_retry, c);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot arm the retry of the state files: %m");
+                return;
+        }
+        (void)sd_event_source_set_time(c->persist_retry_source, at);
+        (void)sd_event_source_set_enabled(c->persist_retry_source, SD_EVENT_ONESHOT);
+}
+
 /* ---- the lease on the link ---------------------------------------------------- */
 
 /* The address (and what comes with it, dhcp4-link) goes on the interface, then it is
@@ -478,6 +621,26 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
                 return;
         }
 
+        /* The RELEASE is followed at once by the removal of the address. Sent on the UDP
+         * socket it would wait in the neighbour queue while the kernel resolves the
+         * server (no entry after a quiet lease), and be dropped with the address: the
+         * storm benchmark lost 2-5 % of them. So it goes on the packet socket, framed
+         * to the link-layer source of the last ACK (the server, or the relay that is
+         * the next hop to it), needing no ARP. Without one, the UDP socket. */
+        if (a->message_type == DHCP4_RELEASE && c->has_server_mac && c->link.configured) {
+                r = client_open_raw(c);
+                if (r >= 0)
+                        r = dhcp4_socket_send_raw_to(c->raw_fd, c->ifindex, c->server_mac, a->packet, a->len,
+                                                     c->link.lease.address, a->address);
+                if (r >= 0) {
+                        char m[18];
+                        log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s to %s (%s)", name,
+                                 addr_str(a->address, dst), format_mac(c->server_mac, m));
+                        return;
+                }
+                log_debug_errno(r, "Sending %s on the packet socket failed, trying the UDP socket: %m", name);
+        }
+
         r = c->link.configured ? client_open_udp(c, c->link.lease.address) : -EADDRNOTAVAIL;
         if (r >= 0)
                 r = dhcp4_socket_send_udp(c->udp_fd, a->address, a->packet, a->len);
@@ -510,6 +673,11 @@ static void client_log_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State ne
 static void client_on_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state) {
         char state[48], a[INET_ADDRSTRLEN];
         const Dhcp4Lease *l = dhcp4_engine_get_lease(c->engine);
+
+        /* A bind whose address could not be configured was never reported: the
+         * transition out of it is reported from the state before. */
+        old_state = c->reported_state;
+        c->reported_state = new_state;
 
         snprintf(state, sizeof(state), "STATE=%s", dhcp4_state_to_string(new_state));
         client_log_state(c, old_state, new_state);
@@ -551,6 +719,10 @@ static void client_on_event(Dhcp4Client *c, const Dhcp4Action *a) {
                 client_set_error(c, "server sent an unusable lease: %s", a->text);
                 level = LOG_WARNING;
                 break;
+        case DHCP4_EVENT_CONFIGURE_FAILED:
+                /* last_error already says why (dhcp4_link_configure) */
+                level = LOG_WARNING;
+                break;
         case DHCP4_EVENT_REQUEST_TIMEOUT:
         case DHCP4_EVENT_REBOOT_TIMEOUT:
                 level = LOG_INFO;
@@ -558,6 +730,11 @@ static void client_on_event(Dhcp4Client *c, const Dhcp4Action *a) {
         default:
                 break;
         }
+        /* An unusable or refused offer is rejected input a server (or anyone) can send
+         * at any rate: rate-limited with the ignored packets. */
+        if ((a->event == DHCP4_EVENT_BAD_LEASE || a->event == DHCP4_EVENT_OFFER_REFUSED) &&
+            !client_reject_may_log(c, level))
+                return;
         log_fields(level, ((const char *[]){ ev, addr, NULL }), "%s on %s%s%s", dhcp4_event_to_string(a->event),
                    ab, a->text[0] ? ": " : "", a->text);
 }
@@ -602,23 +779,34 @@ static int client_dispatch(Dhcp4Client *c) {
                         client_start_probe(c, a->lease.address);
                         break;
                 case DHCP4_ACTION_CONFIGURE:
-                        if (client_configure(c, &a->lease) < 0) {
-                                /* Without the address the lease is useless: start over. */
-                                (void)dhcp4_engine_restart(c->engine, c->persist.refuse, c->persist.n_refuse,
-                                                           dhcp4_persist_require(&c->persist), engine_now());
-                        }
+                        /* Without the address the lease is useless. The rest of this
+                         * bind (removing an older address, persisting, BOUND) is skipped
+                         * and the engine backs off (issue 12: never BOUND for an address
+                         * that is not there, never a tight retry loop). */
+                        if (client_configure(c, &a->lease) < 0)
+                                c->bind_failed = true;
                         break;
                 case DHCP4_ACTION_DECONFIGURE:
-                        client_deconfigure(c, a->address, a->prefixlen);
+                        if (!c->bind_failed) /* keep the older address: the new one is not there */
+                                client_deconfigure(c, a->address, a->prefixlen);
                         break;
                 case DHCP4_ACTION_PERSIST:
-                        (void)dhcp4_persist_save_lease(&c->persist, &a->lease,
-                                                       engine_to_realtime(a->lease.acquired_usec));
+                        if (!c->bind_failed && dhcp4_persist_save_lease(&c->persist, &a->lease,
+                                                                        engine_to_realtime(a->lease.acquired_usec)) < 0)
+                                client_persist_schedule(c);
                         break;
                 case DHCP4_ACTION_FORGET:
                         dhcp4_persist_forget_lease(&c->persist);
                         break;
                 case DHCP4_ACTION_STATE:
+                        if (c->bind_failed && a->new_state == DHCP4_STATE_BOUND) {
+                                c->bind_failed = false;
+                                r = dhcp4_engine_configure_failed(c->engine, engine_now());
+                                if (r < 0)
+                                        log_error_errno(r, "Engine failed on the configuration failure: %m");
+                                break;
+                        }
+                        c->bind_failed = false;
                         client_on_state(c, a->old_state, a->new_state);
                         break;
                 case DHCP4_ACTION_EVENT:
@@ -753,6 +941,7 @@ int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, con
         if (!c)
                 return -ENOMEM;
         c->raw_fd = c->udp_fd = c->arp_fd = -1;
+        c->reject_log = RATELIMIT_INIT(REJECT_LOG_INTERVAL_USEC, REJECT_LOG_BURST);
         c->event = sd_event_ref(event);
         snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
         c->config = *config;
@@ -770,6 +959,8 @@ Dhcp4Client *dhcp4_client_free(Dhcp4Client *c) {
         client_close_udp(c);
         client_close_arp(c);
         sd_event_source_disable_unref(c->acd_timer_source);
+        sd_event_source_disable_unref(c->reject_summary_source);
+        sd_event_source_disable_unref(c->persist_retry_source);
         dhcp4_acd_free(c->acd);
         sd_event_source_disable_unref(c->rtnl_source);
         sd_event_source_disable_unref(c->timer_source);
@@ -939,7 +1130,9 @@ int dhcp4_client_set_offer_policy(Dhcp4Client *c, const Dhcp4Subnet *refuse, siz
         r = dhcp4_engine_set_offer_policy(c->engine, refuse, n_refuse, require);
         if (r < 0)
                 return r;
-        return dhcp4_persist_set_policy(&c->persist, refuse, n_refuse, require);
+        r = dhcp4_persist_set_policy(&c->persist, refuse, n_refuse, require);
+        client_persist_schedule(c);
+        return r;
 }
 
 int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse, const Dhcp4Subnet *require) {
@@ -995,6 +1188,8 @@ void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
                 memcpy(s.client_id, cid, s.client_id_len);
         }
         snprintf(s.last_error, sizeof(s.last_error), "%s", c->last_error);
+        snprintf(s.persist_error, sizeof(s.persist_error), "%s", c->persist.error);
+        capability_effective_names(s.capabilities, sizeof(s.capabilities));
         snprintf(s.acd_state, sizeof(s.acd_state), "%s",
                  c->acd ? dhcp4_acd_state_to_string(dhcp4_acd_get_state(c->acd)) : "disabled");
         if (c->acd)

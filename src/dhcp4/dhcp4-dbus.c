@@ -123,6 +123,25 @@ static int append_u64(sd_bus_message *reply, const Dhcp4ClientStatus *s, const v
         return sd_bus_message_append(reply, "t", *(const uint64_t *)field);
 }
 
+/* "a,b,c" as an array of strings (the capability names). */
+static int append_name_list(sd_bus_message *reply, const Dhcp4ClientStatus *s, const void *field) {
+        const char *p = field;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        while (r >= 0 && *p) {
+                size_t n = strcspn(p, ",");
+                char name[64];
+
+                snprintf(name, sizeof(name), "%.*s", (int)MIN(n, sizeof(name) - 1), p);
+                r = sd_bus_message_append(reply, "s", name);
+                p += n + (p[n] == ',');
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int append_routers(sd_bus_message *reply, const Dhcp4ClientStatus *s, const void *field) {
         return append_address_array(reply, s->lease.routers, MIN(s->lease.n_routers, (size_t)LEASE_MAX_ROUTERS));
 }
@@ -194,6 +213,8 @@ static int append_mac(sd_bus_message *reply, const Dhcp4ClientStatus *s, const v
         X("ExpiryUSec", "t", append_u64, expiry_usec, expiry_usec, EMITS)                        \
         X("ClientId", "s", append_client_id, client_id, client_id_len, EMITS)                    \
         X("LastError", "s", append_string, last_error, last_error, EMITS)                        \
+        X("PersistError", "s", append_string, persist_error, persist_error, EMITS)               \
+        X("Capabilities", "as", append_name_list, capabilities, capabilities, EMITS)             \
         X("ACDState", "s", append_string, acd_state, acd_state, EMITS)                           \
         X("DeclinedAddresses", "as", append_declined, declined, n_declined, 0)                   \
         X("ConflictMAC", "s", append_mac, conflict_mac, conflict_mac, EMITS)                     \

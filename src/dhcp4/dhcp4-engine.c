@@ -78,6 +78,7 @@ struct Dhcp4Engine {
         Dhcp4Lease pending;
 
         unsigned nak_count; /* consecutive NAKs since the last bind */
+        unsigned configure_failures; /* binds in a row whose address could not be configured */
         unsigned conflicts; /* consecutive conflicts since the last bind */
         uint64_t decline_backoff_usec;
 
@@ -126,6 +127,7 @@ static const char *const dhcp4_event_table[_DHCP4_EVENT_MAX] = {
         [DHCP4_EVENT_CONFIRMED] = "confirmed",
         [DHCP4_EVENT_MOVED] = "moved",
         [DHCP4_EVENT_CONFIRM_TIMEOUT] = "confirm-timeout",
+        [DHCP4_EVENT_CONFIGURE_FAILED] = "configure-failed",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_event, Dhcp4Event)
@@ -751,6 +753,7 @@ static int engine_enter_rebinding(Dhcp4Engine *e, uint64_t now) {
 }
 
 static int engine_enter_renewing(Dhcp4Engine *e, uint64_t now) {
+        e->configure_failures = 0; /* the address held until T1 */
         /* Woken late (suspend): past T2 already, go straight to REBINDING. */
         if (now >= lease_t2_usec(&e->lease))
                 return engine_enter_rebinding(e, now);
@@ -1467,6 +1470,28 @@ int dhcp4_engine_address_lost(Dhcp4Engine *e, uint64_t now) {
         return input_end(e, 0);
 }
 
+int dhcp4_engine_configure_failed(Dhcp4Engine *e, uint64_t now) {
+        char s[INET_ADDRSTRLEN];
+        uint64_t delay;
+        int r;
+
+        r = input_begin(e);
+        if (r < 0)
+                return r;
+        if (e->state != DHCP4_STATE_BOUND || !e->has_lease)
+                return 0;
+        e->configure_failures++;
+        delay = engine_backoff(e, e->configure_failures - 1);
+        engine_event(e, DHCP4_EVENT_CONFIGURE_FAILED, e->lease.address,
+                     "%s could not be configured; DISCOVER again in %" PRIu64 " ms", addr_str(e->lease.address, s),
+                     delay / 1000);
+        /* Not DECONFIGURE: the address never made it onto the interface. */
+        queue_push(e, DHCP4_ACTION_FORGET);
+        e->has_lease = false;
+        e->lease_reusable = false;
+        return input_end(e, engine_enter_init(e, delay, now));
+}
+
 int dhcp4_engine_release(Dhcp4Engine *e, uint64_t now) {
         int r;
 
@@ -1475,6 +1500,7 @@ int dhcp4_engine_release(Dhcp4Engine *e, uint64_t now) {
                 return r;
         if (e->state == DHCP4_STATE_STOPPED)
                 return -ESTALE;
+        e->configure_failures = 0;
         if (e->state == DHCP4_STATE_RELEASED)
                 return 0;
 
@@ -1597,6 +1623,7 @@ int dhcp4_engine_restart(Dhcp4Engine *e, const Dhcp4Subnet *refuse, size_t n_ref
                 return r;
         if (e->state == DHCP4_STATE_STOPPED)
                 return -ESTALE;
+        e->configure_failures = 0;
 
         policy_store(e, refuse, n_refuse, require);
         e->nak_count = 0;

@@ -93,6 +93,7 @@ typedef enum Dhcp4Event {
         DHCP4_EVENT_CONFIRMED,       /* confirm(): the server ACKed `address`: still attached */
         DHCP4_EVENT_MOVED,           /* confirm(): NAK, `address` is wrong for this network → DISCOVER */
         DHCP4_EVENT_CONFIRM_TIMEOUT, /* confirm(): no answer → DISCOVER, `address` kept */
+        DHCP4_EVENT_CONFIGURE_FAILED, /* the daemon could not put `address` on the interface → back-off, DISCOVER */
         _DHCP4_EVENT_MAX,
 } Dhcp4Event;
 
@@ -182,6 +183,15 @@ int dhcp4_engine_probe_result(Dhcp4Engine *e, bool conflict, const uint8_t *conf
  * and the client restarts from INIT with the address quarantined, after the same
  * DECLINED back-off as a probe conflict. Returns 0 and does nothing without a lease. */
 int dhcp4_engine_address_lost(Dhcp4Engine *e, uint64_t now);
+
+/* Input: the CONFIGURE of the bind that just happened failed (the daemon lacks
+ * CAP_NET_ADMIN, the kernel refused the address): the lease is useless. Only in BOUND
+ * (else 0, nothing done): EVENT CONFIGURE_FAILED, FORGET, no DECLINE (nobody else
+ * holds the address), and INIT after the retransmit back-off, doubling per failure in a
+ * row (1 s, 2 s … retransmit_max), so a daemon that cannot configure never loops fast.
+ * The count resets when a lease lasts until T1 and on restart/release. The caller
+ * must not persist or report the bind whose CONFIGURE failed (docs/engine.md). */
+int dhcp4_engine_configure_failed(Dhcp4Engine *e, uint64_t now);
 
 /* Commands. "idle" = RELEASED or DECLINED (the command overrides the back-off); while
  * acquiring (INIT..REQUESTING, PROBING, INIT-REBOOT, REBOOTING) renew/rebind do nothing.

@@ -67,9 +67,11 @@ int dhcp4_link_ensure_multicast_route(Dhcp4Link *l) {
         if (r > 0)
                 return 0;
         r = rtnl_route_replace(l->rtnl, &rt);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to add multicast route on %s: %m (%s)", l->ifname,
-                                         rtnl_last_error_message(l->rtnl));
+        if (r < 0) {
+                const char *ext = rtnl_last_error_message(l->rtnl);
+                return log_warning_errno(r, "Failed to add multicast route on %s: %m%s%s%s", l->ifname,
+                                         ext[0] ? " (" : "", ext, ext[0] ? ")" : "");
+        }
         log_info("Multicast route %s/%u dev %s metric %" PRIu32 " installed", addr_str(rt.dst, a), rt.dst_len,
                  l->ifname, rt.metric);
         return 1;
@@ -99,9 +101,27 @@ static void link_install_lease_routes(Dhcp4Link *l, const Dhcp4Lease *lease) {
                                                   rt.dst_len, addr_str(rt.gateway, g));
                 }
         } else if (c->use_gateway && lease->n_routers > 0) {
+                struct in_addr gw = {};
+
+                /* The first router that can be one: 0.0.0.0 (or a broadcast, multicast or
+                 * loopback address) as a gateway would become an on-link default route
+                 * ("default dev IF"), hijacking the node's traffic onto the infra VLAN.
+                 * systemd-networkd refuses a null router the same way. */
+                for (size_t i = 0; i < MIN(lease->n_routers, (size_t) LEASE_MAX_ROUTERS); i++) {
+                        uint32_t h = ntohl(lease->routers[i].s_addr);
+                        if (h == 0 || h == UINT32_MAX || (h >> 24) == 127 || (h >> 28) >= 14) {
+                                log_warning("Router option %s refused: not a usable gateway (no on-link default "
+                                            "route is installed for it)", addr_str(lease->routers[i], g));
+                                continue;
+                        }
+                        gw = lease->routers[i];
+                        break;
+                }
+                if (gw.s_addr == 0)
+                        return;
                 RtnlRoute rt = {
                         .ifindex = l->ifindex,
-                        .gateway = lease->routers[0],
+                        .gateway = gw,
                         .prefsrc = lease->address,
                         .scope = RT_SCOPE_UNIVERSE,
                         .protocol = RTPROT_DHCP,
@@ -150,10 +170,14 @@ int dhcp4_link_configure(Dhcp4Link *l, const Dhcp4Lease *lease, uint64_t now, ch
         /* Make before break: the new address is added before the old one goes. */
         r = rtnl_addr_replace(l->rtnl, l->ifindex, lease->address, lease->prefixlen, lease->broadcast, left, left);
         if (r < 0) {
-                (void) errmsg(err, errlen, r, NULL, "adding %s/%u failed: %s", addr_str(lease->address, a),
-                              lease->prefixlen, strerror(-r));
-                return log_error_errno(r, "Failed to configure %s/%u on %s: %m (%s)", addr_str(lease->address, a),
-                                       lease->prefixlen, l->ifname, rtnl_last_error_message(l->rtnl));
+                const char *ext = rtnl_last_error_message(l->rtnl);
+
+                (void) errmsg(err, errlen, r, NULL, "adding %s/%u failed: %s%s%s%s", addr_str(lease->address, a),
+                              lease->prefixlen, strerror(-r), ext[0] ? " (" : "", ext, ext[0] ? ")" : "");
+                /* The kernel's extended ack, when it gave one; never an empty "()". */
+                return log_error_errno(r, "Failed to configure %s/%u on %s: %m%s%s%s%s", a, lease->prefixlen,
+                                       l->ifname, ext[0] ? " (" : "", ext, ext[0] ? ")" : "",
+                                       r == -EPERM ? "; CAP_NET_ADMIN is needed" : "");
         }
         l->configured = true;
         l->lease = *lease;
@@ -167,9 +191,14 @@ int dhcp4_link_configure(Dhcp4Link *l, const Dhcp4Lease *lease, uint64_t now, ch
         link_install_lease_routes(l, lease);
 
         snprintf(field, sizeof(field), "ADDRESS=%s/%u", addr_str(lease->address, a), lease->prefixlen);
-        log_fields(LOG_INFO, ((const char *[]) { field, NULL }),
-                   "Configured %s/%u on %s, valid for %" PRIu32 " s (T1 %" PRIu32 " s, T2 %" PRIu32 " s)", a,
-                   lease->prefixlen, l->ifname, left, lease->t1, lease->t2);
+        if (lease->lifetime == UINT32_MAX)
+                log_fields(LOG_INFO, ((const char *[]) { field, NULL }),
+                           "Configured %s/%u on %s, valid for ever (infinite lease: no renewal)", a,
+                           lease->prefixlen, l->ifname);
+        else
+                log_fields(LOG_INFO, ((const char *[]) { field, NULL }),
+                           "Configured %s/%u on %s, valid for %" PRIu32 " s (T1 %" PRIu32 " s, T2 %" PRIu32 " s)",
+                           a, lease->prefixlen, l->ifname, left, lease->t1, lease->t2);
         return 0;
 }
 

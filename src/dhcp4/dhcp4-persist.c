@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,24 +38,58 @@ void dhcp4_persist_done(Dhcp4Persist *p) {
         *p = (Dhcp4Persist) {};
 }
 
-int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec) {
+/* A write failed: the first failure of an episode is logged (a full disk retried every
+ * 10 s must not log every 10 s), every one is counted and kept for the status. */
+static int persist_failed(Dhcp4Persist *p, int r, const char *path, const char *what) {
+        snprintf(p->error, sizeof(p->error), "cannot write %s: %s", path, strerror(-r));
+        if (p->failures++ == 0)
+                log_warning_errno(r, "Cannot write %s %s: %m; %s stays in use (in memory and on the interface), "
+                                  "writing it is retried every %" PRIu64 " s",
+                                  what, path, what, DHCP4_PERSIST_RETRY_USEC / USEC_PER_SEC);
+        return r;
+}
+
+static void persist_succeeded(Dhcp4Persist *p) {
+        if (dhcp4_persist_dirty(p))
+                return;
+        if (p->failures > 0)
+                log_info("State under %s written after %u failed attempt%s", p->state_dir, p->failures,
+                         p->failures == 1 ? "" : "s");
+        p->failures = 0;
+        p->error[0] = '\0';
+}
+
+static int persist_write_lease(Dhcp4Persist *p) {
         char buf[DHCP4_LEASE_FILE_MAX];
         size_t len;
         int r;
 
-        r = dhcp4_lease_file_format(l, acquired_realtime_usec, buf, sizeof(buf), &len);
-        if (r < 0)
+        r = dhcp4_lease_file_format(&p->pending_lease, p->pending_realtime_usec, buf, sizeof(buf), &len);
+        if (r < 0) {
+                /* Not a disk problem: never retried. */
+                p->lease_dirty = false;
                 return log_warning_errno(r, "Cannot represent the lease in the lease file: %m");
+        }
         r = mkdir_p(p->state_dir, 0755);
+        if (r >= 0)
+                r = write_file_atomic(p->lease_path, buf, len, 0644);
         if (r < 0)
-                return log_warning_errno(r, "Cannot create state directory %s: %m", p->state_dir);
-        r = write_file_atomic(p->lease_path, buf, len, 0644);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to write lease file %s: %m", p->lease_path);
+                return persist_failed(p, r, p->lease_path, "the lease");
+        p->lease_dirty = false;
+        persist_succeeded(p);
         return 0;
 }
 
+int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec) {
+        p->pending_lease = *l;
+        p->pending_realtime_usec = acquired_realtime_usec;
+        p->lease_dirty = true;
+        return persist_write_lease(p);
+}
+
 void dhcp4_persist_forget_lease(Dhcp4Persist *p) {
+        p->lease_dirty = false;
+        persist_succeeded(p);
         if (unlink(p->lease_path) < 0 && errno != ENOENT)
                 log_warning_errno(errno, "Failed to remove lease file %s: %m", p->lease_path);
 }
@@ -103,16 +138,33 @@ static void persist_write_policy(Dhcp4Persist *p) {
         if (p->n_refuse == 0 && !p->has_require) {
                 if (unlink(p->policy_path) < 0 && errno != ENOENT)
                         log_warning_errno(errno, "Failed to remove %s: %m", p->policy_path);
+                p->policy_dirty = false;
+                persist_succeeded(p);
                 return;
         }
         r = dhcp4_policy_file_format(p->refuse, p->n_refuse, dhcp4_persist_require(p), buf, sizeof(buf), &len);
-        if (r >= 0)
-                r = mkdir_p(p->state_dir, 0755);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot represent the offer policy: %m");
+                return;
+        }
+        r = mkdir_p(p->state_dir, 0755);
         if (r >= 0)
                 r = write_file_atomic(p->policy_path, buf, len, 0644);
-        if (r < 0)
-                log_warning_errno(r, "Failed to persist the offer policy to %s: %m; a restart of this daemon "
-                                  "would forget it", p->policy_path);
+        if (r < 0) {
+                p->policy_dirty = true;
+                (void) persist_failed(p, r, p->policy_path, "the offer policy");
+                return;
+        }
+        p->policy_dirty = false;
+        persist_succeeded(p);
+}
+
+int dhcp4_persist_retry(Dhcp4Persist *p) {
+        if (p->lease_dirty)
+                (void) persist_write_lease(p);
+        if (p->policy_dirty)
+                persist_write_policy(p);
+        return dhcp4_persist_dirty(p) ? 1 : 0;
 }
 
 int dhcp4_persist_set_policy(Dhcp4Persist *p, const Dhcp4Subnet *refuse, size_t n_refuse,

@@ -19,6 +19,7 @@
 
 #include "dhcp4-engine.h"
 #include "infradhcp/lease.h"
+#include "time-util.h"
 
 typedef struct Dhcp4Persist {
         char *state_dir;
@@ -30,17 +31,38 @@ typedef struct Dhcp4Persist {
         size_t n_refuse;
         Dhcp4Subnet require;
         bool has_require;
+
+        /* Writes that failed (state directory full or read-only): kept in memory and
+         * retried by dhcp4_persist_retry() until they succeed; the failure is logged
+         * once per episode and shown in the status (error). */
+        bool lease_dirty, policy_dirty;
+        Dhcp4Lease pending_lease;
+        uint64_t pending_realtime_usec;
+        unsigned failures;   /* failed attempts in a row */
+        char error[192];     /* what cannot be written and why; "" when all is on disk */
 } Dhcp4Persist;
+
+/* How often the daemon retries a failed write. */
+#define DHCP4_PERSIST_RETRY_USEC (10 * USEC_PER_SEC)
 
 /* Paths <state_dir>/<ifname>.lease and .policy; an empty policy. 0 or -ENOMEM. */
 int dhcp4_persist_init(Dhcp4Persist *p, const char *state_dir, const char *ifname);
 void dhcp4_persist_done(Dhcp4Persist *p);
 
-/* Writes the lease (acquired at acquired_realtime_usec, CLOCK_REALTIME). Failures are
- * logged and returned (-errno); the lease stays in use either way. */
+/* Writes the lease (acquired at acquired_realtime_usec, CLOCK_REALTIME). A failure is
+ * returned (-errno), logged at the first of an episode only, and the lease is kept to
+ * be written by dhcp4_persist_retry(); it stays in use either way. */
 int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec);
-/* Removes the lease file (a missing one is fine; other failures are logged). */
+/* Removes the lease file (a missing one is fine; other failures are logged); a lease
+ * still waiting to be written is dropped. */
 void dhcp4_persist_forget_lease(Dhcp4Persist *p);
+/* Whether a write is waiting to be retried. */
+static inline bool dhcp4_persist_dirty(const Dhcp4Persist *p) {
+        return p->lease_dirty || p->policy_dirty;
+}
+/* Retries the writes that failed. Returns 0 when everything is on disk, 1 when
+ * something still could not be written (retry later). */
+int dhcp4_persist_retry(Dhcp4Persist *p);
 /* Reads the lease file. Returns 1 with the lease in *ret, its acquired_usec converted
  * to the caller's clock (now_usec on that clock, now_realtime_usec on CLOCK_REALTIME),
  * when it is usable: it parses, belongs to mac (option 61 = 01:mac) and has not

@@ -105,7 +105,7 @@ int dhcp4_socket_open_raw(int ifindex, int *ret_fd) {
 }
 
 int dhcp4_socket_recv_raw(int fd, uint8_t *buf, size_t size, const uint8_t **ret_payload,
-                          size_t *ret_payload_len) {
+                          size_t *ret_payload_len, Dhcp4SocketPeer *ret_peer) {
         union {
                 struct cmsghdr align;
                 uint8_t data[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
@@ -132,6 +132,19 @@ int dhcp4_socket_recv_raw(int fd, uint8_t *buf, size_t size, const uint8_t **ret
         n = recvmsg(fd, &msg, MSG_DONTWAIT);
         if (n < 0)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        if (ret_peer) {
+                *ret_peer = (Dhcp4SocketPeer) {};
+                if (msg.msg_namelen >= offsetof(struct sockaddr_ll, sll_addr) + ETH_ALEN &&
+                    sll.sll_halen == ETH_ALEN) {
+                        ret_peer->has_mac = true;
+                        memcpy(ret_peer->mac, sll.sll_addr, ETH_ALEN);
+                }
+                /* The IPv4 source, as far as the header is there (checked below). */
+                if (n >= 20 && (buf[0] >> 4) == 4) {
+                        ret_peer->has_address = true;
+                        memcpy(&ret_peer->address, buf + 12, sizeof(ret_peer->address));
+                }
+        }
         /* Larger than any DHCP message we accept: the tail is lost, reject. */
         if (msg.msg_flags & MSG_TRUNC)
                 return DHCP4_PACKET_BAD_LENGTH;
@@ -164,23 +177,30 @@ int dhcp4_socket_recv_raw(int fd, uint8_t *buf, size_t size, const uint8_t **ret
 }
 
 int dhcp4_socket_send_raw(int fd, int ifindex, const uint8_t *payload, size_t len, struct in_addr src) {
-        const struct sockaddr_ll sll = {
+        static const uint8_t broadcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+        return dhcp4_socket_send_raw_to(fd, ifindex, broadcast, payload, len, src,
+                                        (struct in_addr) { .s_addr = htonl(INADDR_BROADCAST) });
+}
+
+int dhcp4_socket_send_raw_to(int fd, int ifindex, const uint8_t dst_mac[6], const uint8_t *payload, size_t len,
+                             struct in_addr src, struct in_addr dst) {
+        struct sockaddr_ll sll = {
                 .sll_family = AF_PACKET,
                 .sll_protocol = htons(ETH_P_IP),
                 .sll_ifindex = ifindex,
                 .sll_halen = ETH_ALEN,
-                .sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
         };
         uint8_t packet[DHCP4_IP_UDP_OVERHEAD + DHCP4_MAX_MESSAGE_LEN];
-        struct in_addr dst = { .s_addr = htonl(INADDR_BROADCAST) };
         size_t n;
         ssize_t k;
         int r;
 
-        if (fd < 0 || ifindex <= 0 || (!payload && len > 0))
+        if (fd < 0 || ifindex <= 0 || !dst_mac || (!payload && len > 0))
                 return -EINVAL;
         if (len > DHCP4_MAX_MESSAGE_LEN)
                 return -EMSGSIZE;
+        memcpy(sll.sll_addr, dst_mac, ETH_ALEN);
 
         r = dhcp4_packet_build(packet, sizeof(packet), &n, src, dst, DHCP4_CLIENT_PORT, DHCP4_SERVER_PORT,
                                payload, len);
@@ -254,7 +274,7 @@ int dhcp4_socket_send_udp(int fd, struct in_addr dst, const uint8_t *payload, si
         return 0;
 }
 
-int dhcp4_socket_recv_udp(int fd, uint8_t *buf, size_t size, size_t *ret_len) {
+int dhcp4_socket_recv_udp(int fd, uint8_t *buf, size_t size, size_t *ret_len, Dhcp4SocketPeer *ret_peer) {
         struct sockaddr_in sin = {};
         struct iovec iov = { .iov_base = buf, .iov_len = size };
         struct msghdr msg = {
@@ -271,6 +291,13 @@ int dhcp4_socket_recv_udp(int fd, uint8_t *buf, size_t size, size_t *ret_len) {
         n = recvmsg(fd, &msg, MSG_DONTWAIT);
         if (n < 0)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        if (ret_peer) {
+                *ret_peer = (Dhcp4SocketPeer) {};
+                if (msg.msg_namelen >= sizeof(sin) && sin.sin_family == AF_INET) {
+                        ret_peer->has_address = true;
+                        ret_peer->address = sin.sin_addr;
+                }
+        }
         if (msg.msg_flags & MSG_TRUNC)
                 return DHCP4_PACKET_BAD_LENGTH;
         /* RFC 2131 §4.1: servers (and relays) send from port 67. */

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,10 +32,20 @@
  * bypassed it can be queued. Returns 0 and *ret_fd, or -errno. */
 int dhcp4_socket_open_raw(int ifindex, int *ret_fd);
 
+/* Where a received datagram came from, for the log line of a rejection and for the
+ * RELEASE (sent to the link-layer source of the last ACK). Filled in whenever the
+ * datagram was read, accepted or not, as far as it could be decoded. */
+typedef struct Dhcp4SocketPeer {
+        bool has_address;
+        struct in_addr address; /* IPv4 source */
+        bool has_mac;
+        uint8_t mac[6];         /* link-layer source (packet socket only) */
+} Dhcp4SocketPeer;
+
 /* Reads one datagram from a raw socket into buf (size should be
  * DHCP4_SOCKET_RAW_BUFFER_SIZE) and unwraps IP/UDP with dhcp4_packet_parse() for
  * destination port 68. On 0, *ret_payload points into buf at the DHCP message and
- * *ret_payload_len is its length.
+ * *ret_payload_len is its length. ret_peer (may be NULL) gets the source.
  * Returns:
  *   0                      a datagram was accepted;
  *   > 0 (Dhcp4PacketResult) the datagram was read and rejected (a truncated, i.e.
@@ -42,13 +53,18 @@ int dhcp4_socket_open_raw(int ifindex, int *ret_fd);
  *   -EAGAIN                nothing (more) to read;
  *   other -errno           socket error. */
 int dhcp4_socket_recv_raw(int fd, uint8_t *buf, size_t size, const uint8_t **ret_payload,
-                          size_t *ret_payload_len);
+                          size_t *ret_payload_len, Dhcp4SocketPeer *ret_peer);
 
 /* Wraps payload in IPv4/UDP (src:68 -> 255.255.255.255:67, checksums filled in) and
  * sends it on ifindex to the Ethernet broadcast address. src is 0.0.0.0 before an
  * address is configured (RFC 2131 §4.1). Returns 0, -EMSGSIZE if payload is longer
  * than DHCP4_MAX_MESSAGE_LEN, or -errno from sendto (-EAGAIN when the queue is full). */
 int dhcp4_socket_send_raw(int fd, int ifindex, const uint8_t *payload, size_t len, struct in_addr src);
+/* The same as a link-layer unicast: src:68 -> dst:67 in a frame to dst_mac. For the
+ * RELEASE, which must reach the server even while the kernel has no neighbour entry
+ * for it (the address goes right after; a datagram waiting for ARP would be lost). */
+int dhcp4_socket_send_raw_to(int fd, int ifindex, const uint8_t dst_mac[6], const uint8_t *payload, size_t len,
+                             struct in_addr src, struct in_addr dst);
 
 /* Opens a UDP socket bound to address:68 and to the interface (SO_BINDTOIFINDEX, or
  * SO_BINDTODEVICE ifname on kernels without it), SO_REUSEADDR, IP_TOS CS6.
@@ -61,4 +77,4 @@ int dhcp4_socket_send_udp(int fd, struct in_addr dst, const uint8_t *payload, si
 /* Reads one datagram. Returns 0 and *ret_len (the DHCP message is buf[0..len)),
  * DHCP4_PACKET_BAD_LENGTH if it was longer than size, DHCP4_PACKET_WRONG_PORT if it did
  * not come from port 67, -EAGAIN when nothing is queued, or -errno. */
-int dhcp4_socket_recv_udp(int fd, uint8_t *buf, size_t size, size_t *ret_len);
+int dhcp4_socket_recv_udp(int fd, uint8_t *buf, size_t size, size_t *ret_len, Dhcp4SocketPeer *ret_peer);

@@ -43,6 +43,8 @@ typedef struct Dhcp4ClientStatus {
         size_t client_id_len;
 
         char last_error[256];  /* "" when none */
+        char persist_error[192]; /* a lease/policy file that cannot be written (retried); "" when none */
+        char capabilities[128];  /* the effective capability set, "cap_net_admin,cap_net_raw,..." */
 
         /* Conflict detection (RFC 5227): "disabled", or "IDLE", "PROBING", ... */
         char acd_state[16];

@@ -98,6 +98,21 @@ static json_object *json_string_n(const char *s, size_t size) {
         return json_object_new_string_len(s, (int)strnlen(s, size));
 }
 
+/* "a,b,c" as a JSON array of strings (the capability names). */
+static json_object *json_name_list(const char *list) {
+        json_object *arr = json_object_new_array();
+
+        while (arr && *list) {
+                size_t n = strcspn(list, ",");
+                if (json_append(arr, json_object_new_string_len(list, (int)n)) < 0) {
+                        json_object_put(arr);
+                        return NULL;
+                }
+                list += n + (list[n] == ',');
+        }
+        return arr;
+}
+
 json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
         const Dhcp4Lease *l = &s->lease;
         bool finite = s->has_lease && l->lifetime != UINT32_MAX;
@@ -131,6 +146,8 @@ json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
         FIELD(finite, "expiry", json_new_uint64(s->expiry_usec));
         FIELD(s->has_lease, "clientId", json_object_new_string(cid));
         FIELD(s->last_error[0], "lastError", json_object_new_string(s->last_error));
+        FIELD(s->persist_error[0], "persistError", json_object_new_string(s->persist_error));
+        FIELD(true, "capabilities", json_name_list(s->capabilities));
         FIELD(!s->has_lease && s->client_id_len > 0, "clientId", json_object_new_string(cid));
         FIELD(true, "acdState", json_object_new_string(s->acd_state));
         FIELD(dhcp4_status_has_conflict_mac(s), "conflictMac", json_object_new_string(format_mac(s->conflict_mac, mac)));

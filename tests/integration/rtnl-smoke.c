@@ -556,7 +556,7 @@ static void raw_collect(int fd, size_t bufsize, RawResult *res, int timeout_ms, 
                 int r;
 
                 any = true;
-                r = dhcp4_socket_recv_raw(fd, buf, bufsize, &payload, &len);
+                r = dhcp4_socket_recv_raw(fd, buf, bufsize, &payload, &len, NULL);
                 if (r == -EAGAIN)
                         continue;
                 CHECK(r >= 0);
@@ -572,7 +572,7 @@ static void raw_collect(int fd, size_t bufsize, RawResult *res, int timeout_ms, 
                 memcpy(res->last_payload, payload, len);
                 res->last_payload_len = len;
         }
-        CHECK_RC(dhcp4_socket_recv_raw(fd, buf, bufsize, &(const uint8_t *) { NULL }, &(size_t) { 0 }), -EAGAIN);
+        CHECK_RC(dhcp4_socket_recv_raw(fd, buf, bufsize, &(const uint8_t *) { NULL }, &(size_t) { 0 }, NULL), -EAGAIN);
 }
 
 static void test_raw(Peer *peer) {
@@ -720,9 +720,14 @@ static void test_udp(Rtnl *rtnl, Peer *peer) {
         len = build_message(msg, sizeof(msg), BOOTREPLY, 0x6666, DHCP4_ACK);
         peer_send_udp(peer, "192.0.2.10", 68, msg, len);
         CHECK(wait_readable(fd, 2000));
-        CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, sizeof(rbuf), &rlen), 0);
+        {
+                Dhcp4SocketPeer from_peer;
+                CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, sizeof(rbuf), &rlen, &from_peer), 0);
+                CHECK(from_peer.has_address && from_peer.address.s_addr == addr("192.0.2.1").s_addr &&
+                      !from_peer.has_mac);
+        }
         CHECK(rlen == len && memcmp(rbuf, msg, len) == 0);
-        CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, sizeof(rbuf), &rlen), -EAGAIN);
+        CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, sizeof(rbuf), &rlen, NULL), -EAGAIN);
 
         step("udp: datagrams not from port 67, or too large, are rejected");
         enter(ns_peer);
@@ -734,11 +739,11 @@ static void test_udp(Rtnl *rtnl, Peer *peer) {
                 CHECK(sendto(other, msg, len, 0, (struct sockaddr *) &to, sizeof(to)) == (ssize_t) len);
         }
         CHECK(wait_readable(fd, 2000));
-        CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, sizeof(rbuf), &rlen), DHCP4_PACKET_WRONG_PORT);
+        CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, sizeof(rbuf), &rlen, NULL), DHCP4_PACKET_WRONG_PORT);
         close(other);
         peer_send_udp(peer, "192.0.2.10", 68, msg, len);
         CHECK(wait_readable(fd, 2000));
-        CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, 100, &rlen), DHCP4_PACKET_BAD_LENGTH);
+        CHECK_RC(dhcp4_socket_recv_udp(fd, rbuf, 100, &rlen, NULL), DHCP4_PACKET_BAD_LENGTH);
 
         close(fd);
         CHECK_RC(rtnl_addr_del(rtnl, ifindex_a, a, 24), 1);

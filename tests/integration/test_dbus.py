@@ -53,6 +53,7 @@ PROPERTIES = {
     "Hostname": ("s", None), "Domain": ("s", None), "LeaseStartUSec": ("t", None),
     "LifetimeUSec": ("t", None), "T1USec": ("t", None), "T2USec": ("t", None),
     "ExpiryUSec": ("t", None), "ClientId": ("s", None), "LastError": ("s", None),
+    "PersistError": ("s", None), "Capabilities": ("as", None),
     "ACDState": ("s", None), "DeclinedAddresses": ("as", "false"), "ConflictMAC": ("s", None),
     "Conflicts": ("u", None), "DeclineBackoffUSec": ("t", None),
 }
@@ -260,6 +261,9 @@ def check_status(bus, name, path, ifname, addr, mac, subnet, user=None):
     check(allp["Server"] == subnet.server, "Server %s, want %s" % (allp["Server"], subnet.server))
     check(allp["ClientId"] == "01:" + mac, "ClientId %s, want 01:%s" % (allp["ClientId"], mac))
     check(allp["LastError"] == "", "LastError %r" % allp["LastError"])
+    check(allp["PersistError"] == "", "PersistError %r" % allp["PersistError"])
+    check(allp["Capabilities"] == ["cap_net_bind_service", "cap_net_admin", "cap_net_raw"],
+          "Capabilities %r, want the three kept (docs/security.md)" % allp["Capabilities"])
     check(allp["DeclinedAddresses"] == [], "DeclinedAddresses %s" % allp["DeclinedAddresses"])
     check(allp["ConflictMAC"] == "" and allp["Conflicts"] == 0 and allp["DeclineBackoffUSec"] == 0,
           "conflict properties without a conflict: %r %r %r" % (allp["ConflictMAC"], allp["Conflicts"],

@@ -13,10 +13,30 @@ in the kernel (addresses, routes, links) and in the daemon's log and status.
               time restarted: the address never leaves the interface, a broadcast
               INIT-REBOOT REQUEST for it (option 50, ciaddr 0, no DISCOVER) is ACKed, the
               same address is bound again; never two addresses; no DECLINE at all.
+  release-arp the server answers no ARP (nft drops its ARP replies) and the client's
+              neighbour entry for it is flushed, as after a long quiet lease (the storm
+              benchmark's lost RELEASEs: the unicast RELEASE waited for ARP while the
+              address went): SIGUSR2 still puts one RELEASE on the wire (server side),
+              L2-unicast to the server's MAC, from the address with ciaddr and option
+              54; dnsmasq frees the lease; the address goes.
+  no-net-admin  infradhcpd started by root without CAP_NET_ADMIN (setpriv): the
+              address cannot be added; never BOUND (log, status), the error names the
+              cause with no empty "()", retries back off (1, 2, 4 … s: at most 5
+              REQUESTs in 12 s, not one every 170 ms); status shows the error, the
+              state and capabilities without cap_net_admin; no address appears.
+  disk-full   the state directory a 64 KiB tmpfs, filled before the bind: the lease is
+              bound and on the interface, the write failure is logged once across
+              renewals and retries and shown as persistError; space freed: the lease
+              file is written within the 10 s retry and persistError clears. Then the
+              file system remounted read-only: a renewal cannot be written (logged once,
+              EROFS in status), remounted read-write: written again.
 """
 
 import argparse
+import json
+import os
 import re
+import subprocess
 import signal
 import sys
 import time
@@ -144,7 +164,143 @@ def scenario_kill9(topo, args):
         "addresses, no DECLINE" % addr)
 
 
+def scenario_release_arp(topo, args):
+    s, sif, c, cif, cap, server, client, addr, subnet = setup(topo, args)
+    scap = netns.Capture(topo, s, sif, name="server").start()
+    smac = s.mac(sif)
+    s.run(["nft", "add", "table", "arp", "infradhcp_test"])
+    s.run(["nft", "add", "chain", "arp", "infradhcp_test", "out", "{ type filter hook output priority 0; }"])
+    s.run(["nft", "add", "rule", "arp", "infradhcp_test", "out", "arp", "operation", "reply", "drop"])
+    c.ip("neigh", "flush", "dev", cif)
+    check(netns.wait_for(lambda: addr in [l.address for l in server.leases()], 3, "dnsmasq's lease"), "no lease")
+    t0 = time.time()
+    client.proc.send_signal(signal.SIGUSR2)
+    rel = scap.wait(lambda ps: [p for p in ps if p.time > t0 and p.type == "RELEASE"], 5,
+                    "the RELEASE at the server")[0]
+    check(rel.eth_dst == smac and rel.dst == subnet.server and rel.src == addr and rel.ciaddr == addr and
+          rel.server_id == subnet.server,
+          "RELEASE %r (to %s): want L2 unicast to the server's %s, from and ciaddr %s, option 54 %s" % (
+              rel, rel.eth_dst, smac, addr, subnet.server))
+    netns.wait_for(lambda: addr not in [l.address for l in server.leases()], 5, "dnsmasq to free the lease")
+    netns.wait_for(lambda: addr not in c.ipv4(cif), 3, "the address to go after the release")
+    n = len([p for p in scap.packets() if p.time > t0 and p.type == "RELEASE"])
+    check(n == 1, "%d RELEASEs at the server, want 1" % n)
+    log("PASS release-arp: without ARP the RELEASE reached the server (%s -> %s), dnsmasq freed %s" % (
+        rel.eth_src, rel.eth_dst, addr))
+
+
+class NoNetAdmin(netns.InfraDhcpd):
+    def argv(self):
+        return ["setpriv", "--bounding-set", "-net_admin", "--"] + super().argv()
+
+
+def ctl_status(c, args, client):
+    out = netns.run(c.argv([args.ctl, "--json", "status", client.ifname, "--runtime-dir", client.runtime_dir]),
+                    check=False)
+    check(out.returncode == 0, "infradhcpctl status failed: %s" % out.stderr)
+    return json.loads(out.stdout)
+
+
+def scenario_no_net_admin(topo, args):
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    cap = netns.Capture(topo, c, cif).start()
+    netns.Dnsmasq(topo, s, sif, subnet, lease=600).start()
+    client = NoNetAdmin(topo, c, cif, args.daemon)
+    t0 = time.time()
+    client.start()
+    client.proc.wait_log(r"Failed to configure \S+ on %s: Operation not permitted" % cif, 10)
+    time.sleep(12)
+    text = client.proc.text()
+    check(client.proc.alive(), "infradhcpd died:\n%s" % client.proc.tail())
+    check("STATE=BOUND" not in text and "-> BOUND" not in text, "reported BOUND without the address:\n%s" % text)
+    check("()" not in text, "an empty \"()\" in the log:\n%s" % "\n".join(
+        ln for ln in text.splitlines() if "()" in ln))
+    fails = [ln for ln in text.splitlines() if "Failed to configure" in ln]
+    check(all("CAP_NET_ADMIN is needed" in ln for ln in fails), "the error does not name the cause: %s" % fails)
+    reqs = [p for p in cap.packets() if p.time > t0 and p.type == "REQUEST"]
+    check(2 <= len(reqs) <= 5, "%d REQUESTs in 12 s without CAP_NET_ADMIN: want a back-off (2..5)" % len(reqs))
+    check(not c.ipv4(cif), "an address appeared: %s" % c.ipv4(cif))
+    if args.ctl:
+        st = ctl_status(c, args, client)
+        check(st["state"] != "BOUND" and "Operation not permitted" in st.get("lastError", ""),
+              "status %s / %r" % (st["state"], st.get("lastError")))
+        check("cap_net_admin" not in st.get("capabilities", []) and "cap_net_raw" in st.get("capabilities", []),
+              "status capabilities %r" % st.get("capabilities"))
+    log("PASS no-net-admin: never BOUND, %d REQUESTs in 12 s (back-off), %d error lines naming CAP_NET_ADMIN" % (
+        len(reqs), len(fails)))
+
+
+def fill(d):
+    path = os.path.join(d, "filler")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        while os.write(fd, b"\0" * 4096) > 0:
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return path
+
+
+def scenario_disk_full(topo, args):
+    state = topo.mkdir("small-state")
+    netns.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs-infradhcp-test", state])
+    try:
+        s, sif, c, cif = netns.client_server_topology(topo)
+        subnet = netns.Subnet()
+        cap = netns.Capture(topo, c, cif).start()
+        netns.Dnsmasq(topo, s, sif, subnet, lease=600).start()
+        client = netns.InfraDhcpd(topo, c, cif, args.daemon, state_dir=state)
+        filler = fill(state)
+        client.start()
+        addr = client.wait_address(timeout=20, pred=subnet.in_pool)
+        client.wait_state("BOUND", 10)
+        client.proc.wait_log(r"Cannot write the lease \S+: No space left on device", 5)
+        check(not os.path.exists(client.lease_path) or client.lease_file() == {}, "a lease file was written")
+        check(not [n for n in os.listdir(state) if n.startswith(".#")], "temp files left: %s" % os.listdir(state))
+        st = ctl_status(c, args, client) if args.ctl else None
+        check(st is None or "No space left" in st.get("persistError", ""), "status persistError %r" % (
+            st and st.get("persistError")))
+        for i in range(2):  # renewals: each PERSIST fails again, silently
+            t = time.time()
+            client.proc.send_signal(signal.SIGUSR1)
+            cap.wait(lambda ps: [p for p in ps if p.time > t and p.type == "ACK"], 5, "the renewal ACK")
+        time.sleep(11)  # at least one timed retry
+        n = client.proc.text().count("Cannot write the lease")
+        check(n == 1, "the write failure logged %d times, want once" % n)
+        check(c.ipv4(cif) == [addr], "addresses %s while the disk is full" % c.ipv4(cif))
+        os.unlink(filler)
+        netns.wait_for(lambda: (client.lease_file() or {}).get("ADDRESS") == addr, 12,
+                       "the lease file once space returned")
+        client.proc.wait_log(r"written after \d+ failed attempts?", 2)
+        st = ctl_status(c, args, client) if args.ctl else None
+        check(st is None or "persistError" not in st, "persistError %r after recovery" % (st and st.get("persistError")))
+        log("full: one line, lease kept, file written when space returned")
+
+        netns.run(["mount", "-o", "remount,ro", state])
+        mark = len(client.proc.text())
+        t = time.time()
+        client.proc.send_signal(signal.SIGUSR1)
+        cap.wait(lambda ps: [p for p in ps if p.time > t and p.type == "ACK"], 5, "the renewal ACK")
+        client.proc.wait_log(r"Cannot write the lease \S+: Read-only file system", 5, mark)
+        st = ctl_status(c, args, client) if args.ctl else None
+        check(st is None or "Read-only" in st.get("persistError", ""), "status persistError %r" % (
+            st and st.get("persistError")))
+        netns.run(["mount", "-o", "remount,rw", state])
+        client.proc.wait_log(r"written after \d+ failed attempts?", 12, mark)
+        check(c.ipv4(cif) == [addr] and client.proc.alive(), "address or daemon lost")
+        log("PASS disk-full: full and read-only state directory: lease kept, one line each, persistError, "
+            "written once writable")
+    finally:
+        subprocess.run(["umount", "-l", state], check=False)
+
+
 SCENARIOS = {
+    "no-net-admin": scenario_no_net_admin,
+    "disk-full": scenario_disk_full,
+    "release-arp": scenario_release_arp,
     "enobufs": scenario_enobufs,
     "kill9": scenario_kill9,
 }

@@ -1017,6 +1017,60 @@ static void test_rx_to_string(void **state) {
         assert_string_equal(dhcp4_engine_rx_to_string(DHCP4_RX_WRONG_SERVER), "wrong-server");
 }
 
+/* The daemon could not configure the bound address (no CAP_NET_ADMIN): FORGET, no
+ * DECLINE, DISCOVER after a back-off that doubles per failure in a row; a lease that
+ * lasts until T1 resets it. */
+static void test_configure_failed(void **state) {
+        Harness *h = h_setup();
+        uint64_t base = SEC(1);
+
+        h_start(h, NULL);
+        /* not bound: nothing */
+        assert_int_equal(dhcp4_engine_configure_failed(h->e, h->now), 0);
+        h_drain(h);
+        assert_int_equal(h->n, 0);
+        for (int k = 0; k < 6; k++) {
+                uint64_t d;
+
+                if (k > 0) {
+                        h_timeout_at(h, dhcp4_engine_next_deadline(h->e));
+                        h_sent(h, DHCP4_DISCOVER, NULL);
+                }
+                assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.0.0.50"), 0);
+                assert_int_equal(h_rx_simple(h, DHCP4_ACK, "10.0.0.50"), 0);
+                assert_int_equal(dhcp4_engine_probe_result(h->e, false, NULL, h->now), 0);
+                h_drain(h);
+                assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_BOUND);
+                assert_int_equal(dhcp4_engine_configure_failed(h->e, h->now), 0);
+                h_drain(h);
+                const Dhcp4Action *ev = h_get(h, DHCP4_ACTION_EVENT, 0);
+                assert_non_null(ev);
+                assert_int_equal(ev->event, DHCP4_EVENT_CONFIGURE_FAILED);
+                assert_addr(ev->address, "10.0.0.50");
+                assert_int_equal(h_count(h, DHCP4_ACTION_FORGET), 1);
+                assert_int_equal(h_count(h, DHCP4_ACTION_DECONFIGURE), 0);
+                assert_int_equal(h_sends(h), 0); /* no DECLINE, no DISCOVER yet */
+                STATES(h, DHCP4_STATE_BOUND, DHCP4_STATE_INIT);
+                assert_null(dhcp4_engine_get_lease(h->e));
+                d = dhcp4_engine_next_deadline(h->e);
+                assert_true(d >= h->now + base - JITTER && d <= h->now + base + JITTER);
+                base = MIN(base * 2, SEC(16));
+        }
+        /* a bind that holds until T1 resets the back-off */
+        h_timeout_at(h, dhcp4_engine_next_deadline(h->e));
+        assert_int_equal(h_rx_simple(h, DHCP4_OFFER, "10.0.0.50"), 0);
+        assert_int_equal(h_rx_simple(h, DHCP4_ACK, "10.0.0.50"), 0);
+        assert_int_equal(dhcp4_engine_probe_result(h->e, false, NULL, h->now), 0);
+        h_drain(h);
+        h_fire(h); /* T1 */
+        assert_int_equal(dhcp4_engine_get_state(h->e), DHCP4_STATE_RENEWING);
+        assert_int_equal(h_rx_simple(h, DHCP4_ACK, "10.0.0.50"), 0);
+        assert_int_equal(dhcp4_engine_configure_failed(h->e, h->now), 0);
+        h_drain(h);
+        uint64_t d = dhcp4_engine_next_deadline(h->e);
+        assert_true(d >= h->now + SEC(1) - JITTER && d <= h->now + SEC(1) + JITTER);
+}
+
 /* FORCERENEW (RFC 3203) with the right xid while bound: named, never acted on. */
 static void test_forcerenew_ignored(void **state) {
         Harness *h = h_setup();
@@ -2376,6 +2430,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_nak_rebooting_other_server, teardown),
                 cmocka_unit_test(test_rx_to_string),
                 cmocka_unit_test_teardown(test_forcerenew_ignored, teardown),
+                cmocka_unit_test_teardown(test_configure_failed, teardown),
                 cmocka_unit_test_teardown(test_nak_rebinding, teardown),
                 cmocka_unit_test_teardown(test_nak_rebooting, teardown),
                 cmocka_unit_test_teardown(test_nak_backoff, teardown),
