@@ -134,6 +134,7 @@ struct KubeClient {
         Transfer *mutation_transfer;
         sd_event_source *mutation_retry;
         KubeBackoff mutation_backoff;
+        KubeEpisode mutation_episode;
 
         unsigned dispatching;
         uint64_t bytes_received;
@@ -275,8 +276,17 @@ static size_t transfer_on_write(char *ptr, size_t size, size_t nmemb, void *user
 
                 (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
                 if (code == 200) {
-                        /* Only decode here; events are dispatched after curl returns. */
-                        int r = kube_watch_decoder_feed(t->watch->decoder, ptr, n);
+                        /* Only decode here; events are dispatched after curl returns.
+                         * The machine only notes the time (its idle deadline). */
+                        int r;
+
+                        if (t->watch) {
+                                uint64_t now = 0;
+
+                                (void) sd_event_now(t->client->event, CLOCK_BOOTTIME, &now);
+                                kube_watch_machine_bytes(t->watch->machine, now);
+                        }
+                        r = kube_watch_decoder_feed(t->watch->decoder, ptr, n);
                         if (r != 0) {
                                 t->decode_error = r;
                                 return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
@@ -379,9 +389,11 @@ static int transfer_new(KubeClient *c, TransferKind kind, const char *method, co
         SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
         SETOPT(CURLOPT_ACCEPT_ENCODING, "");
         SETOPT(CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SEC);
+        /* The same as kube-curl.c's socket options, which also set the probe count and
+         * TCP_USER_TIMEOUT (docs/kube.md, Dead connections). */
         SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
-        SETOPT(CURLOPT_TCP_KEEPIDLE, 30L);
-        SETOPT(CURLOPT_TCP_KEEPINTVL, 10L);
+        SETOPT(CURLOPT_TCP_KEEPIDLE, (long) KUBE_TCP_KEEPIDLE_SEC);
+        SETOPT(CURLOPT_TCP_KEEPINTVL, (long) KUBE_TCP_KEEPINTVL_SEC);
         if (kind != TRANSFER_WATCH)
                 SETOPT(CURLOPT_TIMEOUT, REQUEST_TIMEOUT_SEC);
 
@@ -487,6 +499,23 @@ static void transfer_describe(Transfer *t, CURLcode result, char *buf, size_t le
         for (char *p = buf; *p; p++)
                 if ((unsigned char) *p < 0x20)
                         *p = ' ';
+}
+
+/* The server's Retry-After on a 429 or 5xx (as client-go honours it), 0 without one. */
+static uint64_t transfer_retry_after(Transfer *t) {
+        struct curl_header *h = NULL;
+        uint64_t d = 0;
+        long code = transfer_status(t);
+
+        if (code != 429 && (code < 500 || code > 599))
+                return 0;
+        if (curl_easy_header(t->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+                return 0;
+        if (kube_retry_after_parse(h->value, clock_now(CLOCK_REALTIME), &d) < 0) {
+                log_debug("kube: ignoring unusable Retry-After \"%.64s\"", h->value);
+                return 0;
+        }
+        return d;
 }
 
 static int curl_result_to_errno(CURLcode result) {
@@ -614,12 +643,11 @@ static int watch_connect(NodeWatch *w, bool list) {
                         return -ENOMEM;
                 kube_watch_decoder_reset(w->decoder);
                 r = transfer_new(c, TRANSFER_WATCH, "GET", url, NULL, NULL, &w->transfer);
-                if (r >= 0) {
-                        /* A silent connection is dead once the server's own timeout
-                         * has passed with margin. */
-                        (void) curl_easy_setopt(w->transfer->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-                        (void) curl_easy_setopt(w->transfer->easy, CURLOPT_LOW_SPEED_TIME, (long) timeout + 30L);
-                }
+                if (r >= 0)
+                        /* Its silence is timed by the machine (a few missed bookmarks, at
+                         * most timeoutSeconds + 30 s): the retry timer doubles as the
+                         * idle timer. */
+                        kube_watch_machine_watching(w->machine, timeout, client_now(c));
         }
         if (r < 0)
                 return r;
@@ -679,6 +707,7 @@ static void watch_on_list_done(NodeWatch *w, Transfer *t, CURLcode result) {
         } else {
                 transfer_describe(t, result, why, sizeof(why));
                 res.why = why;
+                res.retry_after_usec = transfer_retry_after(t);
         }
         watch_drop_transfer(w);
         (void) kube_watch_machine_list_done(w->machine, &res, client_now(w->client));
@@ -718,6 +747,7 @@ static void watch_on_stream_done(NodeWatch *w, Transfer *t, CURLcode result) {
 
         transfer_describe(t, result, why, sizeof(why));
         res.why = why;
+        res.retry_after_usec = transfer_retry_after(t);
         watch_drop_transfer(w);
         (void) kube_watch_machine_stream_done(w->machine, &res, client_now(w->client));
         watch_run(w, NULL);
@@ -847,14 +877,22 @@ static void mutation_on_done(KubeClient *c, Transfer *t, CURLcode result) {
         char why[256];
 
         bool t_overflow = t->overflow;
+        uint64_t retry_after = transfer_retry_after(t), now = client_now(c);
 
         transfer_describe(t, result, why, sizeof(why));
         body = transfer_parse_body(t);
         c->mutation_transfer = transfer_free(t);
 
         if (code >= 200 && code < 300 && (result == CURLE_OK || t_overflow)) {
+                unsigned n = 0;
+                uint64_t dur = 0;
+
                 /* Accepted; an answer too large to keep does not undo that. */
                 kube_backoff_reset(&c->mutation_backoff);
+                if (kube_episode_end(&c->mutation_episode, now, &n, &dur))
+                        log_info("kube: %s %s: requests recovered after %u failed attempt%s in %" PRIu64 ".%01" PRIu64
+                                 "s", m->method, m->path, n, n == 1 ? "" : "s", dur / USEC_PER_SEC,
+                                 dur % USEC_PER_SEC / (USEC_PER_SEC / 10));
                 mutation_complete(c, 0, code, body);
         } else if (result == CURLE_OK && code == 409 && m->kind == MUTATION_EVENT && m->attempts > 1) {
                 /* Our earlier attempt went through but its answer was lost. */
@@ -865,9 +903,17 @@ static void mutation_on_done(KubeClient *c, Transfer *t, CURLcode result) {
 
                 if (code == 401)
                         client_refresh_token(c, true);
+                /* The back-off, or the server's Retry-After when longer. */
                 d = kube_backoff_next(&c->mutation_backoff);
-                log_warning("kube: %s %s failed (%s), attempt %u; retrying in %" PRIu64 "ms", m->method, m->path,
-                            why, m->attempts, d / USEC_PER_MSEC);
+                d = MAX(d, retry_after); /* kube_backoff_next() not inside MAX(): it would run twice */
+                /* Once per episode; requests queued behind this one wait in the same one. */
+                if (kube_episode_fail(&c->mutation_episode, now))
+                        log_warning("kube: %s %s failed (%s), attempt %u; retrying with back-off in %" PRIu64
+                                    "ms (further failures are logged at debug level until it recovers)",
+                                    m->method, m->path, why, m->attempts, d / USEC_PER_MSEC);
+                else
+                        log_debug("kube: %s %s failed (%s), attempt %u; next in %" PRIu64 "ms", m->method, m->path,
+                                  why, m->attempts, d / USEC_PER_MSEC);
                 mutation_schedule(c, d);
                 return;
         } else {

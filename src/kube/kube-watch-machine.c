@@ -28,6 +28,12 @@ struct KubeWatchMachine {
         uint64_t stream_start_usec;
         bool stream_progress;   /* the current stream delivered a non-ERROR event */
         unsigned gone_streak;   /* 410s without progress in between */
+        KubeEpisode episode;    /* failures since the watch last worked */
+        KubeBookmarkRhythm rhythm;
+        bool watching;          /* the request in flight is a started WATCH */
+        unsigned stream_timeout_sec;
+        uint64_t idle_usec;     /* how long the stream may carry no byte */
+        uint64_t last_byte_usec;
 
         KubeWatchAction queue[KUBE_WATCH_MACHINE_QUEUE_SIZE];
         size_t queue_head, queue_len;
@@ -127,12 +133,37 @@ static void schedule(KubeWatchMachine *m, uint64_t now, uint64_t delay_usec) {
         m->deadline = usec_add(now, delay_usec);
 }
 
-static void backoff(KubeWatchMachine *m, uint64_t now, const char *why) {
-        uint64_t d = kube_backoff_next(&m->backoff);
+/* A failure: the back-off, or the server's Retry-After when longer. Reported once per
+ * episode (a warning), the failures after it at debug level. */
+static void backoff_at_least(KubeWatchMachine *m, uint64_t now, const char *why, uint64_t min_delay_usec) {
+        uint64_t d = kube_backoff_next(&m->backoff); /* not inside MAX(): it would run twice */
+        const char *next = m->have_list ? "resuming the watch" : "listing again";
 
-        report(m, LOG_WARNING, "%s; %s in %" PRIu64 "ms", why, m->have_list ? "resuming the watch" : "listing again",
-               d / USEC_PER_MSEC);
+        d = MAX(d, min_delay_usec);
+        if (kube_episode_fail(&m->episode, now))
+                report(m, LOG_WARNING,
+                       "%s; %s in %" PRIu64 "ms, retrying with back-off (further failures are logged at debug "
+                       "level until it recovers)",
+                       why, next, d / USEC_PER_MSEC);
+        else
+                report(m, LOG_DEBUG, "%s; %s in %" PRIu64 "ms (failure %u of this episode)", why, next,
+                       d / USEC_PER_MSEC, m->episode.failures);
         schedule(m, now, d);
+}
+
+static void backoff(KubeWatchMachine *m, uint64_t now, const char *why) {
+        backoff_at_least(m, now, why, 0);
+}
+
+/* The watch works (a list answered, an event or a bookmark arrived): the end of an
+ * episode, if one was running. */
+static void recovered(KubeWatchMachine *m, uint64_t now) {
+        uint64_t dur = 0;
+        unsigned n = 0;
+
+        if (kube_episode_end(&m->episode, now, &n, &dur))
+                report(m, LOG_INFO, "watch recovered after %u failed attempt%s in %" PRIu64 ".%01" PRIu64 "s", n,
+                       n == 1 ? "" : "s", dur / USEC_PER_SEC, dur % USEC_PER_SEC / (USEC_PER_SEC / 10));
 }
 
 /* 410 Gone: what a WATCH would resume from was compacted away; only a fresh LIST
@@ -152,6 +183,17 @@ int kube_watch_machine_start(KubeWatchMachine *m, uint64_t now) {
 }
 
 int kube_watch_machine_timeout(KubeWatchMachine *m, uint64_t now) {
+        if (m->in_flight && m->watching && now >= usec_add(m->last_byte_usec, m->idle_usec)) {
+                char why[96];
+
+                /* Alive to TCP perhaps, but the server (or a proxy) stopped sending. */
+                snprintf(why, sizeof(why), "watch silent for %" PRIu64 "s (no event, no bookmark)",
+                         usec_sub(now, m->last_byte_usec) / USEC_PER_SEC);
+                (void) push(m, KUBE_WATCH_ACTION_DROP);
+                m->in_flight = m->watching = false;
+                backoff(m, now, why);
+                return 0;
+        }
         if (m->in_flight || now < m->deadline)
                 return 0;
         m->deadline = USEC_INFINITY;
@@ -167,17 +209,17 @@ int kube_watch_machine_timeout(KubeWatchMachine *m, uint64_t now) {
 }
 
 int kube_watch_machine_connect_failed(KubeWatchMachine *m, uint64_t now) {
-        m->in_flight = false;
+        m->in_flight = m->watching = false;
         backoff(m, now, "request setup failed");
         return 0;
 }
 
 int kube_watch_machine_list_done(KubeWatchMachine *m, const KubeWatchListResult *res, uint64_t now) {
-        m->in_flight = false;
+        m->in_flight = m->watching = false;
         if (!res->completed || res->status != 200) {
                 if (res->status == 401)
                         (void) push(m, KUBE_WATCH_ACTION_REFRESH_TOKEN);
-                backoff(m, now, res->why ?: "list failed");
+                backoff_at_least(m, now, res->why ?: "list failed", res->retry_after_usec);
                 return 0;
         }
         if (!res->node_list || !res->resource_version || !*res->resource_version) {
@@ -190,6 +232,7 @@ int kube_watch_machine_list_done(KubeWatchMachine *m, const KubeWatchListResult 
         }
         (void) set_string(&m->object_rv, res->present ? res->object_resource_version : NULL);
         m->have_list = true;
+        recovered(m, now);
         report(m, LOG_INFO, "listed at resourceVersion %s (%s)", m->resource_version,
                res->present ? "present" : "absent");
         deliver(m, KUBE_NODE_SYNC);
@@ -202,7 +245,7 @@ int kube_watch_machine_event(KubeWatchMachine *m, KubeWatchEventType type, const
         switch (type) {
         case KUBE_WATCH_ERROR:
                 (void) push(m, KUBE_WATCH_ACTION_DROP);
-                m->in_flight = false;
+                m->in_flight = m->watching = false;
                 if (status_code == 410)
                         gone(m, now, "410 Gone");
                 else {
@@ -216,9 +259,14 @@ int kube_watch_machine_event(KubeWatchMachine *m, KubeWatchEventType type, const
                 return 0;
 
         case KUBE_WATCH_BOOKMARK:
-                /* A bookmark only moves the resume point forward (KEP-956). */
+                /* A bookmark only moves the resume point forward (KEP-956), and tells
+                 * how often the server sends them. */
+                kube_bookmark_rhythm_bookmark(&m->rhythm, now);
+                if (m->watching)
+                        m->idle_usec = kube_bookmark_rhythm_idle_timeout(&m->rhythm, m->stream_timeout_sec);
                 m->stream_progress = true;
                 m->gone_streak = 0;
+                recovered(m, now);
                 (void) set_string(&m->resource_version, resource_version);
                 return 1;
 
@@ -227,6 +275,7 @@ int kube_watch_machine_event(KubeWatchMachine *m, KubeWatchEventType type, const
         case KUBE_WATCH_DELETED:
                 m->stream_progress = true;
                 m->gone_streak = 0;
+                recovered(m, now);
                 if (set_string(&m->resource_version, resource_version) < 0)
                         return 1; /* the next resume replays from the older version: harmless */
                 if (!name || strcmp(name, m->node) != 0) {
@@ -252,7 +301,7 @@ int kube_watch_machine_event(KubeWatchMachine *m, KubeWatchEventType type, const
 }
 
 int kube_watch_machine_stream_done(KubeWatchMachine *m, const KubeWatchStreamResult *res, uint64_t now) {
-        m->in_flight = false;
+        m->in_flight = m->watching = false;
         if (res->rejected) {
                 report(m, LOG_WARNING, "watch stream rejected: %s",
                        res->oversize ? "event larger than the object size limit" : "malformed event");
@@ -276,9 +325,24 @@ int kube_watch_machine_stream_done(KubeWatchMachine *m, const KubeWatchStreamRes
                         (void) push(m, KUBE_WATCH_ACTION_REFRESH_TOKEN);
                 if (m->stream_progress)
                         kube_backoff_reset(&m->backoff);
-                backoff(m, now, res->why ?: "watch failed");
+                backoff_at_least(m, now, res->why ?: "watch failed", res->retry_after_usec);
         }
         return 0;
+}
+
+void kube_watch_machine_watching(KubeWatchMachine *m, unsigned timeout_sec, uint64_t now) {
+        if (!m->in_flight || !m->have_list)
+                return; /* only a WATCH that was asked for */
+        m->watching = true;
+        m->stream_timeout_sec = timeout_sec;
+        m->last_byte_usec = now;
+        kube_bookmark_rhythm_stream(&m->rhythm);
+        m->idle_usec = kube_bookmark_rhythm_idle_timeout(&m->rhythm, timeout_sec);
+}
+
+void kube_watch_machine_bytes(KubeWatchMachine *m, uint64_t now) {
+        if (m->watching && now > m->last_byte_usec)
+                m->last_byte_usec = now;
 }
 
 int kube_watch_machine_pop_action(KubeWatchMachine *m, KubeWatchAction *ret) {
@@ -291,7 +355,9 @@ int kube_watch_machine_pop_action(KubeWatchMachine *m, KubeWatchAction *ret) {
 }
 
 uint64_t kube_watch_machine_next_deadline(const KubeWatchMachine *m) {
-        return m->in_flight ? USEC_INFINITY : m->deadline;
+        if (m->in_flight)
+                return m->watching ? usec_add(m->last_byte_usec, m->idle_usec) : USEC_INFINITY;
+        return m->deadline;
 }
 
 const char *kube_watch_machine_resource_version(const KubeWatchMachine *m) {

@@ -14,6 +14,14 @@
  *   kube_watch_machine_list_done()        DELIVER(SYNC), deadline now | REFRESH_TOKEN, REPORT, back-off
  *   kube_watch_machine_event()            DELIVER(ADDED/MODIFIED/DELETED) | DROP + LIST later
  *   kube_watch_machine_stream_done()      deadline now (resume) | REPORT, back-off
+ *   kube_watch_machine_watching()         (the WATCH started: its idle deadline)
+ *   kube_watch_machine_bytes()            (bytes arrived: the idle deadline moves)
+ *
+ * Failures are reported once per episode: the first as a warning, the next ones at
+ * debug level, and one line when the watch works again (a list, an event or a
+ * bookmark). A failure waits for the back-off or the server's Retry-After, whichever
+ * is longer. A WATCH stream that carries no byte for its idle deadline (a few of the
+ * server's bookmark intervals, learned from its bookmarks) is dropped as a failure.
  *
  * Not here: HTTP, curl, sd-event, JSON bodies (kube-client.c does the requests,
  * decodes the bodies with kube-watch.c and hands in the facts), clocks (`now` is CLOCK_BOOTTIME
@@ -85,6 +93,7 @@ typedef struct KubeWatchListResult {
         const char *resource_version;        /* the list's */
         bool present;                        /* the node is in it */
         const char *object_resource_version; /* the node's, NULL if absent or missing */
+        uint64_t retry_after_usec;           /* the server's Retry-After (429, 5xx), 0 if none */
 } KubeWatchListResult;
 int kube_watch_machine_list_done(KubeWatchMachine *m, const KubeWatchListResult *res, uint64_t now);
 
@@ -100,12 +109,20 @@ typedef struct KubeWatchStreamResult {
         bool completed;  /* the transfer ended normally (the server closed it at timeoutSeconds) */
         long status;     /* HTTP status, 0 if none */
         const char *why; /* the failure, for the report */
+        uint64_t retry_after_usec; /* the server's Retry-After (429, 5xx), 0 if none */
 } KubeWatchStreamResult;
 int kube_watch_machine_stream_done(KubeWatchMachine *m, const KubeWatchStreamResult *res, uint64_t now);
 
+/* The WATCH just asked for was started with this timeoutSeconds: from now on its
+ * silence is timed (kube_bookmark_rhythm_idle_timeout()). */
+void kube_watch_machine_watching(KubeWatchMachine *m, unsigned timeout_sec, uint64_t now);
+/* Bytes of the WATCH stream arrived (cheap: may be called for every chunk). */
+void kube_watch_machine_bytes(KubeWatchMachine *m, uint64_t now);
+
 /* Outputs. pop_action returns 1 and fills *ret, or 0 when the queue is empty. */
 int kube_watch_machine_pop_action(KubeWatchMachine *m, KubeWatchAction *ret);
-uint64_t kube_watch_machine_next_deadline(const KubeWatchMachine *m); /* UINT64_MAX: none */
+/* The reconnect time, or while a WATCH runs its idle deadline; UINT64_MAX: none. */
+uint64_t kube_watch_machine_next_deadline(const KubeWatchMachine *m);
 
 /* Observers. */
 const char *kube_watch_machine_resource_version(const KubeWatchMachine *m); /* where a WATCH resumes; NULL before a list */

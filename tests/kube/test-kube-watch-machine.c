@@ -4,7 +4,8 @@
  * from the list's resourceVersion, deliveries (and the ones it must not make),
  * bookmarks, 410 Gone (once at once, twice with back-off), other ERROR events,
  * streams ending normally, at once, rejected, with 401 or 5xx, failed connects, and
- * the back-off growing, capping and resetting after progress.
+ * the back-off growing, capping and resetting after progress; failures reported
+ * once per episode; Retry-After; the idle deadline of a silent WATCH.
  */
 
 #include <errno.h>
@@ -160,7 +161,10 @@ static void test_list_failures(void **state) {
         r = (KubeWatchListResult) { .completed = true, .status = 200, .node_list = true, .resource_version = "7" };
         kube_watch_machine_list_done(m, &r, 6 * SEC);
         o = drain(m);
-        assert_string_equal(o.a[0].text, "kube: node node-1: listed at resourceVersion 7 (absent)");
+        /* ... and the end of the episode of three failures that started at 1 s. */
+        assert_int_equal(o.a[0].level, LOG_INFO);
+        assert_string_equal(o.a[0].text, "kube: node node-1: watch recovered after 3 failed attempts in 5.0s");
+        assert_string_equal(o.a[1].text, "kube: node node-1: listed at resourceVersion 7 (absent)");
         assert_int_equal(find(&o, KUBE_WATCH_ACTION_DELIVER)->node_event, KUBE_NODE_SYNC);
         kube_watch_machine_free(m);
 }
@@ -308,6 +312,9 @@ static void test_stream_failures_and_reset(void **state) {
         }
         /* A stream with progress that then fails starts from the initial delay again. */
         kube_watch_machine_event(m, KUBE_WATCH_BOOKMARK, "300", NULL, 0, now);
+        o = drain(m);
+        assert_non_null(strstr(find(&o, KUBE_WATCH_ACTION_REPORT)->text,
+                               "kube: node node-1: watch recovered after 10 failed attempts in "));
         kube_watch_machine_stream_done(m, &(KubeWatchStreamResult) { .status = 401, .why = "HTTP 401" }, now);
         o = drain(m);
         assert_int_equal(o.a[0].type, KUBE_WATCH_ACTION_REFRESH_TOKEN);
@@ -348,13 +355,121 @@ static void test_invalid(void **state) {
         assert_null(kube_node_event_type_to_string(_KUBE_NODE_EVENT_TYPE_MAX));
 }
 
+/* Failures are reported once per episode: a warning at the first, debug lines after,
+ * one info line when the watch works again; then the next failure is a new episode. */
+static void test_episodes(void **state) {
+        KubeWatchMachine *m = watching(0);
+        KubeWatchStreamResult fail = { .completed = false, .status = 503, .why = "HTTP 503" };
+        uint64_t now = 1 * SEC;
+        Out o;
+
+        for (int i = 0; i < 4; i++) {
+                kube_watch_machine_stream_done(m, &fail, now);
+                o = drain(m);
+                assert_int_equal(o.n, 1);
+                assert_int_equal(o.a[0].level, i == 0 ? LOG_WARNING : LOG_DEBUG);
+                if (i == 0)
+                        assert_non_null(strstr(o.a[0].text, "HTTP 503; resuming the watch in "));
+                assert_true((strstr(o.a[0].text, "retrying with back-off") != NULL) == (i == 0));
+                now = kube_watch_machine_next_deadline(m);
+                kube_watch_machine_timeout(m, now);
+                drain(m);
+        }
+        kube_watch_machine_event(m, KUBE_WATCH_MODIFIED, "101", "node-1", 0, now + 500 * MS);
+        o = drain(m);
+        assert_int_equal(find(&o, KUBE_WATCH_ACTION_REPORT)->level, LOG_INFO);
+        assert_non_null(strstr(find(&o, KUBE_WATCH_ACTION_REPORT)->text, "watch recovered after 4 failed attempts in "));
+        assert_true(has(&o, KUBE_WATCH_ACTION_DELIVER));
+        /* No episode: progress reports nothing more. */
+        kube_watch_machine_event(m, KUBE_WATCH_BOOKMARK, "102", NULL, 0, now + SEC);
+        assert_int_equal(drain(m).n, 0);
+        kube_watch_machine_stream_done(m, &fail, now + 2 * SEC);
+        o = drain(m);
+        assert_int_equal(o.a[0].level, LOG_WARNING);
+        kube_watch_machine_free(m);
+}
+
+/* Retry-After is honoured when longer than the back-off, never shortens it. */
+static void test_retry_after(void **state) {
+        KubeWatchMachine *m = watching(0);
+        KubeWatchStreamResult r = { .completed = true, .status = 429, .why = "HTTP 429",
+                                    .retry_after_usec = 3 * SEC };
+        KubeWatchListResult l = { .completed = true, .status = 503, .why = "HTTP 503", .retry_after_usec = 1 * MS };
+
+        kube_watch_machine_stream_done(m, &r, 10 * SEC);
+        drain(m);
+        assert_true(kube_watch_machine_next_deadline(m) == 13 * SEC);
+        kube_watch_machine_free(m);
+
+        m = new_machine();
+        kube_watch_machine_start(m, 0);
+        kube_watch_machine_timeout(m, 0);
+        drain(m);
+        kube_watch_machine_list_done(m, &l, 0);
+        drain(m);
+        delay_after(m, 0, INITIAL / 2, INITIAL);
+        kube_watch_machine_free(m);
+}
+
+/* A WATCH that carries no byte for its idle deadline is dropped as a failure: the
+ * deadline is timeoutSeconds + 30 s until the bookmark rhythm is known, then three
+ * intervals (at least 10 s); bytes move it; a LIST has none. */
+static void test_idle_deadline(void **state) {
+        KubeWatchMachine *m = watching(0);
+        Out o;
+
+        kube_watch_machine_watching(m, 300, 0);
+        assert_true(kube_watch_machine_next_deadline(m) == 330 * SEC);
+        kube_watch_machine_bytes(m, 100 * SEC);
+        assert_true(kube_watch_machine_next_deadline(m) == 430 * SEC);
+        /* An early timer (the old deadline) does nothing. */
+        kube_watch_machine_timeout(m, 330 * SEC);
+        assert_int_equal(drain(m).n, 0);
+        /* Bookmarks every 5 s: 15 s of silence is enough. */
+        kube_watch_machine_event(m, KUBE_WATCH_BOOKMARK, "101", NULL, 0, 105 * SEC);
+        kube_watch_machine_bytes(m, 105 * SEC);
+        kube_watch_machine_event(m, KUBE_WATCH_BOOKMARK, "102", NULL, 0, 110 * SEC);
+        kube_watch_machine_bytes(m, 110 * SEC);
+        assert_int_equal(drain(m).n, 0);
+        assert_true(kube_watch_machine_next_deadline(m) == 125 * SEC);
+        kube_watch_machine_timeout(m, 125 * SEC);
+        o = drain(m);
+        assert_int_equal(o.a[0].type, KUBE_WATCH_ACTION_DROP);
+        assert_int_equal(o.a[1].level, LOG_WARNING);
+        assert_non_null(strstr(o.a[1].text, "watch silent for 15s (no event, no bookmark); resuming the watch in "));
+        assert_false(kube_watch_machine_in_flight(m));
+        delay_after(m, 125 * SEC, INITIAL / 2, INITIAL);
+        /* The next stream keeps the rhythm: 15 s from its start, even with no byte at all. */
+        kube_watch_machine_timeout(m, kube_watch_machine_next_deadline(m));
+        assert_int_equal(drain(m).a[0].type, KUBE_WATCH_ACTION_WATCH);
+        kube_watch_machine_watching(m, 300, 130 * SEC);
+        assert_true(kube_watch_machine_next_deadline(m) == 145 * SEC);
+        /* Bytes or a WATCH that was not asked for change nothing after the stream ended. */
+        kube_watch_machine_stream_done(m, &(KubeWatchStreamResult) { .completed = true, .status = 200 }, 140 * SEC);
+        drain(m);
+        kube_watch_machine_bytes(m, 141 * SEC);
+        kube_watch_machine_watching(m, 300, 141 * SEC);
+        assert_true(kube_watch_machine_next_deadline(m) == 140 * SEC);
+        kube_watch_machine_free(m);
+
+        /* A LIST in flight has no idle deadline (curl's request timeout covers it). */
+        m = new_machine();
+        kube_watch_machine_start(m, 0);
+        kube_watch_machine_timeout(m, 0);
+        drain(m);
+        kube_watch_machine_watching(m, 300, 0);
+        assert_true(kube_watch_machine_next_deadline(m) == USEC_INFINITY);
+        kube_watch_machine_free(m);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_start_and_list), cmocka_unit_test(test_list_failures),
                 cmocka_unit_test(test_events),         cmocka_unit_test(test_gone),
                 cmocka_unit_test(test_error_event),    cmocka_unit_test(test_stream_ends),
                 cmocka_unit_test(test_stream_failures_and_reset), cmocka_unit_test(test_connect_failed),
-                cmocka_unit_test(test_invalid),
+                cmocka_unit_test(test_invalid),        cmocka_unit_test(test_episodes),
+                cmocka_unit_test(test_retry_after),    cmocka_unit_test(test_idle_deadline),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
