@@ -97,10 +97,11 @@ class Fabric:
         fab.migrate("pod-2", "pod-1")
     """
 
-    def __init__(self, topo, attached=("pod-2",), squatter=None, reserve=None, lease=3600):
+    def __init__(self, topo, attached=("pod-2",), squatter=None, reserve=None, lease=3600, servers=None):
         """attached: pods whose link is a bridge port at start. squatter: an address
         (e.g. "10.0.0.50") a squatter host on the bridge owns. reserve: {pod name:
-        address} dnsmasq reservations for the node's MAC."""
+        address} dnsmasq reservations for the node's MAC. servers: {pod name: (kind,
+        authoritative)} with kind "dnsmasq" or "isc" (default: authoritative dnsmasq)."""
         self.topo = topo
         self.pods = {p.name: p for p in (Pod(1, "10.0.0.0/16"), Pod(2, "10.1.0.0/16"))}
         self.sw = topo.netns("sw")
@@ -129,7 +130,9 @@ class Fabric:
             hosts = []
             if reserve and p.name in reserve:
                 hosts = [("node", NODE_MAC, reserve[p.name])]
-            p.server = netns.Dnsmasq(topo, p.ns, "leaf0", p.subnet, lease=lease, hosts=hosts).start()
+            kind, auth = (servers or {}).get(p.name, ("dnsmasq", True))
+            cls = netns.IscDhcpd if kind == "isc" else netns.Dnsmasq
+            p.server = cls(topo, p.ns, "leaf0", p.subnet, lease=lease, hosts=hosts, authoritative=auth).start()
 
     def pod(self, name):
         return self.pods[name]
@@ -161,6 +164,37 @@ class Fabric:
             self.detach(src)
         self.attach(dst)
         log("fabric: node moved %s -> %s (bridge ports: %s)" % (src or "-", dst, ", ".join(self.attached())))
+
+    def move_within(self, name):
+        """A move inside one pod: the node reaches the same network and DHCP server
+        through another leaf, whose MAC differs (as on a fabric without a fabric-wide
+        gateway MAC). The pod's link leaves the bridge, its MAC changes, it returns."""
+        p = self.pods[name]
+        self.detach(name)
+        mac = "02:00:0e:%02x:%02x:%02x" % tuple(os.urandom(3))
+        p.ns.ip("link", "set", "leaf0", "address", mac)
+        self.attach(name)
+        log("fabric: node moved inside %s (the leaf is now %s)" % (name, mac))
+        return mac
+
+    def announce(self, mac=NODE_MAC):
+        """The hypervisor's announcement of the migrated VM (QEMU self-announce, vMotion):
+        a broadcast RARP request naming the VM's MAC as sender and target, with the VM's
+        MAC as Ethernet source, sent into the node's bridge port. Returns time.time()."""
+        m = bytes.fromhex(mac.replace(":", ""))
+        frame = (b"\xff" * 6 + m + struct.pack("!H", 0x8035) +
+                 struct.pack("!HHBBH", 1, 0x0800, 6, 4, 3) + m + bytes(4) + m + bytes(4))
+        frame += bytes(60 - len(frame))
+        with in_netns(self.sw.name):
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            try:
+                s.bind((self.node_port, 0))
+                t = time.time()
+                s.send(frame)
+            finally:
+                s.close()
+        log("fabric: hypervisor RARP announcement of %s sent" % mac)
+        return t
 
     def carrier_changes(self):
         return int(self.node.run(["cat", "/sys/class/net/%s/carrier_changes" % INFRA_IF]).stdout)

@@ -773,9 +773,13 @@ class DhcpServer:
 
     kind = None
 
-    def __init__(self, topo, ns, ifname, subnet, lease=3600, t1=None, t2=None, hosts=()):
+    def __init__(self, topo, ns, ifname, subnet, lease=3600, t1=None, t2=None, hosts=(), authoritative=True):
         self.topo, self.ns, self.ifname, self.subnet = topo, ns, ifname, subnet
         self.lease, self.t1, self.t2 = lease, t1, t2
+        # authoritative: NAK a REQUEST for an address that is not ours (RFC 2131 §4.3.2);
+        # False: stay silent, as dnsmasq without --dhcp-authoritative and an ISC dhcpd
+        # with `not authoritative` do (dnsmasq and isc-dhcp-server only)
+        self.authoritative = authoritative
         # reservations: (name, mac, address); dnsmasq and isc-dhcp-server only
         self.hosts = list(hosts)
         self.dir = topo.mkdir(topo.unique(self.kind[:3]))
@@ -819,12 +823,14 @@ class Dnsmasq(DhcpServer):
     def argv(self):
         a = ["dnsmasq", "--keep-in-foreground", "--log-facility=-", "--log-dhcp",
              "--conf-file=/dev/null", "--no-hosts", "--no-resolv", "--port=0",
-             "--user=root", "--group=root", "--no-ping", "--dhcp-authoritative",
+             "--user=root", "--group=root", "--no-ping",
              "--interface=%s" % self.ifname, "--bind-interfaces",
              "--dhcp-range=%s,%s,%s,%ds" % (self.subnet.pool_start, self.subnet.pool_end,
                                             self.subnet.netmask, self.lease),
              "--dhcp-leasefile=%s" % os.path.join(self.dir, "dnsmasq.leases"),
              "--pid-file=%s" % os.path.join(self.dir, "dnsmasq.pid")]
+        if self.authoritative:
+            a.append("--dhcp-authoritative")
         if self.t1 is not None:
             a.append("--dhcp-option=option:T1,%d" % self.t1)
         if self.t2 is not None:
@@ -937,13 +943,13 @@ class IscDhcpd(DhcpServer):
             opts += "  host %s { hardware ethernet %s; fixed-address %s; }\n" % (name, mac, addr)
         with open(conf, "w") as f:
             f.write(
-                "authoritative;\n"
+                "%sauthoritative;\n"
                 "ddns-update-style none;\n"
                 # no ICMP echo before offering: the segment is ours
                 "ping-check false;\n"
                 "default-lease-time %d;\nmax-lease-time %d;\nmin-lease-time %d;\n"
                 "subnet %s netmask %s {\n  range %s %s;\n  option subnet-mask %s;\n%s}\n" % (
-                    self.lease, self.lease, min(self.lease, 10),
+                    "" if self.authoritative else "not ", self.lease, self.lease, min(self.lease, 10),
                     self.subnet.net.network_address, self.subnet.netmask,
                     self.subnet.pool_start, self.subnet.pool_end, self.subnet.netmask, opts))
         if not os.path.exists(leases):
