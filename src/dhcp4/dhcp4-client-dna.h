@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon side of attachment detection for one interface: owns the dhcp4-dna
+ * machine, its ARP and RARP sockets (dhcp4-dna-socket) and its CLOCK_BOOTTIME timer,
+ * carries out its actions (unicast test ARPs, log lines with fields, the DHCP
+ * confirmation through a callback into the client) and turns netlink link events
+ * into hints. docs/dna.md describes the behaviour.
+ *
+ * Not here: the decision rules (dhcp4-dna), the DHCP exchange (dhcp4-engine through
+ * the client's callback), configuration parsing (dhcp4-config).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "dhcp4-dna.h"
+#include "infradhcp/lease.h"
+
+typedef struct Dhcp4ClientDna Dhcp4ClientDna;
+
+/* Called for a CONFIRM action: start the engine's confirmation and carry out what it
+ * queued. Returns 0 when the confirmation started, > 0 when the client cannot confirm
+ * now (not bound), < 0 on error. */
+typedef int (*Dhcp4ClientDnaConfirm)(void *userdata, const char *why);
+
+/* cfg->enabled false: a machine that never acts (status says disabled); no socket is
+ * ever opened. Returns 0, -EINVAL, -ENOMEM or what sd-event returns. */
+int dhcp4_client_dna_new(Dhcp4ClientDna **ret, sd_event *event, int ifindex, const char *ifname,
+                         const uint8_t mac[6], const Dhcp4DnaConfig *cfg, uint64_t seed,
+                         Dhcp4ClientDnaConfirm confirm, void *userdata);
+Dhcp4ClientDna *dhcp4_client_dna_free(Dhcp4ClientDna *d);
+static inline void dhcp4_client_dna_freep(Dhcp4ClientDna **p) {
+        if (*p)
+                *p = dhcp4_client_dna_free(*p);
+}
+
+/* The lease just configured (bind, renewal, confirmation); opens the sockets for its
+ * peers. */
+void dhcp4_client_dna_set_lease(Dhcp4ClientDna *d, const Dhcp4Lease *lease);
+/* The configured lease went (expired, released, lost): IDLE, sockets closed. */
+void dhcp4_client_dna_clear(Dhcp4ClientDna *d);
+void dhcp4_client_dna_set_mac(Dhcp4ClientDna *d, const uint8_t mac[6]);
+/* An RTM_NEWLINK for the interface that did not change the carrier: notify_peers when
+ * it carried IFLA_EVENT_NOTIFY_PEERS (a notify-peers hint), else a link-change hint. */
+void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, bool notify_peers);
+/* Operator: check now (never waits for the hold-off nor the rate limit). Returns 0,
+ * or -ENOTCONN when there is no lease to check, -EOPNOTSUPP when detection is off. */
+int dhcp4_client_dna_check(Dhcp4ClientDna *d);
+/* Stop: sockets closed, timer off (the daemon is exiting). */
+void dhcp4_client_dna_stop(Dhcp4ClientDna *d);
+
+/* The machine, for status (read only). */
+const Dhcp4Dna *dhcp4_client_dna_machine(const Dhcp4ClientDna *d);
+/* A time of the machine (CLOCK_BOOTTIME usec) in CLOCK_REALTIME usec; 0 stays 0. */
+uint64_t dhcp4_client_dna_to_realtime(const Dhcp4ClientDna *d, uint64_t usec);
