@@ -59,6 +59,8 @@ static void help(void) {
                "  rebind IF                  rebind (broadcast REQUEST) now\n"
                "  restart IF [SUBNET...]     start over with DISCOVER, refusing offers in SUBNETs\n"
                "  release-and-renew IF       release, wait, restart and wait until bound again\n"
+               "  check IF                   check the attachment now (RFC 4436: ARP the lease's peers,\n"
+               "                             confirm with DHCP if one is silent) and print the outcome\n"
                "  monitor [IF...]            print every state change (all interfaces when none given)\n"
                "  agent                      status of infradhcp-agent (multipod migrations)\n"
                "  doctor IF                  find every other manager of IPv4 on IF, with the fix\n"
@@ -166,7 +168,12 @@ static void print_call_error(const char *what, const char *ifname, const Result 
                 fprintf(stderr, "Failed to %s %s: no acceptable lease after %" PRIi64 " attempt%s%s%s "
                                 "(infradhcpd keeps trying)\n",
                         what, ifname, n, n == 1 ? "" : "s", last ? "; last error: " : "", last ?: "");
-        } else if (strcmp(e, METHOD("InvalidSubnet")) == 0)
+        } else if (strcmp(e, METHOD("DetectionOff")) == 0)
+                fprintf(stderr, "Failed to %s %s: attachment detection is off ([Attachment] Detect=no)\n", what,
+                        ifname);
+        else if (strcmp(e, METHOD("NotBound")) == 0)
+                fprintf(stderr, "Failed to %s %s: no lease to check\n", what, ifname);
+        else if (strcmp(e, METHOD("InvalidSubnet")) == 0)
                 fprintf(stderr, "Failed to %s %s: invalid subnet '%s' (expected a.b.c.d/len)\n", what, ifname,
                         jstr(res->parameters, "subnet") ?: "?");
         else
@@ -333,11 +340,70 @@ static void print_capabilities(json_object *s) {
         field("Capabilities", buf[0] ? buf : "none");
 }
 
+static bool jbool(json_object *o, const char *key, bool *ret) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_boolean))
+                return false;
+        *ret = json_object_get_boolean(v);
+        return true;
+}
+
+/* "attached (periodic, 3s ago): 1 of 1 peers answered ..." */
+static char *format_check(char *buf, size_t size, json_object *chk) {
+        char ago[80] = "", span[64];
+        int64_t t;
+
+        if (jint(chk, "started", &t) && t > 0 && (uint64_t) t <= clock_now(CLOCK_REALTIME))
+                snprintf(ago, sizeof(ago), ", %s ago",
+                         format_timespan(span, sizeof(span), clock_now(CLOCK_REALTIME) - (uint64_t) t));
+        snprintf(buf, size, "%s (%s%s): %s", jstr(chk, "outcome") ?: "?", jstr(chk, "trigger") ?: "?", ago,
+                 jstr(chk, "reason") ?: "");
+        return buf;
+}
+
+/* RFC 4436 attachment detection: its state, the peers and the last check. */
+static void print_attachment(json_object *s) {
+        json_object *a, *peers, *chk;
+        char buf[512];
+        int64_t usable = 0, checks = 0, confirms = 0;
+        bool enabled = false;
+
+        if (!json_object_object_get_ex(s, "attachment", &a))
+                return;
+        if (!jbool(a, "enabled", &enabled) || !enabled) {
+                field("Attachment", "disabled");
+                return;
+        }
+        jint(a, "usablePeers", &usable);
+        jint(a, "checks", &checks);
+        jint(a, "confirmations", &confirms);
+        snprintf(buf, sizeof(buf),
+                 "%s, %" PRIi64 " usable peer%s%s; %" PRIi64 " check%s, %" PRIi64 " DHCP confirmation%s",
+                 jstr(a, "state") ?: "?", usable, usable == 1 ? "" : "s",
+                 usable == 0 ? " (only hints lead to a DHCP check)" : "", checks, checks == 1 ? "" : "s", confirms,
+                 confirms == 1 ? "" : "s");
+        field("Attachment", buf);
+        if (json_object_object_get_ex(a, "peers", &peers) && json_object_is_type(peers, json_type_array))
+                for (size_t i = 0; i < json_object_array_length(peers); i++) {
+                        json_object *p = json_object_array_get_idx(peers, i);
+                        bool unresp = false;
+
+                        jbool(p, "unresponsive", &unresp);
+                        snprintf(buf, sizeof(buf), "%s (%s) %s%s%s", jstr(p, "address") ?: "?",
+                                 jstr(p, "source") ?: "?", jstr(p, "mac") ? "at " : "MAC unknown",
+                                 jstr(p, "mac") ?: "", unresp ? ", unresponsive" : "");
+                        printf("%16s%s %s\n", i == 0 ? "Peers" : "", i == 0 ? ":" : " ", buf);
+                }
+        if (json_object_object_get_ex(a, "lastCheck", &chk))
+                field("Last Check", format_check(buf, sizeof(buf), chk));
+}
+
 static void print_status(json_object *s) {
         printf("\u25cf %s\n", jstr(s, "interface") ?: "?");
         field("State", jstr(s, "state"));
         print_lease(s);
         print_acd(s);
+        print_attachment(s);
         field("Last Error", jstr(s, "lastError"));
         field("Persist Error", jstr(s, "persistError"));
         print_capabilities(s);
@@ -538,7 +604,7 @@ static int verb_lease(int argc, char **argv) {
                 /* The lease fields only: not the client's state, last error or
                  * conflict detection (`status` has those). */
                 static const char *const drop[] = { "state", "lastError", "acdState", "conflictMac",
-                                                    "declined" };
+                                                    "declined", "attachment" };
                 for (size_t i = 0; i < ELEMENTSOF(drop); i++)
                         json_object_object_del(s, drop[i]);
                 print_json(s);
@@ -580,6 +646,52 @@ static int simple_command(const char *ifname, const char *what, const char *meth
         }
         result_done(&res);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Check, then follow GetStatus until the check has ended and, when it asked DHCP,
+ * until the confirmation is answered (confirmed, moved or aborted). */
+static int verb_check(int argc, char **argv) {
+        static const char *const final[] = { "attached", "rate-limited", "confirmed", "moved", "aborted", "no-peer" };
+        uint64_t deadline = usec_add(clock_now(CLOCK_REALTIME), arg_timeout);
+        json_object *s = NULL, *a = NULL, *chk = NULL;
+        char buf[512];
+        Result res;
+        int r;
+
+        r = call_iface(argv[1], "check", METHOD("Check"), NULL, arg_timeout, &res);
+        if (r < 0) {
+                if (arg_json && res.error && res.parameters)
+                        print_json(res.parameters);
+                result_done(&res);
+                return EXIT_FAILURE;
+        }
+        result_done(&res);
+        for (;;) {
+                const char *o;
+                bool done = false;
+
+                json_object_put(s);
+                s = NULL;
+                a = chk = NULL;
+                if (get_status(argv[1], false, &s) < 0)
+                        return EXIT_FAILURE;
+                if (json_object_object_get_ex(s, "attachment", &a) && json_object_object_get_ex(a, "lastCheck", &chk) &&
+                    (o = jstr(chk, "outcome")))
+                        for (size_t i = 0; i < ELEMENTSOF(final); i++)
+                                done = done || strcmp(o, final[i]) == 0;
+                if (done || clock_now(CLOCK_REALTIME) >= deadline)
+                        break;
+                (void) poll(NULL, 0, 20);
+        }
+        if (arg_json)
+                print_json(a);
+        else if (chk)
+                printf("%s: %s\n", argv[1], format_check(buf, sizeof(buf), chk));
+        else
+                printf("%s: no check ran\n", argv[1]);
+        r = chk ? EXIT_SUCCESS : EXIT_FAILURE;
+        json_object_put(s);
+        return r;
 }
 
 static int verb_release(int argc, char **argv) {
@@ -899,6 +1011,7 @@ static const struct {
         { "rebind", 1, 1, verb_rebind },
         { "restart", 1, 17, verb_restart },
         { "release-and-renew", 1, 1, verb_release_and_renew },
+        { "check", 1, 1, verb_check },
         { "monitor", 0, IFACES_MAX, verb_monitor },
         { "agent", 0, 0, verb_agent },
         { "doctor", 1, 1, verb_doctor },

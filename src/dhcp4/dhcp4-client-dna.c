@@ -17,8 +17,11 @@
 #include "dhcp4-arp.h"
 #include "dhcp4-client-dna.h"
 #include "dhcp4-dna-socket.h"
+#include "dhcp4-status.h"
 #include "log.h"
+#include "macro.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 struct Dhcp4ClientDna {
         sd_event *event;
@@ -274,8 +277,8 @@ void dhcp4_client_dna_set_lease(Dhcp4ClientDna *d, const Dhcp4Lease *lease) {
         dna_dispatch(d);
 }
 
-void dhcp4_client_dna_clear(Dhcp4ClientDna *d) {
-        if (!d || !d->has_lease)
+void dhcp4_client_dna_clear(Dhcp4ClientDna *d, struct in_addr address) {
+        if (!d || !d->has_lease || d->lease.address.s_addr != address.s_addr)
                 return;
         d->has_lease = false;
         (void) dhcp4_dna_clear(d->dna);
@@ -375,6 +378,31 @@ Dhcp4ClientDna *dhcp4_client_dna_free(Dhcp4ClientDna *d) {
         sd_event_unref(d->event);
         free(d);
         return NULL;
+}
+
+/* ---- status -------------------------------------------------------------------- */
+
+void dhcp4_client_dna_get_status(const Dhcp4ClientDna *d, Dhcp4ClientAttachment *ret) {
+        const Dhcp4Dna *dna = d ? d->dna : NULL;
+        Dhcp4ClientAttachment a = {};
+        uint64_t next = dhcp4_dna_get_next_check(dna);
+
+        a.enabled = dhcp4_dna_get_enabled(dna);
+        snprintf(a.state, sizeof(a.state), "%s", dhcp4_dna_state_to_string(dhcp4_dna_get_state(dna)));
+        a.n_peers = MIN(dhcp4_dna_get_peers(dna, a.peers, ELEMENTSOF(a.peers)), ELEMENTSOF(a.peers));
+        for (size_t i = 0; i < a.n_peers; i++)
+                a.peers[i].last_seen_usec = dhcp4_client_dna_to_realtime(d, a.peers[i].last_seen_usec);
+        a.usable_peers = dhcp4_dna_get_usable_peers(dna);
+        a.has_check = dhcp4_dna_get_last_check(dna, &a.check);
+        if (a.has_check) {
+                a.check.started_usec = dhcp4_client_dna_to_realtime(d, a.check.started_usec);
+                a.check.finished_usec = dhcp4_client_dna_to_realtime(d, a.check.finished_usec);
+                snprintf(a.outcome, sizeof(a.outcome), "%s", dhcp4_dna_outcome_to_string(a.check.outcome));
+        }
+        a.checks = dhcp4_dna_get_checks(dna);
+        a.confirmations = dhcp4_dna_get_confirmations(dna);
+        a.next_check_usec = next == UINT64_MAX ? USEC_INFINITY : dhcp4_client_dna_to_realtime(d, next);
+        *ret = a;
 }
 
 const Dhcp4Dna *dhcp4_client_dna_machine(const Dhcp4ClientDna *d) {

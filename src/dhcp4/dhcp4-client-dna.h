@@ -40,8 +40,10 @@ static inline void dhcp4_client_dna_freep(Dhcp4ClientDna **p) {
 /* The lease just configured (bind, renewal, confirmation); opens the sockets for its
  * peers. */
 void dhcp4_client_dna_set_lease(Dhcp4ClientDna *d, const Dhcp4Lease *lease);
-/* The configured lease went (expired, released, lost): IDLE, sockets closed. */
-void dhcp4_client_dna_clear(Dhcp4ClientDna *d);
+/* `address` was removed (expired, released, lost, replaced): if it is the lease under
+ * watch, IDLE and sockets closed (a replaced address was followed by set_lease
+ * already: nothing happens). */
+void dhcp4_client_dna_clear(Dhcp4ClientDna *d, struct in_addr address);
 void dhcp4_client_dna_set_mac(Dhcp4ClientDna *d, const uint8_t mac[6]);
 /* An RTM_NEWLINK for the interface that did not change the carrier: notify_peers when
  * it carried IFLA_EVENT_NOTIFY_PEERS (a notify-peers hint), else a link-change hint. */
@@ -51,6 +53,10 @@ void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, bool notify_peers);
 int dhcp4_client_dna_check(Dhcp4ClientDna *d);
 /* Stop: sockets closed, timer off (the daemon is exiting). */
 void dhcp4_client_dna_stop(Dhcp4ClientDna *d);
+
+/* The attachment part of the status snapshot (dhcp4-status.h); d NULL: disabled. */
+typedef struct Dhcp4ClientAttachment Dhcp4ClientAttachment;
+void dhcp4_client_dna_get_status(const Dhcp4ClientDna *d, Dhcp4ClientAttachment *ret);
 
 /* The machine, for status (read only). */
 const Dhcp4Dna *dhcp4_client_dna_machine(const Dhcp4ClientDna *d);

@@ -33,6 +33,7 @@
 #include "dhcp4-acd.h"
 #include "dhcp4-arp.h"
 #include "dhcp4-client.h"
+#include "dhcp4-client-dna.h"
 #include "dhcp4-link.h"
 #include "dhcp4-persist.h"
 #include "dhcp4-socket.h"
@@ -63,6 +64,7 @@ struct Dhcp4Client {
         Dhcp4Config config;
         Dhcp4Engine *engine;
         Dhcp4Acd *acd; /* NULL when ACD is disabled */
+        Dhcp4ClientDna *dna; /* attachment detection (docs/dna.md) */
         Rtnl *rtnl;
 
         int arp_fd;
@@ -128,6 +130,7 @@ static void client_set_error(Dhcp4Client *c, const char *fmt, ...) {
 }
 
 static int client_dispatch(Dhcp4Client *c);
+static int client_confirm(void *userdata, const char *why);
 
 /* ---- rejected input ------------------------------------------------------------ */
 
@@ -355,6 +358,7 @@ static bool state_needs_raw(Dhcp4State s) {
         case DHCP4_STATE_REBINDING:
         case DHCP4_STATE_DECLINED:
         case DHCP4_STATE_PROBING:
+        case DHCP4_STATE_CONFIRMING: /* INIT-REBOOT REQUEST out: the answer comes broadcast or to chaddr */
                 return true;
         default:
                 return false;
@@ -371,7 +375,8 @@ static void client_update_sockets(Dhcp4Client *c) {
 
         if (!c->link.configured)
                 client_close_udp(c);
-        else if (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING || s == DHCP4_STATE_REBINDING) {
+        else if (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING || s == DHCP4_STATE_REBINDING ||
+                 s == DHCP4_STATE_CONFIRMING) {
                 int r = client_open_udp(c, c->link.lease.address);
                 if (r < 0)
                         log_warning_errno(r, "Failed to open the UDP socket on the leased address: %m");
@@ -582,6 +587,8 @@ static int client_configure(Dhcp4Client *c, const Dhcp4Lease *l) {
                 return r;
         client_start_announce(c, l->address);
         client_update_sockets(c);
+        /* Bound, renewed or confirmed: the attachment checks now test this lease's peers. */
+        dhcp4_client_dna_set_lease(c->dna, l);
         c->last_error[0] = '\0';
         return 0;
 }
@@ -589,6 +596,7 @@ static int client_configure(Dhcp4Client *c, const Dhcp4Lease *l) {
 static void client_deconfigure(Dhcp4Client *c, struct in_addr address, uint8_t prefixlen) {
         dhcp4_link_deconfigure(&c->link, address, prefixlen);
         client_stop_acd(c, address);
+        dhcp4_client_dna_clear(c->dna, address);
         client_update_sockets(c);
 }
 
@@ -725,6 +733,7 @@ static void client_on_event(Dhcp4Client *c, const Dhcp4Action *a) {
                 break;
         case DHCP4_EVENT_REQUEST_TIMEOUT:
         case DHCP4_EVENT_REBOOT_TIMEOUT:
+        case DHCP4_EVENT_CONFIRMED:
                 level = LOG_INFO;
                 break;
         default:
@@ -836,7 +845,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- netlink monitor ---------------------------------------------------------- */
 
-static int client_apply_link(Dhcp4Client *c, const RtnlLink *link) {
+/* hints: the link came in a notification (not a re-read), so its change is a hint. */
+static int client_apply_link(Dhcp4Client *c, const RtnlLink *link, bool hints) {
         int r;
 
         if (link->has_mac && memcmp(link->mac, c->mac, 6) != 0) {
@@ -848,7 +858,12 @@ static int client_apply_link(Dhcp4Client *c, const RtnlLink *link) {
                         return r;
                 if (c->acd)
                         (void)dhcp4_acd_set_mac(c->acd, c->mac);
+                dhcp4_client_dna_set_mac(c->dna, c->mac);
         }
+        if (link->carrier == c->carrier && link->carrier && hints)
+                /* A link change without carrier change: a live migration shows nothing
+                 * else (RFC 4436 hints, docs/dna.md). */
+                dhcp4_client_dna_link_event(c->dna, link->event == IFLA_EVENT_NOTIFY_PEERS);
         if (link->carrier != c->carrier) {
                 c->carrier = link->carrier;
                 log_info("%s carrier %s", c->ifname, c->carrier ? "up: confirming the lease" : "down");
@@ -861,8 +876,8 @@ static int client_apply_link(Dhcp4Client *c, const RtnlLink *link) {
 
 static bool client_is_bound(const Dhcp4Client *c) {
         Dhcp4State s = dhcp4_engine_get_state(c->engine);
-        return c->link.configured &&
-               (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING || s == DHCP4_STATE_REBINDING);
+        return c->link.configured && (s == DHCP4_STATE_BOUND || s == DHCP4_STATE_RENEWING ||
+                                      s == DHCP4_STATE_REBINDING || s == DHCP4_STATE_CONFIRMING);
 }
 
 static void client_resync(Dhcp4Client *c) {
@@ -871,7 +886,7 @@ static void client_resync(Dhcp4Client *c) {
 
         r = rtnl_link_get_by_index(c->rtnl, c->ifindex, &link);
         if (r >= 0)
-                (void)client_apply_link(c, &link);
+                (void)client_apply_link(c, &link, false);
         if (!client_is_bound(c))
                 return;
         (void)dhcp4_link_ensure_multicast_route(&c->link);
@@ -888,7 +903,7 @@ static int on_rtnl_event(Rtnl *rtnl, const RtnlEvent *ev, void *userdata) {
         switch (ev->type) {
         case RTNL_EVENT_NEWLINK:
                 if (ev->link.ifindex == c->ifindex)
-                        return client_apply_link(c, &ev->link) < 0 ? 0 : 0;
+                        return client_apply_link(c, &ev->link, true) < 0 ? 0 : 0;
                 break;
         case RTNL_EVENT_DELLINK:
                 if (ev->link.ifindex == c->ifindex) {
@@ -962,6 +977,7 @@ Dhcp4Client *dhcp4_client_free(Dhcp4Client *c) {
         sd_event_source_disable_unref(c->reject_summary_source);
         sd_event_source_disable_unref(c->persist_retry_source);
         dhcp4_acd_free(c->acd);
+        dhcp4_client_dna_free(c->dna);
         sd_event_source_disable_unref(c->rtnl_source);
         sd_event_source_disable_unref(c->timer_source);
         dhcp4_engine_free(c->engine);
@@ -1046,6 +1062,14 @@ int dhcp4_client_start(Dhcp4Client *c) {
                 (void)sd_event_source_set_enabled(c->acd_timer_source, SD_EVENT_OFF);
         }
 
+        r = dhcp4_client_dna_new(&c->dna, c->event, c->ifindex, c->ifname, c->mac, &c->config.dna,
+                                 seed ^ UINT64_C(0xd1b54a32d192ed03), client_confirm, c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up attachment detection: %m");
+        if (!c->config.dna.enabled)
+                log_info("Attachment detection is off ([Attachment] Detect=no): a move to another network is "
+                         "noticed only through the controller");
+
         r = sd_event_add_io(c->event, &c->rtnl_source, rtnl_monitor_fd(c->rtnl), EPOLLIN, on_rtnl_readable, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch rtnetlink: %m");
@@ -1089,6 +1113,7 @@ void dhcp4_client_stop(Dhcp4Client *c) {
         (void)dhcp4_engine_stop(c->engine);
         if (c->acd)
                 (void)dhcp4_acd_stop(c->acd);
+        dhcp4_client_dna_stop(c->dna);
         (void)client_dispatch(c);
         client_close_raw(c);
         client_close_udp(c);
@@ -1143,6 +1168,31 @@ int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_ref
         if (r < 0)
                 return r;
         return client_dispatch(c);
+}
+
+/* ---- attachment detection ------------------------------------------------------- */
+
+/* The DNA machine suspects a move: confirm the lease the INIT-REBOOT way while
+ * keeping the address (dhcp4_engine_confirm; docs/dna.md). */
+static int client_confirm(void *userdata, const char *why) {
+        Dhcp4Client *c = userdata;
+        const Dhcp4Lease *l = dhcp4_engine_get_lease(c->engine);
+        char a[INET_ADDRSTRLEN];
+        int r;
+
+        if (c->sequence_running)
+                return 1; /* a ReleaseAndRenew owns the client */
+        r = dhcp4_engine_confirm(c->engine, engine_now());
+        if (r != 0)
+                return r;
+        log_fields(LOG_NOTICE, ((const char *[]){ "REASON=attachment", NULL }),
+                   "Attachment of %s in doubt (%s): confirming %s with an INIT-REBOOT REQUEST, the address stays",
+                   c->ifname, why, l ? addr_str(l->address, a) : "?");
+        return client_dispatch(c);
+}
+
+int dhcp4_client_check(Dhcp4Client *c) {
+        return dhcp4_client_dna_check(c->dna);
 }
 
 void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
@@ -1201,6 +1251,7 @@ void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
                                                              engine_now()),
                                    ELEMENTSOF(s.declined));
         }
+        dhcp4_client_dna_get_status(c->dna, &s.attachment);
         *ret = s;
 }
 

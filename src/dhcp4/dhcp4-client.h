@@ -61,3 +61,7 @@ bool dhcp4_client_sequence_running(const Dhcp4Client *c);
  * (STOPPED, no lease). Reads the engine clock for the quarantine; lease times are
  * converted to CLOCK_REALTIME once per lease. */
 void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret);
+
+/* Attachment detection (docs/dna.md): the operator's `infradhcpctl check`: test the
+ * peers now. 0, -ENOTCONN without a lease, -EOPNOTSUPP when detection is off. */
+int dhcp4_client_check(Dhcp4Client *c);

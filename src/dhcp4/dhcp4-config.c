@@ -59,8 +59,10 @@ void dhcp4_config_init(Dhcp4Config *c) {
                 .multicast_route_prefix = { .address = { .s_addr = htonl(0xe0000000) }, .prefixlen = 4 },
 
                 .acd = { .enabled = true },
+                .refuse_old_subnet_usec = e.confirm_refuse_usec,
         };
         dhcp4_acd_config_set_profile(&c->acd, DHCP4_ACD_PROFILE_DATACENTER);
+        dhcp4_dna_config_init(&c->dna);
 }
 
 /* ---- key table ---- */
@@ -72,6 +74,7 @@ typedef enum ValueType {
         VALUE_HOSTNAME,
         VALUE_PREFIX,
         VALUE_ACD_PROFILE,
+        VALUE_PEERS,
 } ValueType;
 
 typedef struct ConfigKey {
@@ -122,9 +125,19 @@ static const ConfigKey config_keys[] = {
         KEY("ACD", "AnnounceNum", VALUE_UINT, acd.announce_num, 0, 255, 5),
         KEY("ACD", "AnnounceIntervalSec", VALUE_DURATION, acd.announce_interval_usec, 0, 60 * SEC, 6),
         KEY("ACD", "DefendIntervalSec", VALUE_DURATION, acd.defend_interval_usec, 0, 3600 * SEC, 7),
+
+        KEY("Attachment", "Detect", VALUE_BOOL, dna.enabled, 0, 0, -1),
+        KEY("Attachment", "ProbeTimeoutSec", VALUE_DURATION, dna.probe_timeout_usec, 1 * MS, 10 * SEC, -1),
+        KEY("Attachment", "ProbeAttempts", VALUE_UINT, dna.probe_attempts, 1, 10, -1),
+        KEY("Attachment", "CheckIntervalSec", VALUE_DURATION, dna.check_interval_usec, 0, 3600 * SEC, -1),
+        KEY("Attachment", "CheckHoldoffSec", VALUE_DURATION, dna.check_holdoff_usec, 0, 60 * SEC, -1),
+        KEY("Attachment", "ConfirmBurst", VALUE_UINT, dna.confirm_burst, 1, 100, -1),
+        KEY("Attachment", "ConfirmIntervalSec", VALUE_DURATION, dna.confirm_interval_usec, 1 * SEC, 3600 * SEC, -1),
+        KEY("Attachment", "RefuseOldSubnetSec", VALUE_DURATION, refuse_old_subnet_usec, 0, 3600 * SEC, -1),
+        KEY("Attachment", "ExtraPeers", VALUE_PEERS, dna.n_extra, 0, 0, -1), /* an empty value clears the list */
 };
 
-static const char *const config_sections[] = { "DHCPv4", "Timing", "Routes", "ACD" };
+static const char *const config_sections[] = { "DHCPv4", "Timing", "Routes", "ACD", "Attachment" };
 
 /* RFC 1123 host name characters; option 12 carries it verbatim (RFC 2132 §3.14). */
 static bool hostname_valid(const char *s) {
@@ -215,6 +228,36 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 memcpy(field, &x, sizeof(x));
                 return 0;
         }
+        case VALUE_PEERS: {
+                Dhcp4DnaConfig *d = &c->dna;
+                char buf[256], *save = NULL;
+
+                if (strlen(v) >= sizeof(buf))
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: %s= is too long", line, k->key);
+                snprintf(buf, sizeof(buf), "%s", v);
+                d->n_extra = 0;
+                for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                        Dhcp4DnaExtraPeer p = {};
+                        uint32_t octet;
+
+                        if (d->n_extra >= DHCP4_DNA_EXTRA_MAX)
+                                return errmsg(err, errlen, -EINVAL, NULL, "line %u: %s= names more than %d peers", line,
+                                              k->key, DHCP4_DNA_EXTRA_MAX);
+                        if (w[0] == '.') {
+                                if (parse_u32(w + 1, &octet) < 0 || octet == 0 || octet > 254)
+                                        return errmsg(err, errlen, -EINVAL, NULL,
+                                                      "line %u: invalid %s= entry %s: expected .N (1..254, the "
+                                                      "leased network with last octet N) or a.b.c.d",
+                                                      line, k->key, w);
+                                p.relative = true;
+                                p.last_octet = (uint8_t) octet;
+                        } else if (inet_pton(AF_INET, w, &p.address) != 1 || p.address.s_addr == 0)
+                                return errmsg(err, errlen, -EINVAL, NULL,
+                                              "line %u: invalid %s= entry %s: expected .N or a.b.c.d", line, k->key, w);
+                        d->extra[d->n_extra++] = p;
+                }
+                return 0;
+        }
         }
         return -EINVAL;
 }
@@ -280,7 +323,7 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
                         if (!section)
                                 return errmsg(err, errlen, -EINVAL, NULL,
                                                     "line %u: unknown section [%s] (known: [DHCPv4], [Timing], "
-                                                    "[Routes], [ACD])",
+                                                    "[Routes], [ACD], [Attachment])",
                                                     line, s + 1);
                         continue;
                 }
@@ -410,6 +453,7 @@ int dhcp4_config_to_engine(const Dhcp4Config *c, Dhcp4EngineConfig *ret) {
         e.decline_backoff_initial_usec = c->decline_backoff_initial_usec;
         e.decline_backoff_max_usec = c->decline_backoff_max_usec;
         e.decline_quarantine_usec = c->decline_quarantine_usec;
+        e.confirm_refuse_usec = c->refuse_old_subnet_usec;
 
         *ret = e;
         return 0;

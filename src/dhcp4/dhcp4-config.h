@@ -19,6 +19,10 @@
  *   [ACD]     Enabled= [yes]  Profile= [datacenter]  ProbeWaitSec= ProbeNum=
  *             ProbeMinSec= ProbeMaxSec= AnnounceWaitSec= AnnounceNum=
  *             AnnounceIntervalSec= DefendIntervalSec=
+ *   [Attachment] (RFC 4436, docs/dna.md) Detect= [yes]  ProbeTimeoutSec= [50ms]
+ *             ProbeAttempts= [2]  CheckIntervalSec= [2s; 0: off]  CheckHoldoffSec= [250ms]
+ *             ConfirmBurst= [3]  ConfirmIntervalSec= [30s]  RefuseOldSubnetSec= [30s]
+ *             ExtraPeers= [none; ".30" = the leased network's .30, or a.b.c.d, space separated]
  *
  * ACD profiles (RFC 5227 §1.1 constants, and the data-centre variant):
  *                      datacenter   rfc5227
@@ -43,6 +47,7 @@
 #include <stdint.h>
 
 #include "dhcp4-acd.h"
+#include "dhcp4-dna.h"
 #include "dhcp4-engine.h"
 #include "infradhcp/lease.h"
 
@@ -75,6 +80,10 @@ typedef struct Dhcp4Config {
         /* [ACD]: the ACD machine's own configuration type (dhcp4-acd.h), filled from
          * the file; Profile= sets the timings of dhcp4_acd_config_set_profile(). */
         Dhcp4AcdConfig acd;
+
+        /* [Attachment] */
+        Dhcp4DnaConfig dna;
+        uint64_t refuse_old_subnet_usec; /* the engine's confirm_refuse_usec */
 } Dhcp4Config;
 
 /* The defaults listed above. */

@@ -184,6 +184,11 @@ static int append_mac(sd_bus_message *reply, const Dhcp4ClientStatus *s, const v
         return sd_bus_message_append(reply, "s", dhcp4_status_has_conflict_mac(s) ? format_mac(field, m) : "");
 }
 
+/* "disabled" when [Attachment] Detect=no, else the machine's state. */
+static int append_attachment_state(sd_bus_message *reply, const Dhcp4ClientStatus *s, const void *field) {
+        return sd_bus_message_append(reply, "s", s->attachment.enabled ? s->attachment.state : "disabled");
+}
+
 #define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 #define PROP_CONST SD_BUS_VTABLE_PROPERTY_CONST
 
@@ -193,7 +198,8 @@ static int append_mac(sd_bus_message *reply, const Dhcp4ClientStatus *s, const v
  * CLOCK_REALTIME usec (0 without a lease, USEC_INFINITY for the timers of an infinite
  * lease). DeclinedAddresses emits no change signal (EmitsChangedSignal=false): an
  * address also leaves the quarantine when its time is up, an instant no client event
- * marks. Interface is fixed for the daemon's life. */
+ * marks. Interface is fixed for the daemon's life. The Attachment* properties emit none
+ * either: they change with every periodic check (docs/dna.md). */
 #define LINK_PROPERTIES(X)                                                                       \
         X("State", "s", append_state, state, state, EMITS)                                       \
         X("Interface", "s", append_string, interface, interface, PROP_CONST)                          \
@@ -219,7 +225,12 @@ static int append_mac(sd_bus_message *reply, const Dhcp4ClientStatus *s, const v
         X("DeclinedAddresses", "as", append_declined, declined, n_declined, 0)                   \
         X("ConflictMAC", "s", append_mac, conflict_mac, conflict_mac, EMITS)                     \
         X("Conflicts", "u", append_unsigned, conflicts, conflicts, EMITS)                        \
-        X("DeclineBackoffUSec", "t", append_u64, decline_backoff_usec, decline_backoff_usec, EMITS)
+        X("DeclineBackoffUSec", "t", append_u64, decline_backoff_usec, decline_backoff_usec, EMITS)      \
+        X("AttachmentState", "s", append_attachment_state, attachment.state, attachment.enabled, 0)    \
+        X("AttachmentOutcome", "s", append_string, attachment.outcome, attachment.outcome, 0)         \
+        X("AttachmentReason", "s", append_string, attachment.check.reason, attachment.check.reason, 0) \
+        X("AttachmentLastCheckUSec", "t", append_u64, attachment.check.started_usec,                   \
+          attachment.check.started_usec, 0)
 
 typedef struct LinkProperty {
         const char *name;
@@ -365,6 +376,18 @@ static int method_rebind(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return link_command(m, userdata, dhcp4_client_rebind, error);
 }
 
+/* Attachment check now (docs/dna.md); without a lease or with detection off there is
+ * nothing to check, which is not a failure of the call. */
+static int client_check(Dhcp4Client *c) {
+        int r = dhcp4_client_check(c);
+
+        return r == -ENOTCONN || r == -EOPNOTSUPP ? 0 : r;
+}
+
+static int method_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return link_command(m, userdata, client_check, error);
+}
+
 #define PROPERTY_VTABLE(name, sig, append, m, m2, flags) SD_BUS_PROPERTY(name, sig, property_get, 0, flags),
 
 /* The methods are UNPRIVILEGED for sd-bus (its own check would admit the daemon's
@@ -375,6 +398,7 @@ static const sd_bus_vtable link_vtable[] = {
         SD_BUS_METHOD("Release", "", "", method_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Renew", "", "", method_renew, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Rebind", "", "", method_rebind, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Check", "", "", method_check, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
 #undef PROPERTY_VTABLE

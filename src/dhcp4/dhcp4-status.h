@@ -19,8 +19,23 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dhcp4-dna.h"
 #include "dhcp4-engine.h"
 #include "infradhcp/lease.h"
+
+/* Attachment detection (RFC 4436, docs/dna.md). Times are CLOCK_REALTIME usec. */
+typedef struct Dhcp4ClientAttachment {
+        bool enabled;
+        char state[16];                        /* "IDLE", "WATCHING", "CHECKING", "CONFIRMING" */
+        Dhcp4DnaPeer peers[DHCP4_DNA_PEER_MAX]; /* last_seen_usec on CLOCK_REALTIME; zero past n_peers */
+        size_t n_peers;
+        unsigned usable_peers;
+        bool has_check;
+        Dhcp4DnaCheck check;                   /* the last one; started/finished on CLOCK_REALTIME */
+        char outcome[16];                      /* its outcome, "" before the first check */
+        unsigned checks, confirmations;
+        uint64_t next_check_usec;              /* USEC_INFINITY: none */
+} Dhcp4ClientAttachment;
 
 typedef struct Dhcp4ClientStatus {
         Dhcp4State state;
@@ -53,6 +68,8 @@ typedef struct Dhcp4ClientStatus {
         uint64_t decline_backoff_usec; /* the DECLINED wait the last conflict started; 0: none */
         struct in_addr declined[DHCP4_ENGINE_QUARANTINE_MAX]; /* still quarantined */
         size_t n_declined;
+
+        Dhcp4ClientAttachment attachment;
 } Dhcp4ClientStatus;
 
 static inline bool dhcp4_status_has_conflict_mac(const Dhcp4ClientStatus *s) {

@@ -30,6 +30,8 @@
 #define ERROR_STOPPED "io.infradhcp.Client.Stopped"
 #define ERROR_RETRIES_EXHAUSTED "io.infradhcp.Client.RetriesExhausted"
 #define ERROR_CANCELLED "io.infradhcp.Client.Cancelled"
+#define ERROR_DETECTION_OFF "io.infradhcp.Client.DetectionOff"
+#define ERROR_NOT_BOUND "io.infradhcp.Client.NotBound"
 
 #define RR_DELAY_MAX_MS (3600U * 1000U)
 #define RR_RETRIES_MAX 100
@@ -113,6 +115,81 @@ static json_object *json_name_list(const char *list) {
         return arr;
 }
 
+/* The attachment (IDL type Attachment) from the snapshot. */
+static json_object *json_attachment(const Dhcp4ClientAttachment *a) {
+        json_object *o = json_object_new_object(), *peers = json_object_new_array(), *chk = NULL;
+        int r = o && peers ? 0 : -ENOMEM;
+        char buf[INET_ADDRSTRLEN], m[18];
+
+        for (size_t i = 0; r >= 0 && i < MIN(a->n_peers, ELEMENTSOF(a->peers)); i++) {
+                const Dhcp4DnaPeer *p = &a->peers[i];
+                json_object *po = json_object_new_object();
+
+                r = po ? 0 : -ENOMEM;
+                if (r >= 0)
+                        r = json_add(po, "address", json_object_new_string(inet_ntop(AF_INET, &p->address, buf, sizeof(buf)) ?: ""));
+                if (r >= 0)
+                        r = json_add(po, "source", json_object_new_string(dhcp4_dna_peer_source_to_string(p->source)));
+                if (r >= 0 && p->has_mac)
+                        r = json_add(po, "mac", json_object_new_string(format_mac(p->mac, m)));
+                if (r >= 0)
+                        r = json_add(po, "unresponsive", json_object_new_boolean(p->unresponsive));
+                if (r >= 0 && p->last_seen_usec)
+                        r = json_add(po, "lastSeen", json_new_uint64(p->last_seen_usec));
+                if (r >= 0)
+                        r = json_object_array_add(peers, po) < 0 ? -ENOMEM : 0;
+                if (r < 0)
+                        json_object_put(po);
+        }
+        if (r >= 0 && a->has_check) {
+                const Dhcp4DnaCheck *c = &a->check;
+
+                chk = json_object_new_object();
+                r = chk ? 0 : -ENOMEM;
+                if (r >= 0)
+                        r = json_add(chk, "trigger", json_object_new_string(dhcp4_dna_trigger_to_string(c->trigger)));
+                if (r >= 0)
+                        r = json_add(chk, "outcome", json_object_new_string(a->outcome));
+                if (r >= 0)
+                        r = json_add(chk, "started", json_new_uint64(c->started_usec));
+                if (r >= 0 && c->finished_usec)
+                        r = json_add(chk, "finished", json_new_uint64(c->finished_usec));
+                if (r >= 0)
+                        r = json_add(chk, "probed", json_object_new_int((int)c->probed));
+                if (r >= 0)
+                        r = json_add(chk, "answered", json_object_new_int((int)c->answered));
+                if (r >= 0)
+                        r = json_add(chk, "reason", json_string_n(c->reason, sizeof(c->reason)));
+        }
+        if (r >= 0)
+                r = json_add(o, "enabled", json_object_new_boolean(a->enabled));
+        if (r >= 0)
+                r = json_add(o, "state", json_string_n(a->state, sizeof(a->state)));
+        if (r >= 0) {
+                r = json_add(o, "peers", peers);
+                peers = NULL; /* consumed, also on failure */
+        }
+        if (r >= 0)
+                r = json_add(o, "usablePeers", json_object_new_int((int)a->usable_peers));
+        if (r >= 0 && chk) {
+                r = json_add(o, "lastCheck", chk);
+                chk = NULL; /* consumed */
+        }
+        if (r >= 0)
+                r = json_add(o, "checks", json_new_uint64(a->checks));
+        if (r >= 0)
+                r = json_add(o, "confirmations", json_new_uint64(a->confirmations));
+        if (r >= 0 && a->next_check_usec != USEC_INFINITY)
+                r = json_add(o, "nextCheck", json_new_uint64(a->next_check_usec));
+        json_object_put(peers);
+        json_object_put(chk);
+        if (r < 0) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
 json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
         const Dhcp4Lease *l = &s->lease;
         bool finite = s->has_lease && l->lifetime != UINT32_MAX;
@@ -154,6 +231,7 @@ json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
         FIELD(true, "conflicts", json_object_new_int((int)MIN(s->conflicts, (unsigned)INT32_MAX)));
         FIELD(true, "declineBackoffMs", json_new_uint64(s->decline_backoff_usec / USEC_PER_MSEC));
         FIELD(true, "declined", json_new_address_array(s->declined, MIN(s->n_declined, ELEMENTSOF(s->declined))));
+        FIELD(true, "attachment", json_attachment(&s->attachment));
 #undef FIELD
         if (r < 0) {
                 json_object_put(o);
@@ -584,8 +662,34 @@ static void monitor_on_state(Dhcp4Varlink *v, Dhcp4State old_state, Dhcp4State n
 
 /* ------------------------------------------------------------------------- */
 
+/* Attachment detection (docs/dna.md): test the peers now; the outcome is in
+ * GetStatus().attachment.lastCheck once the check ends (a few 100 ms at most). */
+static int method_check(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+        json_object *o, *a;
+        int r;
+
+        if (rr_running(v))
+                return varlink_call_error(call, ERROR_BUSY, NULL);
+        r = dhcp4_client_check(v->client);
+        if (r == -EOPNOTSUPP)
+                return varlink_call_error(call, ERROR_DETECTION_OFF, NULL);
+        if (r == -ENOTCONN)
+                return varlink_call_error(call, ERROR_NOT_BOUND, NULL);
+        if (r < 0)
+                return reply_command_result(call, r);
+        o = json_object_new_object();
+        a = json_attachment(&client_status(v)->attachment);
+        if (!o || json_add(o, "attachment", a) < 0) {
+                json_object_put(o);
+                return -ENOMEM;
+        }
+        return varlink_call_reply(call, o);
+}
+
 static const VarlinkMethod client_methods[] = {
         { "GetStatus", method_get_status, false },
+        { "Check", method_check, true },
         { "Release", method_release, true },
         { "Renew", method_renew, true },
         { "Rebind", method_rebind, true },

@@ -38,6 +38,9 @@ expect() { # description, got, want
 
 expect "verbs starting with re" "$(complete_line infradhcpctl re)" "rebind release release-and-renew renew restart "
 expect "agent verb" "$(complete_line infradhcpctl ag)" "agent "
+expect "check verb" "$(complete_line infradhcpctl ch)" "check "
+expect "check takes one infradhcpd interface" "$(complete_line infradhcpctl --runtime-dir "$tmp" check e)" "ens192.4093 eth1 "
+expect "one interface only for check" "$(complete_line infradhcpctl --runtime-dir "$tmp" check eth1 '')" ""
 expect "doctor verb" "$(complete_line infradhcpctl do)" "doctor "
 expect "doctor takes any interface" "$(complete_line infradhcpctl doctor l)" "lo "
 expect "doctor options" "$(complete_line infradhcpctl --fi)" "--fix "

@@ -56,8 +56,10 @@ PROPERTIES = {
     "PersistError": ("s", None), "Capabilities": ("as", None),
     "ACDState": ("s", None), "DeclinedAddresses": ("as", "false"), "ConflictMAC": ("s", None),
     "Conflicts": ("u", None), "DeclineBackoffUSec": ("t", None),
+    "AttachmentState": ("s", "false"), "AttachmentOutcome": ("s", "false"), "AttachmentReason": ("s", "false"),
+    "AttachmentLastCheckUSec": ("t", "false"),
 }
-METHODS = ["Rebind", "Release", "Renew"]
+METHODS = ["Check", "Rebind", "Release", "Renew"]
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -358,13 +360,26 @@ def main():
                 return "Refused Release over D-Bus" in client.proc.text()[off:]
             wait_for(daemon_refusal, 10, "dbus-daemon to reload and the daemon to refuse", interval=0.3)
             log("nobody Release refused by the daemon: %s" % client.proc.wait_log(r"Refused Release[^\n]*", 1, off).group(0))
-            for m in ("Renew", "Rebind"):
+            for m in ("Renew", "Rebind", "Check"):
                 off = len(client.proc.text())
                 q = bus.busctl("call", name, path, IFACE, m, user="nobody", check_rc=False)
                 check(denied(q), "nobody's %s: rc %d %s" % (m, q.returncode, dbus_error(q)))
                 client.proc.wait_log(r"Refused %s over D-Bus" % m, 2, off)
             check(bus.get(name, path, "State") == "BOUND" and addr in c.ipv4(cif),
                   "refused calls changed the lease")
+
+            # Root: Check (attachment detection): dnsmasq's address answers the unicast
+            # ARP from its learned MAC, so the outcome is "attached" and no DHCP follows.
+            t_check = time.time()
+            bus.busctl("call", name, path, IFACE, "Check")
+            wait_for(lambda: bus.get(name, path, "AttachmentOutcome") == "attached" and
+                     bus.get(name, path, "AttachmentLastCheckUSec") >= int(t_check * 1e6) - 1000000, 10,
+                     "AttachmentOutcome attached after Check")
+            check(bus.get(name, path, "AttachmentState") == "WATCHING", "AttachmentState %r" % bus.get(
+                name, path, "AttachmentState"))
+            log("Check: %s (%s)" % (bus.get(name, path, "AttachmentOutcome"), bus.get(name, path, "AttachmentReason")))
+            check(not [x for x in cap.packets() if x.from_client and x.time >= t_check],
+                  "DHCP traffic after a Check that found the peers")
 
             # Root: Renew, seen by busctl monitor.
             mon = Monitor(topo, bus, name, path)

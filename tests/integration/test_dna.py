@@ -95,7 +95,9 @@ class Scene:
         return os.path.join(self.dhcpd.runtime_dir, fabric.INFRA_IF, "io.infradhcp.Client")
 
     def status(self):
-        return fabric.varlink_call(self.varlink, "io.infradhcp.Client.GetStatus")
+        reply = fabric.varlink_call(self.varlink, "io.infradhcp.Client.GetStatus")
+        check("error" not in reply, "GetStatus failed: %r" % reply)
+        return reply["parameters"]
 
     def attachment(self):
         return self.status().get("attachment", {})

@@ -52,6 +52,16 @@ static void assert_config_equal(const Dhcp4Config *a, const Dhcp4Config *b) {
         assert_int_equal(a->acd.announce_num, b->acd.announce_num);
         assert_true(a->acd.announce_interval_usec == b->acd.announce_interval_usec);
         assert_true(a->acd.defend_interval_usec == b->acd.defend_interval_usec);
+        assert_int_equal(a->dna.enabled, b->dna.enabled);
+        assert_true(a->dna.probe_timeout_usec == b->dna.probe_timeout_usec);
+        assert_int_equal(a->dna.probe_attempts, b->dna.probe_attempts);
+        assert_true(a->dna.check_interval_usec == b->dna.check_interval_usec);
+        assert_true(a->dna.check_holdoff_usec == b->dna.check_holdoff_usec);
+        assert_int_equal(a->dna.confirm_burst, b->dna.confirm_burst);
+        assert_true(a->dna.confirm_interval_usec == b->dna.confirm_interval_usec);
+        assert_int_equal(a->dna.n_extra, b->dna.n_extra);
+        assert_memory_equal(a->dna.extra, b->dna.extra, sizeof(a->dna.extra[0]) * a->dna.n_extra);
+        assert_true(a->refuse_old_subnet_usec == b->refuse_old_subnet_usec);
 }
 
 static void parse_ok(Dhcp4Config *c, const char *text) {
@@ -97,6 +107,16 @@ static void test_defaults(void **state) {
         assert_int_equal(c.acd.announce_num, 2);
         assert_true(c.acd.announce_interval_usec == 2 * SEC);
         assert_true(c.acd.defend_interval_usec == 10 * SEC);
+        /* [Attachment]: on, fabric timings (docs/dna.md). */
+        assert_true(c.dna.enabled);
+        assert_true(c.dna.probe_timeout_usec == 50 * MS);
+        assert_int_equal(c.dna.probe_attempts, 2);
+        assert_true(c.dna.check_interval_usec == 2 * SEC);
+        assert_true(c.dna.check_holdoff_usec == 250 * MS);
+        assert_int_equal(c.dna.confirm_burst, 3);
+        assert_true(c.dna.confirm_interval_usec == 30 * SEC);
+        assert_int_equal(c.dna.n_extra, 0);
+        assert_true(c.refuse_old_subnet_usec == 30 * SEC);
         /* The documented datacenter budget: worst-case probing ≤ 200 ms. */
         assert_true(c.acd.probe_wait_usec + (c.acd.probe_num - 1) * c.acd.probe_max_usec +
                             c.acd.announce_wait_usec <=
@@ -188,7 +208,18 @@ static const char every_key[] =
         "AnnounceWaitSec=11ms\n"
         "AnnounceNum=0\n"
         "AnnounceIntervalSec=13ms\n"
-        "DefendIntervalSec=17s\n";
+        "DefendIntervalSec=17s\n"
+        "\n"
+        "[Attachment]\n"
+        "Detect=no\n"
+        "ProbeTimeoutSec=20ms\n"
+        "ProbeAttempts=3\n"
+        "CheckIntervalSec=0\n"
+        "CheckHoldoffSec=1s\n"
+        "ConfirmBurst=5\n"
+        "ConfirmIntervalSec=1min\n"
+        "RefuseOldSubnetSec=0\n"
+        "ExtraPeers=.30   10.0.0.99\n";
 
 static void test_every_key(void **state) {
         Dhcp4Config c;
@@ -227,8 +258,22 @@ static void test_every_key(void **state) {
         assert_int_equal(c.acd.announce_num, 0);
         assert_true(c.acd.announce_interval_usec == 13 * MS);
         assert_true(c.acd.defend_interval_usec == 17 * SEC);
+        assert_false(c.dna.enabled);
+        assert_true(c.dna.probe_timeout_usec == 20 * MS);
+        assert_int_equal(c.dna.probe_attempts, 3);
+        assert_true(c.dna.check_interval_usec == 0);
+        assert_true(c.dna.check_holdoff_usec == 1 * SEC);
+        assert_int_equal(c.dna.confirm_burst, 5);
+        assert_true(c.dna.confirm_interval_usec == 60 * SEC);
+        assert_true(c.refuse_old_subnet_usec == 0);
+        assert_int_equal(c.dna.n_extra, 2);
+        assert_true(c.dna.extra[0].relative);
+        assert_int_equal(c.dna.extra[0].last_octet, 30);
+        assert_false(c.dna.extra[1].relative);
+        assert_int_equal(ntohl(c.dna.extra[1].address.s_addr), 0x0a000063);
 
         assert_int_equal(dhcp4_config_to_engine(&c, &e), 0);
+        assert_true(e.confirm_refuse_usec == 0);
         assert_string_equal(e.hostname, "node-7.infra");
         assert_true(e.broadcast_flag);
         assert_true(e.initial_delay_usec == 250 * MS);
@@ -251,7 +296,9 @@ static void test_every_key(void **state) {
                 "[Routes]\nUseGateway=\nUseRoutes=\nRouteMetric=\nMulticastRoute=\nMulticastRouteMetric=\n"
                 "MulticastRoutePrefix=\n"
                 "[ACD]\nEnabled=\nProfile=\nProbeWaitSec=\nProbeNum=\nProbeMinSec=\nProbeMaxSec=\n"
-                "AnnounceWaitSec=\nAnnounceNum=\nAnnounceIntervalSec=\nDefendIntervalSec=\n";
+                "AnnounceWaitSec=\nAnnounceNum=\nAnnounceIntervalSec=\nDefendIntervalSec=\n"
+                "[Attachment]\nDetect=\nProbeTimeoutSec=\nProbeAttempts=\nCheckIntervalSec=\nCheckHoldoffSec=\n"
+                "ConfirmBurst=\nConfirmIntervalSec=\nRefuseOldSubnetSec=\nExtraPeers=\n";
         Dhcp4Config d;
         dhcp4_config_init(&d);
         parse_ok(&c, reset);
@@ -340,8 +387,24 @@ static void test_errors(void **state) {
                 { "[DHCPv4]\nUseGatway=yes\n", "line 2: unknown key UseGatway in [DHCPv4]" },
                 { "[DHCPv4]\nUseGateway=yes\n", "line 2: unknown key UseGateway in [DHCPv4]" },
                 { "\n# c\n[Routes]\n\nusegateway=yes\n", "line 5: unknown key usegateway in [Routes]" },
-                { "[Route]\n", "line 1: unknown section [Route] (known: [DHCPv4], [Timing], [Routes], [ACD])" },
-                { "[dhcpv4]\n", "line 1: unknown section [dhcpv4] (known: [DHCPv4], [Timing], [Routes], [ACD])" },
+                { "[Route]\n", "line 1: unknown section [Route] (known: [DHCPv4], [Timing], [Routes], [ACD], "
+                                "[Attachment])" },
+                { "[dhcpv4]\n",
+                  "line 1: unknown section [dhcpv4] (known: [DHCPv4], [Timing], [Routes], [ACD], [Attachment])" },
+                { "[Attachment]\nExtraPeers=.0\n", "line 2: invalid ExtraPeers= entry .0: expected .N (1..254, the "
+                                                     "leased network with last octet N) or a.b.c.d" },
+                { "[Attachment]\nExtraPeers=10.0.0.1 .x\n", "line 2: invalid ExtraPeers= entry .x: expected .N (1..254, "
+                                                             "the leased network with last octet N) or a.b.c.d" },
+                { "[Attachment]\nExtraPeers=10.0.0\n",
+                  "line 2: invalid ExtraPeers= entry 10.0.0: expected .N or a.b.c.d" },
+                { "[Attachment]\nExtraPeers=.1 .2 .3 .4 .5 .6 .7 .8 .9\n",
+                  "line 2: ExtraPeers= names more than 8 peers" },
+                { "[Attachment]\nProbeAttempts=0\n",
+                  "line 2: invalid ProbeAttempts=0: expected an integer between 1 and 10" },
+                { "[Attachment]\nConfirmIntervalSec=0\n",
+                  "line 2: invalid ConfirmIntervalSec=0: expected a duration between 1s and 3600s "
+                  "(e.g. \"250ms\", \"2s\", \"5min\")" },
+                { "[Attachment]\nDetect=sometimes\n", "line 2: invalid Detect=sometimes: expected yes or no" },
                 { "[DHCPv4\n", "line 1: malformed section header [DHCPv4" },
                 { "[]\n", "line 1: malformed section header []" },
                 { "UseGateway=yes\n", "line 1: UseGateway= outside of a section" },
