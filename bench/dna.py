@@ -18,7 +18,8 @@ pod-2 -> pod-1 and back, every run a full migration):
   * aci-hostagent    today's flow reproduced (bench/aci-hostagent-repro.py: dhclient,
                      link bounce, 1 s polls, 30 s config ticker of random phase) on the
                      same flip 25 s after the move, dhcp-delay 0.
-Completion is polled every millisecond; t0 is taken just before the port moves.
+Completion is polled every millisecond; t0 is taken just before the port moves, which
+happens at a random (seeded) moment relative to the daemon's periodic check.
 
 Targets (issue 15): detection median <= 1.5 s from the move, and >= 15x faster than the
 annotation-driven flow. Ratios against both peers are printed.
@@ -118,8 +119,12 @@ class Bench:
         agent.start()
         agent.wait_seen(self.cur.annotation)
         netns.wait_for(lambda: self.done_in(self.cur), 10, "agent settled")
+        rnd = random.Random(a.seed + len(self.results))
         for _ in range(runs):
-            time.sleep(0.5)  # the new lease's peers learned
+            # A migration happens at a random moment relative to the daemon's periodic
+            # check (2 s): wait a uniform time over more than one period (at least
+            # 0.5 s, so the new lease's peers are learned) before moving.
+            time.sleep(rnd.uniform(0.5, 2.7))
             total, addr = self.migrate_once(60 + (flip_after or 0), rarp=rarp, flip_after=flip_after,
                                             seen=lambda v: agent.wait_seen(v))
             self.record(key, total, addr)
@@ -185,7 +190,7 @@ def main():
     ap.add_argument("--repro-runs", type=int, default=5, help="runs of today's host-agent flow")
     ap.add_argument("--controller-wait", type=float, default=25.0,
                     help="seconds from the move to the controller's aci-pod none")
-    ap.add_argument("--seed", type=int, default=15, help="seed of the repro's ticker phases")
+    ap.add_argument("--seed", type=int, default=15, help="seed of the move times and the repro's ticker phases")
     ap.add_argument("--keep-tmp", action="store_true")
     args = ap.parse_args()
     netns.require_root()
