@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@ struct Dhcp4ClientDna {
         sd_event_source *arp_source, *rarp_source, *timer_source;
         bool has_lease;
         Dhcp4Lease lease;
+
+        bool has_link;
+        uint32_t link_flags;
+        uint8_t link_operstate;
 
         Dhcp4ClientDnaConfirm confirm;
         void *userdata;
@@ -310,8 +315,17 @@ static int hint(Dhcp4ClientDna *d, Dhcp4DnaTrigger t) {
         return r;
 }
 
-void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, bool notify_peers) {
-        if (!d || !d->has_lease)
+void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, uint32_t event, uint32_t flags, uint8_t operstate) {
+        bool changed, notify_peers = event == IFLA_EVENT_NOTIFY_PEERS;
+
+        if (!d)
+                return;
+        changed = d->has_link && (((flags ^ d->link_flags) & ~(uint32_t) (IFF_PROMISC | IFF_ALLMULTI)) != 0 ||
+                                  operstate != d->link_operstate);
+        d->has_link = true;
+        d->link_flags = flags;
+        d->link_operstate = operstate;
+        if (!d->has_lease || (!event && !changed))
                 return;
         if (notify_peers)
                 log_info("%s: the kernel asks to notify peers (IFLA_EVENT_NOTIFY_PEERS, e.g. after a live migration): "

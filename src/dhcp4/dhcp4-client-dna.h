@@ -45,9 +45,12 @@ void dhcp4_client_dna_set_lease(Dhcp4ClientDna *d, const Dhcp4Lease *lease);
  * already: nothing happens). */
 void dhcp4_client_dna_clear(Dhcp4ClientDna *d, struct in_addr address);
 void dhcp4_client_dna_set_mac(Dhcp4ClientDna *d, const uint8_t mac[6]);
-/* An RTM_NEWLINK for the interface that did not change the carrier: notify_peers when
- * it carried IFLA_EVENT_NOTIFY_PEERS (a notify-peers hint), else a link-change hint. */
-void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, bool notify_peers);
+/* An RTM_NEWLINK for the interface that did not change the carrier, with its
+ * IFLA_EVENT (0: none), ifi_flags and operstate. IFLA_EVENT_NOTIFY_PEERS is a
+ * notify-peers hint; another event (bonding failover), or a change of the flags
+ * (other than IFF_PROMISC/IFF_ALLMULTI, which tcpdump toggles) or of the operstate
+ * since the last notification, a link-change hint. */
+void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, uint32_t event, uint32_t flags, uint8_t operstate);
 /* Operator: check now (never waits for the hold-off nor the rate limit). Returns 0,
  * or -ENOTCONN when there is no lease to check, -EOPNOTSUPP when detection is off. */
 int dhcp4_client_dna_check(Dhcp4ClientDna *d);

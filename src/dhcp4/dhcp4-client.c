@@ -863,7 +863,7 @@ static int client_apply_link(Dhcp4Client *c, const RtnlLink *link, bool hints) {
         if (link->carrier == c->carrier && link->carrier && hints)
                 /* A link change without carrier change: a live migration shows nothing
                  * else (RFC 4436 hints, docs/dna.md). */
-                dhcp4_client_dna_link_event(c->dna, link->event == IFLA_EVENT_NOTIFY_PEERS);
+                dhcp4_client_dna_link_event(c->dna, link->event, link->flags, link->operstate);
         if (link->carrier != c->carrier) {
                 c->carrier = link->carrier;
                 log_info("%s carrier %s", c->ifname, c->carrier ? "up: confirming the lease" : "down");
