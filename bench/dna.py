@@ -7,7 +7,7 @@ address in the new pod AND both opflex files rewritten for it.
 Side by side, in the two-pod fabric of tests/integration/fabric.py (alternately
 pod-2 -> pod-1 and back, every run a full migration):
   * detection        infradhcpd ([Attachment] on, defaults) + infradhcp-agent; no
-                     annotation at all: the periodic check (2 s) is the only hint, as on
+                     annotation at all: the periodic check (1.5 s) is the only hint, as on
                      a veth or a VMware guest without NOTIFY_PEERS;
   * detection+rarp   the same, with the hypervisor's RARP announcement of the VM right
                      after the move (QEMU self-announce, vMotion): the hint a real
@@ -122,9 +122,9 @@ class Bench:
         rnd = random.Random(a.seed + len(self.results))
         for _ in range(runs):
             # A migration happens at a random moment relative to the daemon's periodic
-            # check (2 s): wait a uniform time over more than one period (at least
-            # 0.5 s, so the new lease's peers are learned) before moving.
-            time.sleep(rnd.uniform(0.5, 2.7))
+            # check (1.5 s ± 10 %): wait a uniform time over one period and a bit (at
+            # least 0.5 s, so the new lease's peers are learned) before moving.
+            time.sleep(rnd.uniform(0.5, 2.2))
             total, addr = self.migrate_once(60 + (flip_after or 0), rarp=rarp, flip_after=flip_after,
                                             seen=lambda v: agent.wait_seen(v))
             self.record(key, total, addr)

@@ -20,7 +20,7 @@
  *             ProbeMinSec= ProbeMaxSec= AnnounceWaitSec= AnnounceNum=
  *             AnnounceIntervalSec= DefendIntervalSec=
  *   [Attachment] (RFC 4436, docs/dna.md) Detect= [yes]  ProbeTimeoutSec= [50ms]
- *             ProbeAttempts= [2]  CheckIntervalSec= [2s; 0: off]  CheckHoldoffSec= [250ms]
+ *             ProbeAttempts= [2]  CheckIntervalSec= [1.5s; 0: off]  CheckHoldoffSec= [250ms]
  *             ConfirmBurst= [3]  ConfirmIntervalSec= [30s]  RefuseOldSubnetSec= [30s]
  *             ExtraPeers= [none; ".30" = the leased network's .30, or a.b.c.d, space separated]
  *

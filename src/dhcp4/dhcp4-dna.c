@@ -139,7 +139,7 @@ void dhcp4_dna_config_init(Dhcp4DnaConfig *c) {
                 .enabled = true,
                 .probe_timeout_usec = 50 * USEC_PER_MSEC,
                 .probe_attempts = 2,
-                .check_interval_usec = 2 * USEC_PER_SEC,
+                .check_interval_usec = 1500 * USEC_PER_MSEC,
                 .check_holdoff_usec = 250 * USEC_PER_MSEC,
                 .confirm_burst = 3,
                 .confirm_interval_usec = 30 * USEC_PER_SEC,

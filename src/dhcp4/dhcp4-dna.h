@@ -58,7 +58,7 @@ typedef struct Dhcp4DnaConfig {
         bool enabled;                   /* off: a pass-through that never sends nor confirms */
         uint64_t probe_timeout_usec;    /* wait for the answers to one round of ARPs (default 50 ms) */
         unsigned probe_attempts;        /* rounds per check (1..10, default 2) */
-        uint64_t check_interval_usec;   /* periodic check of one peer (default 2 s; 0: none) */
+        uint64_t check_interval_usec;   /* periodic check of one peer (default 1.5 s; 0: none) */
         uint64_t check_holdoff_usec;    /* a hint this soon after a check waits (default 250 ms) */
         unsigned confirm_burst;         /* DHCP confirmations allowed back to back (1..100, default 3) */
         uint64_t confirm_interval_usec; /* ... then one more per this interval (default 30 s) */

@@ -111,7 +111,7 @@ static void test_defaults(void **state) {
         assert_true(c.dna.enabled);
         assert_true(c.dna.probe_timeout_usec == 50 * MS);
         assert_int_equal(c.dna.probe_attempts, 2);
-        assert_true(c.dna.check_interval_usec == 2 * SEC);
+        assert_true(c.dna.check_interval_usec == 1500 * MS);
         assert_true(c.dna.check_holdoff_usec == 250 * MS);
         assert_int_equal(c.dna.confirm_burst, 3);
         assert_true(c.dna.confirm_interval_usec == 30 * SEC);

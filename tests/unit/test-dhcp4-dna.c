@@ -227,9 +227,9 @@ static void test_periodic_attached(void **state) {
         size_t n = 0;
         Dhcp4Dna *dna = dna_watching(&c, &now);
 
-        /* The periodic check: 2 s ± 10 % after the bind, one unicast ARP. */
+        /* The periodic check: 1.5 s ± 10 % after the bind, one unicast ARP. */
         t = run_to_check(dna, now, a, ELEMENTSOF(a), &n);
-        assert_true(t >= T0 + 1800 * MS && t <= T0 + 2200 * MS);
+        assert_true(t >= T0 + 1350 * MS && t <= T0 + 1650 * MS);
         assert_int_equal(count(a, n, DHCP4_DNA_ACTION_SEND), 1);
         assert_test_arp(find(a, n, DHCP4_DNA_ACTION_SEND), "10.0.0.1", mac_gw);
 
@@ -246,7 +246,7 @@ static void test_periodic_attached(void **state) {
         assert_int_equal(chk.finished_usec, t + 1 * MS);
         assert_int_equal(dhcp4_dna_get_confirmations(dna), 0);
         /* The next one is scheduled from the end of this one. */
-        assert_true(dhcp4_dna_get_next_check(dna) >= t + 1800 * MS);
+        assert_true(dhcp4_dna_get_next_check(dna) >= t + 1350 * MS);
         dhcp4_dna_free(dna);
 }
 
