@@ -95,7 +95,9 @@ class Bench:
     def run_infradhcp(self):
         a = self.args
         node = self.fab.node
-        dhcpd = netns.InfraDhcpd(self.topo, node, fabric.INFRA_IF, a.daemon).start()
+        # The annotation-driven flow alone (bench/dna.py measures attachment detection).
+        dhcpd = netns.InfraDhcpd(self.topo, node, fabric.INFRA_IF, a.daemon,
+                                 config=fabric.annotation_only_config(self.topo)).start()
         dhcpd.wait_address(pred=self.cur.contains)
         for delay in (0, 5):
             cfg = fabric.host_agent_config(self.topo, self.files.dir, dhcp_delay=delay)

@@ -382,6 +382,16 @@ def events_by_reason(events):
 # opflex-agent configuration files
 
 
+def annotation_only_config(topo):
+    """An infradhcpd configuration with attachment detection off ([Attachment]
+    Detect=no, docs/dna.md): the node then moves only when the controller's annotation
+    says so, the flow test_multipod.py and bench/multipod.py exercise. Returns its path."""
+    path = topo.path(topo.unique("conf") + ".conf")
+    with open(path, "w") as f:
+        f.write("# the annotation path alone: no RFC 4436 attachment detection\n[Attachment]\nDetect=no\n")
+    return path
+
+
 def base_conf(node_name, pod):
     """01-base.conf as the ACI host agent writes it (its opflex-config-base template,
     plus ssl/inspector sections of the opflex-agent container's base config)."""

@@ -85,7 +85,10 @@ class Scene:
         self.kube = fabric.KubeStandIn(topo, self.node).start()
         self.kube.annotate(aci_pod=self.p2.annotation, node_aci_pod=self.p2.name)
         self.files = fabric.OpflexFiles(topo, self.kube.node_name, self.p2)
-        self.dhcpd = netns.InfraDhcpd(topo, self.node, fabric.INFRA_IF, args.daemon)
+        # The annotation-driven flow: infradhcpd's own attachment detection (docs/dna.md,
+        # tested by test_dna.py) would notice the move first.
+        self.dhcpd = netns.InfraDhcpd(topo, self.node, fabric.INFRA_IF, args.daemon,
+                                      config=fabric.annotation_only_config(topo))
         self.dhcpd.start()
         self.old = self.dhcpd.wait_address(pred=self.p2.contains)
         log("node bound in pod-2: %s" % self.old)
