@@ -273,21 +273,25 @@ static char *strip(char *s) {
         return s;
 }
 
-int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, size_t errlen) {
+/* What one text leaves for the next one and for the end of the whole parse: the
+ * configuration so far and which ACD values were given explicitly (Profile= fills
+ * the others once every text is read). */
+typedef struct ParseState {
         Dhcp4Config n, defaults;
+        bool profile_seen;
+        unsigned acd_explicit;
+} ParseState;
+
+/* Applies one text to st->n. Every text starts outside of any section (a drop-in
+ * continues no section of the file before it, as in systemd). */
+static int config_parse_text(ParseState *st, const char *text, size_t len, char *err, size_t errlen) {
+        Dhcp4Config *const np = &st->n;
+        const Dhcp4Config *const dp = &st->defaults;
         const char *section = NULL;
-        bool profile_seen = false;
-        unsigned acd_explicit = 0, line = 0;
+        unsigned line = 0;
         const char *p = text, *end;
         int r;
 
-        if (!c || (!text && len > 0))
-                return errmsg(err, errlen, -EINVAL, NULL, "invalid arguments");
-        if (err && errlen > 0)
-                err[0] = '\0';
-
-        n = *c;
-        dhcp4_config_init(&defaults);
         end = text ? text + len : text; /* NULL + 0 is undefined behaviour */
 
         while (p < end) {
@@ -350,41 +354,77 @@ int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, 
 
                 if (*value == '\0') {
                         /* systemd convention: an empty assignment resets to the default. */
-                        memcpy((uint8_t *) &n + k->offset, (const uint8_t *) &defaults + k->offset, k->size);
+                        memcpy((uint8_t *) np + k->offset, (const uint8_t *) dp + k->offset, k->size);
                         if (k->acd_bit >= 0)
-                                acd_explicit &= ~(1u << k->acd_bit);
+                                st->acd_explicit &= ~(1u << k->acd_bit);
                 } else {
-                        r = config_assign(&n, k, value, line, err, errlen);
+                        r = config_assign(np, k, value, line, err, errlen);
                         if (r < 0)
                                 return r;
                         if (k->acd_bit >= 0)
-                                acd_explicit |= 1u << k->acd_bit;
+                                st->acd_explicit |= 1u << k->acd_bit;
                 }
                 if (k->type == VALUE_ACD_PROFILE)
-                        profile_seen = true;
+                        st->profile_seen = true;
+        }
+        return 0;
+}
+
+int dhcp4_config_parse_texts(Dhcp4Config *c, const Dhcp4ConfigText *texts, size_t n_texts, size_t *ret_failed,
+                             char *err, size_t errlen) {
+        ParseState st = {};
+        int r;
+
+        if (ret_failed)
+                *ret_failed = n_texts;
+        if (!c || (!texts && n_texts > 0))
+                return errmsg(err, errlen, -EINVAL, NULL, "invalid arguments");
+        if (err && errlen > 0)
+                err[0] = '\0';
+        st.n = *c;
+        dhcp4_config_init(&st.defaults);
+
+        for (size_t i = 0; i < n_texts; i++) {
+                if (!texts[i].text && texts[i].len > 0)
+                        return errmsg(err, errlen, -EINVAL, NULL, "invalid arguments");
+                r = config_parse_text(&st, texts[i].text, texts[i].len, err, errlen);
+                if (r < 0) {
+                        if (ret_failed)
+                                *ret_failed = i;
+                        return r;
+                }
         }
 
-        if (profile_seen) {
-                /* Profile= fills what the text does not set, independent of line order. */
-                Dhcp4AcdConfig prof = n.acd;
+        if (st.profile_seen) {
+                /* Profile= fills what no text sets, independent of line (and file) order. */
+                Dhcp4AcdConfig prof = st.n.acd;
 
-                dhcp4_acd_config_set_profile(&prof, n.acd.profile);
+                dhcp4_acd_config_set_profile(&prof, st.n.acd.profile);
                 for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
                         const ConfigKey *k = config_keys + i;
 
-                        if (k->acd_bit < 0 || (acd_explicit & (1u << k->acd_bit)))
+                        if (k->acd_bit < 0 || (st.acd_explicit & (1u << k->acd_bit)))
                                 continue;
-                        memcpy((uint8_t *) &n + k->offset,
+                        memcpy((uint8_t *) &st.n + k->offset,
                                (const uint8_t *) &prof + (k->offset - offsetof(Dhcp4Config, acd)), k->size);
                 }
         }
 
-        r = dhcp4_config_verify(&n, err, errlen);
+        /* Cross-key constraints hold for the result, not for each file on its own. */
+        r = dhcp4_config_verify(&st.n, err, errlen);
         if (r < 0)
                 return r;
 
-        *c = n;
+        *c = st.n;
         return 0;
+}
+
+int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, size_t errlen) {
+        const Dhcp4ConfigText t = { .text = text, .len = len };
+
+        if (!c || (!text && len > 0))
+                return errmsg(err, errlen, -EINVAL, NULL, "invalid arguments");
+        return dhcp4_config_parse_texts(c, &t, 1, NULL, err, errlen);
 }
 
 int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {

@@ -97,6 +97,22 @@ void dhcp4_config_init(Dhcp4Config *c);
  * "RetransmitInitialSec= (20s) is greater than RetransmitMaxSec= (16s)". */
 int dhcp4_config_parse(Dhcp4Config *c, const char *text, size_t len, char *err, size_t errlen);
 
+/* One text of a configuration made of several files: the main file and its drop-ins
+ * (the caller lists and reads them, docs/configuration.md "Drop-ins"). */
+typedef struct Dhcp4ConfigText {
+        const char *text;
+        size_t len;
+} Dhcp4ConfigText;
+
+/* Applies texts[0..n) in that order, as if they were one file in which each text
+ * starts outside of any section: a later assignment wins, an empty value resets to
+ * the default, Profile= fills the ACD values no text sets, and the cross-key checks
+ * (dhcp4_config_verify) apply to the result only. On failure *c is untouched and
+ * *ret_failed (may be NULL) is the index of the text the error (with its line) is
+ * in, or n_texts when the result as a whole contradicts itself. */
+int dhcp4_config_parse_texts(Dhcp4Config *c, const Dhcp4ConfigText *texts, size_t n_texts, size_t *ret_failed,
+                             char *err, size_t errlen);
+
 /* Checks cross-key constraints (also run by parse). 0 or -EINVAL with err. */
 int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen);
 

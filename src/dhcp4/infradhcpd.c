@@ -32,6 +32,7 @@
 #include "config.h"
 #include "dhcp4-client.h"
 #include "dhcp4-config.h"
+#include "dhcp4-config-files.h"
 #include "dhcp4-dbus.h"
 #include "dhcp4-seccomp.h"
 #include "dhcp4-varlink.h"
@@ -39,7 +40,6 @@
 #include "log.h"
 #include "parse-util.h"
 
-#define CONFIG_MAX_SIZE (64 * 1024)
 
 typedef struct Args {
         const char *config_path; /* NULL: default, optional */
@@ -55,7 +55,9 @@ static void help(void) {
                "DHCPv4 client daemon that exclusively owns the IPv4 configuration of IFNAME.\n"
                "Runs in the foreground.\n"
                "\n"
-               "  --config FILE       configuration (default " SYSCONFDIR "/infradhcp/IFNAME.conf if present)\n"
+               "  --config FILE       configuration and its drop-ins FILE.d/*.conf (default\n"
+               "                      IFNAME.conf and IFNAME.conf.d/*.conf in " SYSCONFDIR "/infradhcp,\n"
+               "                      " RUNTIME_DIR ", " LIBCONFDIR ")\n"
                "  --state-dir DIR     lease directory (default " STATE_DIR ")\n"
                "  --runtime-dir DIR   runtime directory for control sockets (default " RUNTIME_DIR ")\n"
                "  --log-level LEVEL   err, warning, notice, info (default), debug\n"
@@ -148,30 +150,32 @@ static int parse_args(int argc, char *argv[], Args *ret) {
         return 1;
 }
 
+/* The main file and its drop-ins (dhcp4-config-files.h); every file is optional. */
 static int load_config(const Args *a, Dhcp4Config *ret) {
-        _cleanup_(freep) char *text = NULL, *default_path = NULL;
-        const char *path = a->config_path;
+        _cleanup_(dhcp4_config_files_done) Dhcp4ConfigFiles files = {};
+        const char *failed = NULL;
         char err[256] = "";
-        size_t len;
         int r;
 
         dhcp4_config_init(ret);
-        if (!path) {
-                if (asprintf(&default_path, "%s/infradhcp/%s.conf", SYSCONFDIR, a->ifname) < 0)
-                        return log_error_errno(-ENOMEM, "Out of memory");
-                if (access(default_path, F_OK) < 0)
-                        return 0; /* optional */
-                path = default_path;
-        }
-        r = read_file_full(path, CONFIG_MAX_SIZE, &text, &len);
+        r = dhcp4_config_files_list(NULL, a->ifname, a->config_path, &files);
         if (r < 0)
-                return log_error_errno(r, "Cannot read configuration %s: %m", path);
-        r = dhcp4_config_parse(ret, text, len, err, sizeof(err));
+                return log_error_errno(r, "Cannot list the configuration files of %s: %m", a->ifname);
+        r = dhcp4_config_files_load(&files, ret, &failed, err, sizeof(err));
         if (r < 0) {
-                log_error("Invalid configuration %s: %s", path, err); /* err names the line and key */
+                /* err names the line and key; failed names the file, or none when the
+                 * files together contradict each other. */
+                if (failed && r != -EINVAL)
+                        log_error("Cannot read configuration %s: %s", failed, err);
+                else if (failed)
+                        log_error("Invalid configuration %s: %s", failed, err);
+                else
+                        log_error("Invalid configuration (%s%s): %s", files.n > 0 ? files.paths[0] : "defaults",
+                                  files.n > 1 ? " and its drop-ins" : "", err);
                 return r;
         }
-        log_debug("Configuration loaded from %s", path);
+        for (size_t i = 0; i < files.n; i++)
+                log_debug("Configuration %s %s", i == 0 && files.has_main ? "loaded from" : "drop-in", files.paths[i]);
         return 0;
 }
 

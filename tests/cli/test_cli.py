@@ -94,6 +94,16 @@ def main():
         c = write("contra.conf", "[Timing]\nRetransmitInitialSec=20s\n")
         expect("infradhcpd contradiction", [daemon, "--config", c] + base + ["lo"], 1,
                "RetransmitInitialSec= (20s) is greater than RetransmitMaxSec= (16s)")
+        # A drop-in (FILE.d/*.conf beside --config FILE): its error names the drop-in and
+        # its line; a contradiction between the files names the main file and its drop-ins.
+        c = write("main.conf", "[Timing]\nRetransmitInitialSec=20s\n")
+        os.mkdir(c + ".d")
+        d = write("main.conf.d/10-typo.conf", "# typo\n[Routes]\nUseGatway=yes\n")
+        expect("infradhcpd drop-in error", [daemon, "--config", c] + base + ["lo"], 1,
+               "Invalid configuration %s: line 3: unknown key UseGatway in [Routes]" % d)
+        write("main.conf.d/10-typo.conf", "[Routes]\nUseGateway=no\n")
+        expect("infradhcpd drop-in contradiction", [daemon, "--config", c] + base + ["lo"], 1,
+               "Invalid configuration (%s and its drop-ins): RetransmitInitialSec= (20s) is greater" % c)
         c = write("profile.conf", "[ACD]\nProfile=fast\n")
         expect("infradhcpd bad profile", [daemon, "--config", c] + base + ["lo"], 1, "line 2: invalid Profile=fast")
 

@@ -529,11 +529,94 @@ static void test_verify_and_engine(void **state) {
         assert_int_equal(dhcp4_config_to_engine(&c, NULL), -EINVAL);
 }
 
+/* Several texts (a main file and its drop-ins) as one configuration: later texts win,
+ * each starts outside of any section, an empty value resets, Profile= fills what no
+ * text sets, cross-key checks hold for the result only, and an error names its text. */
+static void test_texts(void **state) {
+        Dhcp4Config c, before;
+        char err[256];
+        size_t failed;
+
+#define T(s) { s, sizeof(s) - 1 }
+        const Dhcp4ConfigText order[] = {
+                T("[Routes]\nRouteMetric=1\nMulticastRouteMetric=7\n"),
+                T("[Routes]\nRouteMetric=2\n"),
+                T("[Routes]\nRouteMetric=3\nMulticastRouteMetric=\n"),
+        };
+        dhcp4_config_init(&c);
+        assert_int_equal(dhcp4_config_parse_texts(&c, order, ELEMENTSOF(order), &failed, err, sizeof(err)), 0);
+        assert_int_equal(c.route_metric, 3);
+        assert_int_equal(c.multicast_route_metric, 401); /* reset by the last text */
+        assert_int_equal(failed, ELEMENTSOF(order));
+
+        /* The main file alone breaks RetransmitInitialSec <= RetransmitMaxSec; the
+         * drop-in makes the whole consistent. */
+        const Dhcp4ConfigText fixed[] = {
+                T("[Timing]\nRetransmitInitialSec=20s\n"),
+                T("[Timing]\nRetransmitMaxSec=40s\n"),
+        };
+        dhcp4_config_init(&c);
+        assert_int_equal(dhcp4_config_parse_texts(&c, fixed, 2, &failed, err, sizeof(err)), 0);
+        assert_true(c.retransmit_initial_usec == 20 * SEC && c.retransmit_max_usec == 40 * SEC);
+
+        /* ... and the other way round it contradicts itself: no file to blame. */
+        const Dhcp4ConfigText broken[] = {
+                T("[Timing]\nRetransmitMaxSec=40s\n"),
+                T("[Timing]\nRetransmitMaxSec=2s\nRetransmitInitialSec=20s\n"),
+        };
+        dhcp4_config_init(&c);
+        before = c;
+        assert_int_equal(dhcp4_config_parse_texts(&c, broken, 2, &failed, err, sizeof(err)), -EINVAL);
+        assert_int_equal(failed, 2);
+        assert_string_equal(err, "RetransmitInitialSec= (20s) is greater than RetransmitMaxSec= (2s)");
+        assert_config_equal(&c, &before);
+
+        /* A drop-in does not continue the section the previous text ended in. */
+        const Dhcp4ConfigText nosection[] = {
+                T("[Routes]\nRouteMetric=1\n"),
+                T("# drop-in\nRouteMetric=2\n"),
+        };
+        assert_int_equal(dhcp4_config_parse_texts(&c, nosection, 2, &failed, err, sizeof(err)), -EINVAL);
+        assert_int_equal(failed, 1);
+        assert_string_equal(err, "line 2: RouteMetric= outside of a section");
+        assert_config_equal(&c, &before);
+
+        /* Errors carry the line within their own text. */
+        const Dhcp4ConfigText typo[] = {
+                T("[DHCPv4]\nHostname=a\n\n\n"),
+                T("\n[Routes]\nUseGatway=yes\n"),
+        };
+        assert_int_equal(dhcp4_config_parse_texts(&c, typo, 2, &failed, err, sizeof(err)), -EINVAL);
+        assert_int_equal(failed, 1);
+        assert_string_equal(err, "line 3: unknown key UseGatway in [Routes]");
+
+        /* Profile= in a drop-in keeps a value the main file set explicitly, and fills
+         * the rest from the profile. */
+        const Dhcp4ConfigText prof[] = {
+                T("[ACD]\nProbeNum=5\n"),
+                T("[ACD]\nProfile=rfc5227\n"),
+        };
+        dhcp4_config_init(&c);
+        assert_int_equal(dhcp4_config_parse_texts(&c, prof, 2, &failed, err, sizeof(err)), 0);
+        assert_int_equal(c.acd.probe_num, 5);
+        assert_true(c.acd.probe_wait_usec == 1 * SEC);
+        assert_true(c.acd.probe_max_usec == 2 * SEC);
+
+        /* No texts: the configuration stays what it was; NULL checks. */
+        dhcp4_config_init(&c);
+        assert_int_equal(dhcp4_config_parse_texts(&c, NULL, 0, NULL, err, sizeof(err)), 0);
+        assert_config_equal(&c, &before);
+        assert_int_equal(dhcp4_config_parse_texts(NULL, order, 1, NULL, NULL, 0), -EINVAL);
+        assert_int_equal(dhcp4_config_parse_texts(&c, NULL, 1, NULL, NULL, 0), -EINVAL);
+#undef T
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),         cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_syntax_tolerance), cmocka_unit_test(test_profiles),
                 cmocka_unit_test(test_errors),           cmocka_unit_test(test_verify_and_engine),
+                cmocka_unit_test(test_texts),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
