@@ -348,6 +348,13 @@ void dhcp4_client_dna_stop(Dhcp4ClientDna *d) {
         (void) sd_event_source_set_enabled(d->timer_source, SD_EVENT_OFF);
 }
 
+void dhcp4_client_dna_set_ifindex(Dhcp4ClientDna *d, int ifindex) {
+        if (!d || ifindex <= 0)
+                return;
+        dhcp4_client_dna_stop(d);
+        d->ifindex = ifindex;
+}
+
 /* ---- lifecycle ----------------------------------------------------------------- */
 
 int dhcp4_client_dna_new(Dhcp4ClientDna **ret, sd_event *event, int ifindex, const char *ifname,

@@ -54,8 +54,11 @@ void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, uint32_t event, uint32_t fla
 /* Operator: check now (never waits for the hold-off nor the rate limit). Returns 0,
  * or -ENOTCONN when there is no lease to check, -EOPNOTSUPP when detection is off. */
 int dhcp4_client_dna_check(Dhcp4ClientDna *d);
-/* Stop: sockets closed, timer off (the daemon is exiting). */
+/* Stop: sockets closed, timer off (the daemon is exiting, or the interface is gone). */
 void dhcp4_client_dna_stop(Dhcp4ClientDna *d);
+/* The interface was re-created under the same name (a new ifindex): stopped, and the
+ * sockets opened later are bound to the new one. */
+void dhcp4_client_dna_set_ifindex(Dhcp4ClientDna *d, int ifindex);
 
 /* The attachment part of the status snapshot (dhcp4-status.h); d NULL: disabled. */
 typedef struct Dhcp4ClientAttachment Dhcp4ClientAttachment;

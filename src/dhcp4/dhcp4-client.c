@@ -93,15 +93,16 @@ struct Dhcp4Client {
         Dhcp4Link link;       /* what is on the interface; the engine may run ahead of it */
         Dhcp4Persist persist; /* lease and offer-policy files; the policy in force */
 
-        /* The lease start on CLOCK_REALTIME, converted once per lease (status). */
-        uint64_t start_engine_usec, start_realtime_usec;
-        bool start_valid;
+        /* The lease start on CLOCK_REALTIME for the status: once per lease, again after
+         * a step of the wall clock (dhcp4_wallclock_convert). */
+        Dhcp4WallClock start_wallclock;
 
         bool dispatching;
         /* The CONFIGURE of the bind being dispatched failed: that bind is not persisted,
          * not reported, and the engine is told (dhcp4_engine_configure_failed). */
         bool bind_failed;
         Dhcp4State reported_state; /* the last state logged and handed to the front ends */
+        bool attached_once;        /* client_attach() ran: a later one is the interface's return */
         bool sequence_running;
         char last_error[256];
 
@@ -880,11 +881,24 @@ static bool client_is_bound(const Dhcp4Client *c) {
                                       s == DHCP4_STATE_REBINDING || s == DHCP4_STATE_CONFIRMING);
 }
 
+static int client_attach(Dhcp4Client *c, const RtnlLink *link);
+static int client_detach(Dhcp4Client *c);
+
 static void client_resync(Dhcp4Client *c) {
         RtnlLink link;
         int r;
 
+        if (c->ifindex == 0) {
+                /* Detached: the notification of the interface's return may be the lost one. */
+                if (rtnl_link_get_by_name(c->rtnl, c->ifname, &link) >= 0)
+                        (void)client_attach(c, &link);
+                return;
+        }
         r = rtnl_link_get_by_index(c->rtnl, c->ifindex, &link);
+        if (r == -ENODEV) {
+                (void)client_detach(c);
+                return;
+        }
         if (r >= 0)
                 (void)client_apply_link(c, &link, false);
         if (!client_is_bound(c))
@@ -896,21 +910,48 @@ static void client_resync(Dhcp4Client *c) {
         }
 }
 
+/* The interface was deleted (and its address with it). Exit when configured to;
+ * else stop the engine (the lease file stays, for an INIT-REBOOT on the interface's
+ * return), close every socket and wait, idle, for an interface of the same name. */
+static int client_detach(Dhcp4Client *c) {
+        int old = c->ifindex;
+
+        if (c->config.exit_on_link_removal) {
+                log_error("Interface %s (ifindex %d) was removed; exiting (ExitOnLinkRemoval=yes)", c->ifname, old);
+                return sd_event_exit(c->event, EXIT_FAILURE);
+        }
+        (void)dhcp4_engine_stop(c->engine);
+        if (c->acd)
+                (void)dhcp4_acd_stop(c->acd);
+        dhcp4_client_dna_stop(c->dna);
+        (void)client_dispatch(c);
+        c->ifindex = 0;
+        c->link.configured = false;
+        c->has_server_mac = false;
+        client_close_raw(c);
+        client_close_udp(c);
+        client_close_arp(c);
+        client_set_error(c, "interface %s removed; waiting for it to return", c->ifname);
+        log_warning("Interface %s (ifindex %d) was removed, its address with it; waiting for an interface named %s "
+                    "to appear (the lease is kept for INIT-REBOOT)", c->ifname, old, c->ifname);
+        client_on_state(c, c->reported_state, DHCP4_STATE_STOPPED);
+        return 0;
+}
+
 static int on_rtnl_event(Rtnl *rtnl, const RtnlEvent *ev, void *userdata) {
         Dhcp4Client *c = userdata;
         char a[INET_ADDRSTRLEN];
 
         switch (ev->type) {
         case RTNL_EVENT_NEWLINK:
-                if (ev->link.ifindex == c->ifindex)
+                if (c->ifindex > 0 && ev->link.ifindex == c->ifindex)
                         return client_apply_link(c, &ev->link, true) < 0 ? 0 : 0;
+                if (c->ifindex == 0 && strcmp(ev->link.name, c->ifname) == 0)
+                        return client_attach(c, &ev->link) < 0 ? 0 : 0;
                 break;
         case RTNL_EVENT_DELLINK:
-                if (ev->link.ifindex == c->ifindex) {
-                        log_error("Interface %s disappeared; exiting (the unit restarts us when it returns)",
-                                  c->ifname);
-                        return sd_event_exit(c->event, EXIT_FAILURE);
-                }
+                if (c->ifindex > 0 && ev->link.ifindex == c->ifindex)
+                        return client_detach(c);
                 break;
         case RTNL_EVENT_DELROUTE:
                 if (dhcp4_link_is_multicast_route(&c->link, &ev->route) && client_is_bound(c)) {
@@ -1004,14 +1045,73 @@ static void client_load_policy(Dhcp4Client *c) {
                    "confirmed", p->n_refuse, p->has_require ? ", requiring one" : "");
 }
 
+/* Takes the interface (at start, or when one of our name appears after ours was
+ * deleted): its ifindex, MAC and carrier, then starts the engine with the remembered
+ * lease (INIT-REBOOT) when there is one for this MAC, else INIT. */
+static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
+        bool first = !c->attached_once;
+        Dhcp4Lease remembered;
+        bool have_lease;
+        char m[18];
+        int r;
+
+        if (!link->has_mac)
+                return log_error_errno(-EPROTONOSUPPORT, "%s has no Ethernet address; DHCP needs one", c->ifname);
+        c->ifindex = link->ifindex;
+        c->carrier = link->carrier;
+        dhcp4_client_dna_set_ifindex(c->dna, c->ifindex);
+        if (memcmp(c->mac, link->mac, 6) != 0) {
+                memcpy(c->mac, link->mac, 6);
+                (void)dhcp4_engine_set_mac(c->engine, c->mac, engine_now()); /* stopped: only remembered */
+                if (c->acd)
+                        (void)dhcp4_acd_set_mac(c->acd, c->mac);
+                dhcp4_client_dna_set_mac(c->dna, c->mac);
+        }
+        dhcp4_link_init(&c->link, c->rtnl, c->ifindex, c->ifname, &c->config);
+        /* Without promote_secondaries, removing the primary address of a subnet removes
+         * every secondary of that subnet too: make-before-break would then lose the new
+         * lease when the old address (same pool) goes. */
+        r = rtnl_link_set_promote_secondaries(c->rtnl, c->ifindex, true);
+        if (r < 0)
+                log_warning_errno(r, "Cannot enable promote_secondaries on %s; replacing an address in the "
+                                  "same subnet may briefly remove the new one: %m", c->ifname);
+        if (first)
+                log_info("Starting on %s (ifindex %d, MAC %s, client id 01:%s, carrier %s)", c->ifname, c->ifindex,
+                         format_mac(c->mac, m), m, c->carrier ? "up" : "down");
+        else {
+                log_notice("Interface %s is back (ifindex %d, MAC %s, client id 01:%s, carrier %s): leasing again",
+                           c->ifname, c->ifindex, format_mac(c->mac, m), m, c->carrier ? "up" : "down");
+                c->last_error[0] = '\0';
+        }
+        c->attached_once = true;
+
+        have_lease = dhcp4_persist_load_lease(&c->persist, c->ifname, c->mac, engine_now(),
+                                              clock_now(CLOCK_REALTIME), &remembered) > 0;
+        if (have_lease) {
+                char a[INET_ADDRSTRLEN];
+                log_info("Remembered lease %s/%u found: confirming it (INIT-REBOOT)",
+                         addr_str(remembered.address, a), remembered.prefixlen);
+        } else {
+                /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
+                dhcp4_link_remove_foreign_addresses(&c->link, NULL, 0);
+        }
+        /* Told before start, so no DISCOVER is queued for a link without carrier. */
+        r = dhcp4_engine_link(c->engine, c->carrier, engine_now());
+        if (r < 0)
+                return log_error_errno(r, "Failed to pass the link state to the engine: %m");
+        if (!c->carrier)
+                log_info("%s has no carrier; waiting for it", c->ifname);
+        r = dhcp4_engine_start(c->engine, have_lease ? &remembered : NULL, engine_now());
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the DHCP engine: %m");
+        return client_dispatch(c);
+}
+
 int dhcp4_client_start(Dhcp4Client *c) {
         Dhcp4EngineConfig ec;
         Dhcp4AcdConfig acd_config;
-        Dhcp4Lease remembered;
         RtnlLink link;
         uint64_t seed;
-        bool have_lease;
-        char m[18];
         int r;
 
         r = rtnl_new(&c->rtnl);
@@ -1024,17 +1124,8 @@ int dhcp4_client_start(Dhcp4Client *c) {
                 return log_error_errno(r, "Failed to read interface %s: %m", c->ifname);
         if (!link.has_mac)
                 return log_error_errno(-EPROTONOSUPPORT, "%s has no Ethernet address; DHCP needs one", c->ifname);
-        c->ifindex = link.ifindex;
         memcpy(c->mac, link.mac, 6);
-        c->carrier = link.carrier;
-        dhcp4_link_init(&c->link, c->rtnl, c->ifindex, c->ifname, &c->config);
-        /* Without promote_secondaries, removing the primary address of a subnet removes
-         * every secondary of that subnet too: make-before-break would then lose the new
-         * lease when the old address (same pool) goes. */
-        r = rtnl_link_set_promote_secondaries(c->rtnl, c->ifindex, true);
-        if (r < 0)
-                log_warning_errno(r, "Cannot enable promote_secondaries on %s; replacing an address in the "
-                                  "same subnet may briefly remove the new one: %m", c->ifname);
+        c->ifindex = link.ifindex; /* client_attach() below takes the rest of the link */
 
         r = dhcp4_config_to_engine(&c->config, &ec);
         if (r < 0)
@@ -1080,31 +1171,8 @@ int dhcp4_client_start(Dhcp4Client *c) {
         (void)sd_event_source_set_time_accuracy(c->timer_source, 1);
         (void)sd_event_source_set_enabled(c->timer_source, SD_EVENT_OFF);
 
-        log_info("Starting on %s (ifindex %d, MAC %s, client id 01:%s, carrier %s)", c->ifname, c->ifindex,
-                 format_mac(c->mac, m), m, c->carrier ? "up" : "down");
-
         client_load_policy(c);
-        have_lease = dhcp4_persist_load_lease(&c->persist, c->ifname, c->mac, engine_now(),
-                                              clock_now(CLOCK_REALTIME), &remembered) > 0;
-        if (have_lease) {
-                char a[INET_ADDRSTRLEN];
-                log_info("Remembered lease %s/%u found: confirming it (INIT-REBOOT)",
-                         addr_str(remembered.address, a), remembered.prefixlen);
-        } else {
-                /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
-                dhcp4_link_remove_foreign_addresses(&c->link, NULL, 0);
-        }
-        if (!c->carrier) {
-                /* Told before start, so no DISCOVER is queued for a link without carrier. */
-                r = dhcp4_engine_link(c->engine, false, engine_now());
-                if (r < 0)
-                        return log_error_errno(r, "Failed to pass the link state to the engine: %m");
-                log_info("%s has no carrier; waiting for it", c->ifname);
-        }
-        r = dhcp4_engine_start(c->engine, have_lease ? &remembered : NULL, engine_now());
-        if (r < 0)
-                return log_error_errno(r, "Failed to start the DHCP engine: %m");
-        return client_dispatch(c);
+        return client_attach(c, &link);
 }
 
 void dhcp4_client_stop(Dhcp4Client *c) {
@@ -1213,14 +1281,10 @@ void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
                        sizeof(s.lease.dns[0]) * (LEASE_MAX_DNS - MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
                 memset(s.lease.routes + MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES), 0,
                        sizeof(s.lease.routes[0]) * (LEASE_MAX_ROUTES - MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES)));
-                /* Converting reads two clocks: once per lease, so that the same lease
-                 * always shows the same times (and T1 - start is T1 exactly). */
-                if (!c->start_valid || c->start_engine_usec != l->acquired_usec) {
-                        c->start_engine_usec = l->acquired_usec;
-                        c->start_realtime_usec = engine_to_realtime(l->acquired_usec);
-                        c->start_valid = true;
-                }
-                s.lease_start_usec = c->start_realtime_usec;
+                /* The same lease shows the same times (T1 - start is T1 exactly) until
+                 * the wall clock is stepped; then they follow it (issue 12). */
+                s.lease_start_usec = dhcp4_wallclock_convert(&c->start_wallclock, l->acquired_usec, engine_now(),
+                                                             clock_now(CLOCK_REALTIME));
                 if (l->lifetime == UINT32_MAX)
                         s.lifetime_usec = s.t1_usec = s.t2_usec = s.expiry_usec = USEC_INFINITY;
                 else {

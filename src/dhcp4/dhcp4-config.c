@@ -95,6 +95,7 @@ static const ConfigKey config_keys[] = {
         KEY("DHCPv4", "Hostname", VALUE_HOSTNAME, hostname, 0, 0, -1),
         KEY("DHCPv4", "RequestBroadcast", VALUE_BOOL, request_broadcast, 0, 0, -1),
         KEY("DHCPv4", "RemoveForeignAddresses", VALUE_BOOL, remove_foreign_addresses, 0, 0, -1),
+        KEY("DHCPv4", "ExitOnLinkRemoval", VALUE_BOOL, exit_on_link_removal, 0, 0, -1),
 
         KEY("Timing", "InitialDelaySec", VALUE_DURATION, initial_delay_usec, 0, DURATION_MAX, -1),
         KEY("Timing", "RetransmitInitialSec", VALUE_DURATION, retransmit_initial_usec, 1 * MS, DURATION_MAX, -1),

@@ -8,6 +8,7 @@
  * Sections and keys (defaults in brackets; durations take "250ms", "2s", "5min",
  * a bare number is seconds):
  *   [DHCPv4]  Hostname= [none]  RequestBroadcast= [no]  RemoveForeignAddresses= [yes]
+ *             ExitOnLinkRemoval= [no]
  *   [Timing]  InitialDelaySec= [0]  RetransmitInitialSec= [1s]  RetransmitMaxSec= [16s]
  *             RetransmitJitterSec= [100ms]  RebootTimeoutSec= [2s]
  *             RequestMaxAttempts= [4]  RenewRetransmitMinSec= [10s]
@@ -56,6 +57,7 @@ typedef struct Dhcp4Config {
         char hostname[LEASE_HOSTNAME_MAX]; /* option 12; "" = not sent */
         bool request_broadcast;            /* BOOTP broadcast flag in DISCOVER/REQUEST */
         bool remove_foreign_addresses;     /* drop IPv4 addresses on the link not from our lease */
+        bool exit_on_link_removal;         /* interface deleted: exit (else wait for one of the name) */
 
         /* [Timing]: the engine's timings (Dhcp4EngineConfig) */
         uint64_t initial_delay_usec;

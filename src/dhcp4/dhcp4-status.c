@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The journal rendering of a status snapshot (dhcp4-status.h). Pure: a struct in,
- * strings out.
+ * The journal rendering of a status snapshot, and the wall-clock labels of the lease
+ * times (dhcp4-status.h). Pure: a struct or the clocks' values in, strings or a time
+ * out.
  */
 
 #include <arpa/inet.h>
@@ -47,4 +48,25 @@ void dhcp4_status_journal_fields(const Dhcp4ClientStatus *s, Dhcp4StatusJournal 
                 field(ret, "CONFLICT_MAC=%s", format_mac(s->conflict_mac, m));
         if (s->decline_backoff_usec > 0)
                 field(ret, "DECLINE_BACKOFF_USEC=%" PRIu64, s->decline_backoff_usec);
+}
+
+uint64_t dhcp4_wallclock_convert(Dhcp4WallClock *w, uint64_t engine_usec, uint64_t now_engine_usec,
+                                 uint64_t now_realtime_usec) {
+        int64_t offset = (int64_t) (now_realtime_usec - now_engine_usec); /* two's complement: may be < 0 */
+        int64_t moved;
+
+        if (w->valid && w->engine_usec == engine_usec) {
+                moved = offset - w->offset_usec;
+                if (moved <= (int64_t) DHCP4_WALLCLOCK_STEP_USEC && moved >= -(int64_t) DHCP4_WALLCLOCK_STEP_USEC)
+                        return w->realtime_usec;
+        }
+        w->valid = true;
+        w->engine_usec = engine_usec;
+        w->offset_usec = offset;
+        /* realtime = engine + offset, saturating at 0 for a start before the epoch */
+        if (offset < 0 && engine_usec < (uint64_t) -offset)
+                w->realtime_usec = 0;
+        else
+                w->realtime_usec = engine_usec + (uint64_t) offset;
+        return w->realtime_usec;
 }

@@ -77,6 +77,24 @@ static inline bool dhcp4_status_has_conflict_mac(const Dhcp4ClientStatus *s) {
         return memcmp(s->conflict_mac, zero, sizeof(zero)) != 0;
 }
 
+/* The lease start on CLOCK_REALTIME for the status. The engine's clock (CLOCK_BOOTTIME)
+ * is what times the lease; the wall clock only labels it. The conversion is kept per
+ * lease, so the same lease shows the same times in every snapshot (T1 - start is T1
+ * exactly), and redone when the wall clock was stepped (the offset between the two
+ * clocks moved by more than DHCP4_WALLCLOCK_STEP_USEC: settimeofday, an NTP step), so
+ * that after a jump of a day the times shown are those of the clock the reader has:
+ * start = now - elapsed, expiry = now + remaining. Pure: both "now"s are passed in. */
+#define DHCP4_WALLCLOCK_STEP_USEC (1000 * 1000)
+typedef struct Dhcp4WallClock {
+        bool valid;
+        uint64_t engine_usec;   /* the lease start converted (engine clock) */
+        int64_t offset_usec;    /* realtime - engine clock when it was converted */
+        uint64_t realtime_usec; /* the result */
+} Dhcp4WallClock;
+
+uint64_t dhcp4_wallclock_convert(Dhcp4WallClock *w, uint64_t engine_usec, uint64_t now_engine_usec,
+                                 uint64_t now_realtime_usec);
+
 /* The journal front end: s as "KEY=value" strings for the fields of a log line, STATE
  * first and ADDRESS second, then what is set. fields is NULL-terminated and points
  * into ret. */

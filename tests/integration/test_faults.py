@@ -30,6 +30,21 @@ in the kernel (addresses, routes, links) and in the daemon's log and status.
               file is written within the 10 s retry and persistError clears. Then the
               file system remounted read-only: a renewal cannot be written (logged once,
               EROFS in status), remounted read-write: written again.
+  link-recreate  the bound interface deleted (with its veth peer), re-created 3 s later
+              with the same name and MAC (a new ifindex): the daemon says what happened
+              and waits idle (no CPU to speak of, STOPPED with the reason in status),
+              then leases on the new link by INIT-REBOOT of the same address. With
+              ExitOnLinkRemoval=yes it exits with status 1 and a line saying why.
+  mac-change  the MAC of the bound interface changed: DHCP again from INIT with client
+              id 01:<new MAC> on the wire, a new lease, the old address gone from the
+              interface, status clientId and address the new ones, the lease file the
+              new client id.
+  clock-jump  infradhcpd's wall clock (only its CLOCK_REALTIME, through the LD_PRELOAD
+              shim fake-realtime.c; the host's clock is never touched) jumped +1 day after
+              the bind, then -1 day: the renewal still comes at T1 by CLOCK_BOOTTIME
+              (kea, 20 s lease, T1 10 s), nothing expires early or late, and status
+              shows leaseStart/expiry on the clock the daemon now has (start = now -
+              elapsed, expiry - start = lifetime).
 """
 
 import argparse
@@ -45,17 +60,17 @@ import netns
 from netns import check, log
 
 
-def setup(topo, args, lease=600, config=None, server_kind="dnsmasq"):
+def setup(topo, args, lease=600, config=None, server_kind="dnsmasq", t1=None, t2=None, cls=None):
     s, sif, c, cif = netns.client_server_topology(topo)
     subnet = netns.Subnet()
     cap = netns.Capture(topo, c, cif).start()
-    server = netns.SERVERS[server_kind](topo, s, sif, subnet, lease=lease).start()
+    server = netns.SERVERS[server_kind](topo, s, sif, subnet, lease=lease, t1=t1, t2=t2).start()
     conf = None
     if config:
         conf = topo.path("infradhcpd.conf")
         with open(conf, "w") as f:
             f.write(config)
-    client = netns.InfraDhcpd(topo, c, cif, args.daemon, config=conf)
+    client = (cls or netns.InfraDhcpd)(topo, c, cif, args.daemon, config=conf)
     client.start()
     addr = client.wait_address(timeout=20, pred=subnet.in_pool)
     client.wait_state("BOUND", 10)
@@ -297,7 +312,172 @@ def scenario_disk_full(topo, args):
         subprocess.run(["umount", "-l", state], check=False)
 
 
+def proc_cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scenario_link_recreate(topo, args):
+    s, sif, c, cif, cap, server, client, addr, subnet = setup(topo, args)
+    mac = c.mac(cif)
+    old_index = c.ifindex(cif)
+    mark = len(client.proc.text())
+    c.ip("link", "del", cif)
+    client.proc.wait_log(r"Interface %s \(ifindex %d\) was removed.*waiting for an interface named %s" % (
+        cif, old_index, cif), 5, mark)
+    time.sleep(0.5)
+    cpu0 = proc_cpu_seconds(client.proc.pid)
+    time.sleep(3)
+    idle = proc_cpu_seconds(client.proc.pid) - cpu0
+    check(client.proc.alive(), "infradhcpd exited:\n%s" % client.proc.tail())
+    check(idle < 0.1, "%.2f s of CPU in 3 s while waiting for the interface: it spins" % idle)
+    if args.ctl:
+        st = ctl_status(c, args, client)
+        check(st["state"] == "STOPPED" and "waiting" in st.get("lastError", ""),
+              "status while waiting: %s %r" % (st["state"], st.get("lastError")))
+    topo.veth(s, sif, c, cif, mac_b=mac)
+    check(c.ifindex(cif) != old_index, "the re-created interface has the old ifindex")
+    cap2 = netns.Capture(topo, c, cif, name="client2").start()
+    server.stop()
+    server.start()
+    t = time.time()
+    client.proc.wait_log(r"Interface %s is back \(ifindex %d" % (cif, c.ifindex(cif)), 10, mark)
+    client.wait_state("BOUND", 15, mark)
+    rq = [p for p in cap2.packets() if p.from_client]
+    check(rq and rq[0].type == "REQUEST" and rq[0].requested_ip == addr and rq[0].ciaddr == "0.0.0.0",
+          "on the new link first %r, want the INIT-REBOOT REQUEST for %s" % (rq[:1], addr))
+    check(c.ipv4(cif) == [addr], "addresses on the new link: %s" % c.ipv4(cif))
+    netns.wait_for(lambda: c.multicast_route(cif), 5, "the 224.0.0.0/4 route on the new link")
+    log("recreated: waited idle (%.2f s CPU in 3 s), INIT-REBOOT of %s on ifindex %d %.1f s after" % (
+        idle, addr, c.ifindex(cif), time.time() - t))
+    client.proc.stop()
+
+    # ExitOnLinkRemoval=yes
+    conf = topo.path("exit.conf")
+    with open(conf, "w") as f:
+        f.write("[DHCPv4]\nExitOnLinkRemoval=yes\n")
+    client2 = netns.InfraDhcpd(topo, c, cif, args.daemon, config=conf)
+    client2.start()
+    client2.wait_state("BOUND", 15)
+    index = c.ifindex(cif)
+    c.ip("link", "del", cif)
+    client2.proc.popen.wait(5)
+    check(client2.proc.popen.returncode == 1, "exit status %s, want 1" % client2.proc.popen.returncode)
+    check(re.search(r"Interface %s \(ifindex %d\) was removed; exiting \(ExitOnLinkRemoval=yes\)" % (cif, index),
+                    client2.proc.text()), "no line saying why it exited:\n%s" % client2.proc.tail())
+    log("PASS link-recreate: waited without spinning, leased again on the new ifindex; exited with "
+        "ExitOnLinkRemoval=yes")
+
+
+def scenario_mac_change(topo, args):
+    s, sif, c, cif, cap, server, client, addr, subnet = setup(topo, args)
+    mon = netns.AddressMonitor(topo, c).start()
+    new_mac = "02:1d:4a:00:00:77"
+    t = time.time()
+    c.ip("link", "set", "dev", cif, "address", new_mac)
+    client.proc.wait_log(r"MAC address of %s changed to %s" % (cif, new_mac), 5)
+    disc = cap.wait(lambda ps: [p for p in ps if p.time > t and p.type == "DISCOVER"], 10,
+                    "a DISCOVER after the MAC change")[0]
+    check(disc.client_id == "01:" + new_mac and disc.chaddr == new_mac,
+          "DISCOVER client id %s chaddr %s, want the new MAC %s" % (disc.client_id, disc.chaddr, new_mac))
+    new = netns.wait_for(lambda: (lambda a: a[0] if len(a) == 1 and a[0] != addr else None)(c.ipv4(cif)), 15,
+                         "one new address and the old one gone")
+    client.wait_state("BOUND", 10)
+    lf = netns.wait_for(lambda: (lambda l: l if l and l.get("ADDRESS") == new else None)(client.lease_file()), 5,
+                        "the lease file of the new lease")
+    check(lf.get("CLIENTID", "").lower() == "01:" + new_mac,
+          "lease file CLIENTID %r, want 01:%s" % (lf.get("CLIENTID"), new_mac))
+    gone = [e for e in mon.events(cif) if e[1] == "del" and e[2] == addr]
+    check(gone, "the old address %s was never removed" % addr)
+    if args.ctl:
+        st = ctl_status(c, args, client)
+        check(st.get("clientId") == "01:" + new_mac and st.get("address") == new and st["state"] == "BOUND",
+              "status after the MAC change: %r" % {k: st.get(k) for k in ("state", "address", "clientId")})
+    sl = [l for l in server.leases() if l.address == new]
+    check(sl and sl[0].client_id and sl[0].client_id.lower().endswith(new_mac),
+          "dnsmasq's lease for %s: %r" % (new, sl))
+    log("PASS mac-change: client id 01:%s from INIT, %s -> %s, old address removed, status follows" % (
+        new_mac, addr, new))
+
+
+class FakeClock(netns.InfraDhcpd):
+    """infradhcpd whose CLOCK_REALTIME is shifted by the seconds the test writes to a
+    file (fake-realtime.c, LD_PRELOAD); CLOCK_MONOTONIC/BOOTTIME and timers are real."""
+
+    shim = None
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.offset_file = os.path.join(self.dir, "realtime-offset")
+        self.set_offset(0)
+
+    def set_offset(self, seconds):
+        tmp = self.offset_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % seconds)
+        os.rename(tmp, self.offset_file)
+
+    def env(self):
+        e = super().env()
+        e.update(LD_PRELOAD=os.path.abspath(self.shim), FAKE_REALTIME_FILE=self.offset_file)
+        return e
+
+
+def scenario_clock_jump(topo, args):
+    check(args.fake_realtime and os.path.exists(args.fake_realtime), "--fake-realtime SHIM.so is needed")
+    FakeClock.shim = args.fake_realtime
+    DAY = 86400
+    s, sif, c, cif, cap, server, client, addr, subnet = setup(topo, args, lease=20, server_kind="kea", t1=10,
+                                                              t2=15, cls=FakeClock)
+    ack = [p for p in cap.packets() if p.type == "ACK"][-1]
+    req = [p for p in cap.packets() if p.type == "REQUEST" and p.xid == ack.xid][0]
+    t_bind = req.time
+
+    def status_check(what, offset_days, start_real):
+        st = ctl_status(c, args, client)
+        start = st["leaseStart"] / 1e6
+        want = start_real + offset_days * DAY
+        check(abs(start - want) < 2.0, "%s: leaseStart %.1f, want %.1f (the daemon's clock, %+d day)" % (
+            what, start, want, offset_days))
+        check(st["expiry"] - st["leaseStart"] == st["lifetime"] * 1000000,
+              "%s: expiry - leaseStart = %d us, lifetime %d s" % (what, st["expiry"] - st["leaseStart"], st["lifetime"]))
+        return st
+
+    if args.ctl:
+        status_check("before the jump", 0, t_bind)
+    client.set_offset(DAY)
+    time.sleep(0.5)
+    if args.ctl:
+        status_check("after +1 day", 1, t_bind)
+    rq = cap.wait(lambda ps: [p for p in ps if p.time > t_bind + 1 and p.type == "REQUEST"], 15, "the renewal")[0]
+    check(abs(rq.time - t_bind - 10) <= 1.5, "renewal %.2f s after the bind with the clock +1 day, T1 is 10 s" % (
+        rq.time - t_bind))
+    ack2 = cap.wait(lambda ps: [p for p in ps if p.time >= rq.time and p.type == "ACK" and p.xid == rq.xid], 3,
+                    "the renewal ACK")[0]
+    time.sleep(0.3)
+    if args.ctl:
+        status_check("renewed, +1 day", 1, rq.time)
+    client.set_offset(-DAY)
+    time.sleep(0.5)
+    if args.ctl:
+        status_check("after -1 day", -1, rq.time)
+    rq2 = cap.wait(lambda ps: [p for p in ps if p.time > rq.time + 1 and p.type == "REQUEST"], 15,
+                   "the second renewal")[0]
+    check(abs(rq2.time - rq.time - 10) <= 1.5, "second renewal %.2f s after the first with the clock -1 day" % (
+        rq2.time - rq.time))
+    check(c.ipv4(cif) == [addr] and client.proc.alive(), "address %s, daemon alive %s" % (c.ipv4(cif),
+                                                                                      client.proc.alive()))
+    disc = [p for p in cap.packets() if p.time > t_bind and p.type == "DISCOVER"]
+    check(not disc, "DISCOVER after the clock jumps: %r" % disc)
+    log("PASS clock-jump: renewals at T1 (%.2f s, %.2f s) through +1 day and -1 day; status on the daemon's clock" % (
+        rq.time - t_bind, rq2.time - rq.time))
+
+
 SCENARIOS = {
+    "clock-jump": scenario_clock_jump,
+    "link-recreate": scenario_link_recreate,
+    "mac-change": scenario_mac_change,
     "no-net-admin": scenario_no_net_admin,
     "disk-full": scenario_disk_full,
     "release-arp": scenario_release_arp,
@@ -311,6 +491,7 @@ def main():
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     ap.add_argument("--daemon", required=True)
     ap.add_argument("--ctl")
+    ap.add_argument("--fake-realtime", help="the fake-realtime.c shim (clock-jump)")
     ap.add_argument("--keep-tmp", action="store_true")
     args = ap.parse_args()
     netns.require_root()

@@ -25,6 +25,7 @@ static void assert_config_equal(const Dhcp4Config *a, const Dhcp4Config *b) {
         assert_string_equal(a->hostname, b->hostname);
         assert_int_equal(a->request_broadcast, b->request_broadcast);
         assert_int_equal(a->remove_foreign_addresses, b->remove_foreign_addresses);
+        assert_int_equal(a->exit_on_link_removal, b->exit_on_link_removal);
         assert_true(a->initial_delay_usec == b->initial_delay_usec);
         assert_true(a->retransmit_initial_usec == b->retransmit_initial_usec);
         assert_true(a->retransmit_max_usec == b->retransmit_max_usec);
@@ -80,6 +81,7 @@ static void test_defaults(void **state) {
         assert_string_equal(c.hostname, "");
         assert_false(c.request_broadcast);
         assert_true(c.remove_foreign_addresses);
+        assert_false(c.exit_on_link_removal);
         assert_true(c.initial_delay_usec == 0);
         assert_true(c.retransmit_initial_usec == 1 * SEC);
         assert_true(c.retransmit_max_usec == 16 * SEC);
@@ -177,6 +179,7 @@ static const char every_key[] =
         "Hostname=node-7.infra\n"
         "RequestBroadcast=yes\n"
         "RemoveForeignAddresses=no\n"
+        "ExitOnLinkRemoval=yes\n"
         "\n"
         "[Timing]\n"
         "InitialDelaySec=250ms\n"
@@ -230,6 +233,7 @@ static void test_every_key(void **state) {
         assert_string_equal(c.hostname, "node-7.infra");
         assert_true(c.request_broadcast);
         assert_false(c.remove_foreign_addresses);
+        assert_true(c.exit_on_link_removal);
         assert_true(c.initial_delay_usec == 250 * MS);
         assert_true(c.retransmit_initial_usec == 2 * SEC);
         assert_true(c.retransmit_max_usec == 60 * SEC);
@@ -289,7 +293,7 @@ static void test_every_key(void **state) {
 
         /* Empty assignments put every key back to its default. */
         static const char reset[] =
-                "[DHCPv4]\nHostname=\nRequestBroadcast=\nRemoveForeignAddresses=\n"
+                "[DHCPv4]\nHostname=\nRequestBroadcast=\nRemoveForeignAddresses=\nExitOnLinkRemoval=\n"
                 "[Timing]\nInitialDelaySec=\nRetransmitInitialSec=\nRetransmitMaxSec=\nRetransmitJitterSec=\n"
                 "RebootTimeoutSec=\nRequestMaxAttempts=\nRenewRetransmitMinSec=\nDeclineBackoffInitialSec=\n"
                 "DeclineBackoffMaxSec=\nDeclineQuarantineSec=\n"

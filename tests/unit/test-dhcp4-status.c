@@ -64,6 +64,30 @@ static void test_bound(void **state) {
         assert_false(dhcp4_status_has_conflict_mac(&s));
 }
 
+/* The wall clock stepped by ±1 day (faked): the lease itself runs on the engine clock
+ * and is not touched; the status labels follow the new clock, and stay put otherwise. */
+static void test_wallclock_jump(void **state) {
+        const uint64_t S = 1000000, DAY = 86400 * S;
+        const uint64_t boot = (UINT64_C(1) << 50) + 5000 * S; /* engine clock now */
+        const uint64_t wall = UINT64_C(1795305835) * S;       /* real wall clock now */
+        const uint64_t start = boot - 100 * S;                /* lease acquired 100 s ago */
+        Dhcp4WallClock w = {};
+
+        assert_true(dhcp4_wallclock_convert(&w, start, boot, wall) == wall - 100 * S);
+        /* 10 s later, with 300 ms of drift: the same label (no jitter between snapshots) */
+        assert_true(dhcp4_wallclock_convert(&w, start, boot + 10 * S, wall + 10 * S + 300000) == wall - 100 * S);
+        /* the wall clock jumps +1 day: start = now - elapsed on the new clock */
+        assert_true(dhcp4_wallclock_convert(&w, start, boot + 20 * S, wall + 20 * S + DAY) == wall - 100 * S + DAY);
+        assert_true(dhcp4_wallclock_convert(&w, start, boot + 30 * S, wall + 30 * S + DAY) == wall - 100 * S + DAY);
+        /* and back -1 day from the true time */
+        assert_true(dhcp4_wallclock_convert(&w, start, boot + 40 * S, wall + 40 * S - DAY) == wall - 100 * S - DAY);
+        /* a new lease is converted again */
+        assert_true(dhcp4_wallclock_convert(&w, boot + 40 * S, boot + 40 * S, wall + 40 * S) == wall + 40 * S);
+        /* a wall clock before the engine's start (1970 on a box without RTC): saturates at 0 */
+        w = (Dhcp4WallClock) {};
+        assert_true(dhcp4_wallclock_convert(&w, start, boot, 10 * S) == 0);
+}
+
 static void test_invalid_state(void **state) {
         Dhcp4ClientStatus s = { .state = _DHCP4_STATE_MAX, .acd_state = "IDLE" };
         Dhcp4StatusJournal j;
@@ -77,6 +101,7 @@ int main(void) {
                 cmocka_unit_test(test_no_lease),
                 cmocka_unit_test(test_bound),
                 cmocka_unit_test(test_invalid_state),
+                cmocka_unit_test(test_wallclock_jump),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
