@@ -61,10 +61,13 @@
 #define JOURNAL_RETRY_USEC (10 * USEC_PER_SEC)
 #define MULTICAST_ROUTE_METRIC 401 /* what the ACI host agent and infradhcpd install */
 
+/* LSB "program is not configured": no usable Kubernetes or host-agent configuration. */
+#define EXIT_NOTCONFIGURED 6
+
 typedef struct Agent {
         sd_event *event;
         AgentConfig config;
-        const char *host_agent_config;
+        const char *host_agent_config;     /* the file read, NULL when none exists */
         AgentJournal journal;
         AgentRuntime rt;
         char *journal_path;
@@ -671,6 +674,12 @@ static int method_get_status(VarlinkCall *call, json_object *params, void *userd
                 r = json_add(o, "lastError", json_object_new_string(a->last_error));
         if (r >= 0)
                 r = json_add(o, "capabilities", capabilities_json());
+        if (r >= 0 && a->host_agent_config)
+                r = json_add(o, "hostAgentConfig", json_object_new_string(a->host_agent_config));
+        if (r >= 0 && !a->config.multipod)
+                r = json_add(o, "notActing", json_object_new_string(
+                                     a->host_agent_config ? "aci-multipod is false in the host-agent configuration"
+                                                          : "no host-agent configuration: aci-multipod is off"));
         if (r >= 0)
                 r = json_add_many(o, "multipod", json_object_new_boolean(a->config.multipod),
                                   "reconnect", json_object_new_boolean(a->config.reconnect),
@@ -871,11 +880,15 @@ static int load_host_agent_config(Agent *a, const char *path) {
 
         if (!path) {
                 if (access(AGENT_DEFAULT_HOST_AGENT_CONFIG, F_OK) < 0) {
-                        log_info("No %s: using the defaults (aci-multipod false)", AGENT_DEFAULT_HOST_AGENT_CONFIG);
+                        /* Running but doing nothing is easy to miss: say it loudly. */
+                        log_warning("No host-agent configuration (%s, or --host-agent-config): "
+                                    "aci-multipod is off, infradhcp-agent will not act on this node",
+                                    AGENT_DEFAULT_HOST_AGENT_CONFIG);
                         return 0;
                 }
                 path = AGENT_DEFAULT_HOST_AGENT_CONFIG;
         }
+        a->host_agent_config = path;
         r = read_file_full(path, AGENT_CONFIG_SIZE_MAX, &text, &len);
         if (r < 0)
                 return log_error_errno(r, "Cannot read the host-agent-config %s: %m", path);
@@ -1013,7 +1026,7 @@ static int agent_setup(Agent *a) {
         r = kube_config_load(&kc, a->config.kubeconfig, err, sizeof(err));
         if (r < 0) {
                 log_error("No usable Kubernetes configuration: %s", err[0] ? err : "not found");
-                return r;
+                return -EXIT_NOTCONFIGURED;
         }
         r = kube_client_new(&a->kube, a->event, kc);
         kc = NULL;
@@ -1064,8 +1077,12 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
         log_set_field("NODE", a.config.node);
-        if (load_host_agent_config(&a, hac) < 0)
+        /* Configuration problems exit EXIT_NOTCONFIGURED: the unit does not restart
+         * (RestartPreventExitStatus=6) until the operator fixes them. */
+        if (load_host_agent_config(&a, hac) < 0) {
+                ret = EXIT_NOTCONFIGURED;
                 goto finish;
+        }
         /* The command line wins over the configmap. */
         if (opflex_path && agent_config_set_string(&a.config.opflex_config_path, opflex_path) < 0)
                 goto finish;
@@ -1081,8 +1098,12 @@ int main(int argc, char *argv[]) {
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
 
-        if (agent_setup(&a) < 0)
+        r = agent_setup(&a);
+        if (r < 0) {
+                if (r == -EXIT_NOTCONFIGURED)
+                        ret = EXIT_NOTCONFIGURED;
                 goto finish;
+        }
         /* Everything is open (netlink, the control socket, the metrics listener, the API
          * client); from here on only the 224.0.0.0/4 route needs a capability
          * (docs/security.md). */

@@ -552,8 +552,12 @@ static int verb_status(int argc, char **argv) {
                         fprintf(stderr, "Cannot read %s: %s\n", arg_runtime_dir, strerror(-r));
                         return EXIT_FAILURE;
                 }
-                if (n == 0 && !arg_json) {
+                /* One rule with and without --json: nothing to show is a failure
+                 * (exit 1, said on stderr); --json still prints its (empty) array. */
+                if (n == 0) {
                         fprintf(stderr, "No infradhcpd is running (no sockets in %s)\n", arg_runtime_dir);
+                        if (arg_json)
+                                print_json(arr);
                         return EXIT_FAILURE;
                 }
         }
@@ -705,7 +709,23 @@ static int verb_rebind(int argc, char **argv) {
         return simple_command(argv[1], "rebind", METHOD("Rebind"), NULL, arg_timeout);
 }
 
+/* Arguments are checked before anything is contacted: a bad subnet is the
+ * user's error whether or not a daemon runs. */
+static bool subnet_ok(const char *s) {
+        struct in_addr a;
+        uint8_t len;
+
+        if (parse_ipv4_prefix(s, &a, &len) >= 0)
+                return true;
+        fprintf(stderr, "infradhcpctl: invalid subnet '%s' (expected a.b.c.d/len, len 0..32)\n", s);
+        return false;
+}
+
 static int verb_restart(int argc, char **argv) {
+        for (int i = 2; i < argc; i++)
+                if (!subnet_ok(argv[i]))
+                        return EXIT_FAILURE;
+
         _cleanup_(json_object_unrefp) json_object *p = json_build_object(
                 "refuseSubnets", json_new_string_array((const char *const *)argv + 2, (size_t)argc - 2), NULL);
 
@@ -945,6 +965,12 @@ static int verb_agent(int argc, char **argv) {
         printf("\u25cf infradhcp-agent (node %s)\n", jstr(s, "node") ?: "?");
         snprintf(buf, sizeof(buf), "%s (%s)", jstr(s, "phase") ?: "?", jstr(s, "phaseReason") ?: "");
         field("Phase", buf);
+        if (jstr(s, "notActing")) {
+                snprintf(buf, sizeof(buf), "off: will not act (%s)", jstr(s, "notActing"));
+                field("Multipod", buf);
+        } else
+                field("Multipod", "on");
+        field("Config", jstr(s, "hostAgentConfig") ?: "none");
         field("Interface", jstr(s, "interface") ?: "not found");
         if (json_object_object_get_ex(s, "addresses", &v) && json_object_is_type(v, json_type_array)) {
                 size_t pos = 0;
@@ -1097,10 +1123,14 @@ static int parse_args(int argc, char *argv[]) {
                                 fprintf(stderr, "infradhcpctl: at most %zu --refuse subnets\n", ELEMENTSOF(arg_refuse));
                                 return -EINVAL;
                         }
+                        if (!subnet_ok(optarg))
+                                return -EINVAL;
                         arg_refuse[arg_n_refuse++] = optarg;
                         break;
                 case ARG_REQUIRE:
-                        arg_require = optarg; /* the daemon validates it (InvalidSubnet) */
+                        if (!subnet_ok(optarg))
+                                return -EINVAL;
+                        arg_require = optarg;
                         break;
                 case ARG_READY:
                         arg_ready = true;

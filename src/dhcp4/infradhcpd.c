@@ -86,7 +86,9 @@ static int parse_args(int argc, char *argv[], Args *ret) {
         int c, level;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        /* The leading ':' makes getopt tell a missing value (':') from an unknown
+         * option ('?'), so the message can say which. */
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -121,15 +123,20 @@ static int parse_args(int argc, char *argv[], Args *ret) {
                         }
                         a.seccomp = level;
                         break;
+                case ':':
+                        if (optopt > 0 && optopt < 0x100)
+                                fprintf(stderr, "infradhcpd: option -%c needs a value (see --help)\n", optopt);
+                        else
+                                fprintf(stderr, "infradhcpd: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+                        return -EINVAL;
                 case '?':
-                        if (optopt)
-                                fprintf(stderr, "infradhcpd: option -%c needs a value or is unknown (see --help)\n",
-                                        optopt);
+                        if (optopt > 0 && optopt < 0x100)
+                                fprintf(stderr, "infradhcpd: unknown option -%c (see --help)\n", optopt);
                         else
                                 fprintf(stderr, "infradhcpd: unknown option '%s' (see --help)\n", argv[optind - 1]);
                         return -EINVAL;
                 default:
-                        fprintf(stderr, "infradhcpd: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+                        fprintf(stderr, "infradhcpd: cannot parse option '%s' (see --help)\n", argv[optind - 1]);
                         return -EINVAL;
                 }
         }
@@ -296,7 +303,12 @@ int main(int argc, char *argv[]) {
         }
         r = dhcp4_dbus_new(&d.dbus, d.event, d.client);
         if (r < 0)
-                log_full(LOG_NOTICE, r, NULL, "No system bus; D-Bus interface disabled: %m");
+                /* No bus at all (no socket, nobody listening: containers, initrd, the
+                 * tests) is normal: said at debug level, so that a real error that
+                 * follows is the first and only line. A bus that exists but fails is
+                 * worth a notice. */
+                log_full(r == -ENOENT || r == -ECONNREFUSED ? LOG_DEBUG : LOG_NOTICE, r, NULL,
+                         "No system bus; D-Bus interface disabled: %m");
         dhcp4_client_set_state_handler(d.client, on_client_state, &d);
 
         r = drop_privileges();

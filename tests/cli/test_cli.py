@@ -33,6 +33,24 @@ def expect(name, argv, rc, *needles):
         print("ok   %s" % name)
 
 
+def expect_lines(name, argv, rc, lines, absent=()):
+    """The output is exactly `lines` (each a substring of its line, in order)."""
+    global failures, passed
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/infradhcp-cli-test-bus")
+    env.pop("JOURNAL_STREAM", None)
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20, env=env)
+    got = (p.stdout + p.stderr).splitlines()
+    ok = p.returncode == rc and len(got) == len(lines) and all(w in g for w, g in zip(lines, got)) and \
+        not any(a in p.stdout + p.stderr for a in absent)
+    if not ok:
+        failures += 1
+        print("FAIL %s: rc %d (want %d), want lines %r, absent %r, got:\n%s" % (
+            name, p.returncode, rc, lines, list(absent), "\n".join(got)))
+    else:
+        passed += 1
+        print("ok   %s" % name)
+
+
 class FakeAgent:
     """A varlink server on <rt>/agent/io.infradhcp.Agent answering GetStatus with a
     given phase: what `infradhcpctl agent --ready` (the DaemonSet's readiness probe)
@@ -107,6 +125,13 @@ def main():
         c = write("profile.conf", "[ACD]\nProfile=fast\n")
         expect("infradhcpd bad profile", [daemon, "--config", c] + base + ["lo"], 1, "line 2: invalid Profile=fast")
 
+        # First contact (issue 9): which of "unknown" and "needs a value"; the real
+        # error first and alone, the missing bus only at debug level.
+        expect("infradhcpd -r", [daemon, "-r", "eth0"], 1, "unknown option -r (see --help)")
+        expect("infradhcpd --config without value", [daemon, "--config"], 1, "option '--config' needs a value")
+        expect_lines("infradhcpd no such interface", [daemon] + base + ["nosuchif0"], 1,
+                     ["No interface named nosuchif0"], absent=["system bus", "D-Bus"])
+
         # infradhcp-agent
         expect("agent --help", [agent, "--help"], 0, "--node NAME")
         expect("agent without --node", [agent], 1, "--node NAME is required")
@@ -119,18 +144,38 @@ def main():
             ("json", "{not json", "invalid JSON"),
         ]:
             c = write("hac-%s.json" % name, text)
+            # Configuration problems exit 6 (not configured): the unit does not restart.
             expect("agent host-agent-config %s" % name,
-                   [agent, "--node", "n1", "--host-agent-config", c, "--interface", "lo"] + base, 1,
+                   [agent, "--node", "n1", "--host-agent-config", c, "--interface", "lo"] + base, 6,
                    "Invalid host-agent-config %s: %s" % (c, msg))
         c = write("ok.json", '{"aci-multipod": true, "some-unknown-key": [1, 2], "dhcp-delay": 0}')
         expect("agent missing kubeconfig", [agent, "--node", "n1", "--host-agent-config", c, "--interface", "lo",
-                                            "--kubeconfig", os.path.join(tmp, "nokube")] + base, 1,
+                                            "--kubeconfig", os.path.join(tmp, "nokube")] + base, 6,
                "No usable Kubernetes configuration", "nokube")
+        # No host-agent configuration at all: said at warning level, before anything
+        # else fails, that the agent will not act.
+        expect("agent no host-agent-config", [agent, "--node", "n1", "--interface", "lo",
+                                              "--kubeconfig", os.path.join(tmp, "nokube")] + base, 6,
+               "<warning> No host-agent configuration", "infradhcp-agent will not act on this node")
 
         # infradhcpctl
         expect("ctl --help", [ctl, "--help"], 0, "release-and-renew")
         expect("ctl unknown verb", [ctl, "--runtime-dir", rt, "frobnicate"], 1, "frobnicate")
         expect("ctl no daemon", [ctl, "--runtime-dir", rt, "status", "eth9"], 1, "eth9")
+        # One rule with and without --json: no daemon is exit 1 and a message; --json
+        # still prints valid JSON.
+        expect_lines("ctl status none", [ctl, "--runtime-dir", rt, "status"], 1,
+                     ["No infradhcpd is running"])
+        expect_lines("ctl --json status none", [ctl, "--runtime-dir", rt, "--json", "status"], 1,
+                     ["[]", "No infradhcpd is running"])
+        # Arguments are checked before anything is contacted.
+        expect_lines("ctl restart bad subnet", [ctl, "--runtime-dir", rt, "restart", "eth0", "notasubnet"], 1,
+                     ["invalid subnet 'notasubnet'"], absent=["not running"])
+        expect_lines("ctl --refuse bad subnet", [ctl, "--runtime-dir", rt, "--refuse", "10.0.0.0/33",
+                                                 "release-and-renew", "eth0"], 1,
+                     ["invalid subnet '10.0.0.0/33'"], absent=["not running"])
+        expect_lines("ctl --require bad subnet", [ctl, "--runtime-dir", rt, "--require", "x", "restart", "eth0"], 1,
+                     ["invalid subnet 'x'"], absent=["not running"])
         expect("ctl no agent", [ctl, "--runtime-dir", rt, "agent"], 1, "infradhcp-agent is not running")
         expect("ctl --ready no agent", [ctl, "--runtime-dir", rt, "agent", "--ready"], 1,
                "infradhcp-agent is not running")

@@ -267,7 +267,6 @@ class Container:
 
 
 SCENARIOS = ("install", "enable", "dbus", "journal", "kill", "stop", "watchdog", "reboot", "agent", "remove")
-# agent is not run by default yet: it needs the agent's "not configured" exit status.
 
 
 class System:
@@ -500,8 +499,11 @@ class System:
         errors = self.ct.run(["journalctl", "-b", "--no-pager", "-o", "cat", "-p", "err",
                               "_SYSTEMD_UNIT=%s" % unit]).stdout.strip().splitlines()
         log("agent without kube config: %s; error lines: %s" % (s, errors))
-        check(s["ActiveState"] == "failed" and s["NRestarts"] == "0",
-              "agent restarted without configuration: %s" % s)
+        check(s["ActiveState"] == "failed" and s["NRestarts"] == "0" and s["ExecMainStatus"] == "6",
+              "agent restarted without configuration, or not exit status 6: %s" % s)
+        warn = self.ct.run(["journalctl", "-b", "--no-pager", "-o", "cat", "-p", "warning..warning",
+                            "_SYSTEMD_UNIT=%s" % unit]).stdout
+        check("will not act" in warn, "no warning that the agent will not act: %r" % warn)
         check(len(errors) == 1 and "Kubernetes" in errors[0], "error lines: %s" % errors)
         # 2. A kubeconfig whose API server is down: starts, notifies, answers.
         self.configure_agent()
@@ -513,7 +515,8 @@ class System:
                  "the agent to report a STATUS beyond Started")
         st = self.ct.show(unit, "StatusText", "MainPID")
         out = self.ct.run(["infradhcpctl", "agent"]).stdout
-        check("node-1" in out, "infradhcpctl agent:\n%s" % out)
+        check("node-1" in out and re.search(r"Multipod: off: will not act", out),
+              "infradhcpctl agent does not say it will not act:\n%s" % out)
         log("agent: active, Status=%r; infradhcpctl agent:\n%s" % (st["StatusText"], out))
         self.ct.run(["systemctl", "stop", unit])
 
@@ -584,7 +587,7 @@ def main():
     ap.add_argument("--source", required=True, help="the source tree to package")
     ap.add_argument("--cache", required=True, help="where built packages are kept")
     ap.add_argument("--root-script", default=os.path.join(HERE, "mkroot.sh"))
-    ap.add_argument("--scenarios", default=",".join(s for s in SCENARIOS if s != "agent"),
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
                     help="comma-separated subset to run (install and enable always run)")
     args = ap.parse_args()
     args.scenarios = args.scenarios.split(",")
