@@ -16,7 +16,8 @@ asserting what the wire (tcpdump on the server side), the kernel (ip) and system
               runs as infradhcp with exactly its three capabilities (granted as
               ambient ones, kept by the daemon), no_new_privs and its seccomp filter
   dbus        busctl on the real system bus: introspect, get-property, Renew as
-              root (REQUEST on the wire), Access denied for user nobody
+              root (REQUEST on the wire), Access denied for user nobody; the
+              varlink socket: nobody reads the status, is refused renew
   journal     journalctl INTERFACE=IF STATE=BOUND finds the bind
   kill        kill -9 → systemd restarts it → INIT-REBOOT, same address, no DISCOVER
   stop        systemctl stop: address stays, no RELEASE on the wire; infradhcpctl
@@ -397,6 +398,13 @@ class System:
         check(q.returncode != 0 and "Access denied" in q.stderr,
               "nobody's Renew: rc %d %r" % (q.returncode, q.stderr))
         log("nobody's Renew: %s" % q.stderr.strip())
+        # The varlink socket under the unit's user: everyone reads, only root commands.
+        st = self.ct.run(["infradhcpctl", "status", IFNAME], user="nobody")
+        check("BOUND" in st.stdout and self.addr in st.stdout, "nobody's infradhcpctl status:\n%s" % st.stdout)
+        q = self.ct.run(["infradhcpctl", "renew", IFNAME], user="nobody", check_rc=False)
+        check(q.returncode == 1 and "permission denied" in q.stderr,
+              "nobody's infradhcpctl renew: rc %d %r" % (q.returncode, q.stderr))
+        log("varlink as nobody: status read, renew refused (%s)" % q.stderr.strip())
         s = self.ct.show(UNIT, "StatusText")
         check(s["StatusText"].startswith("BOUND %s" % self.addr), "after Renew: %r" % s["StatusText"])
 
