@@ -19,11 +19,14 @@
             exposure <= 2.0 (printed)
   dbus      the policy uses only what dbus-daemon 1.12 (RHEL 8, Ubuntu 22.04)
             accepts: no send_destination_prefix
+  prefix    with --build: that build (default prefix /usr/local) installs the
+            policy, the units and the sysusers file where dbus and systemd read them
 
 usage: test_packages.py --source DIR --cache DIR
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -227,10 +230,31 @@ def test_dbus_policy(src):
     print("D-Bus policy: %d rules, all within dbus-daemon 1.12's grammar" % n)
 
 
+def test_prefix(build):
+    """Whatever the prefix of this build (/usr/local by default), the policy, the
+    units and the sysusers file go where dbus and systemd read them."""
+    installed = json.loads(out(["meson", "introspect", "--installed", build]))
+    prefix = [o["value"] for o in json.loads(out(["meson", "introspect", "--buildoptions", build]))
+              if o["name"] == "prefix"][0]
+    dest = {os.path.basename(k): v for k, v in installed.items()}
+    want = {"io.infradhcp.conf": ("/usr/share/dbus-1/system.d/io.infradhcp.conf",),
+            "infradhcpd@.service": ("/lib/systemd/system/infradhcpd@.service",
+                                    "/usr/lib/systemd/system/infradhcpd@.service"),
+            "infradhcp-agent.service": ("/lib/systemd/system/infradhcp-agent.service",
+                                        "/usr/lib/systemd/system/infradhcp-agent.service"),
+            "infradhcp.sysusers": ("/usr/lib/sysusers.d/infradhcp.conf",)}
+    for name, paths in want.items():
+        check(dest.get(name) in paths, "prefix %s installs %s to %s, not %s" % (
+            prefix, name, dest.get(name), " or ".join(paths)))
+    print("prefix %s: D-Bus policy, units and sysusers go to %s" % (
+        prefix, ", ".join(sorted(os.path.dirname(dest.get(n, "?")) for n in want))))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", required=True)
     ap.add_argument("--cache", required=True)
+    ap.add_argument("--build", help="a configured meson build dir: check its install locations")
     args = ap.parse_args()
     for tool in ("dpkg-buildpackage", "lintian", "rpmbuild", "systemd-analyze"):
         if subprocess.run(["sh", "-c", "command -v " + tool], capture_output=True).returncode:
@@ -239,6 +263,8 @@ def main():
     src = os.path.abspath(args.source)
     version = packages.project_version(src)
     test_dbus_policy(src)
+    if args.build:
+        test_prefix(args.build)
     deb, changes = packages.build_deb(src, args.cache)
     deb_list = test_deb(src, deb, changes, version)
     test_lintian(changes, os.path.join(src, "docs", "packaging.md"))
