@@ -23,6 +23,7 @@
 #include "json-util.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "prom.h"
 #include "time-util.h"
 #include "varlink.h"
 
@@ -61,6 +62,7 @@ static void help(void) {
                "  release-and-renew IF       release, wait, restart and wait until bound again\n"
                "  check IF                   attachment check now (RFC 4436) and its outcome\n"
                "  monitor [IF...]            print every state change (all interfaces when none given)\n"
+               "  metrics [IF...]            counters and state as Prometheus text (all interfaces when none given)\n"
                "  agent                      status of infradhcp-agent (multipod migrations)\n"
                "  doctor IF                  find every other manager of IPv4 on IF, with the fix\n"
                "\n"
@@ -474,7 +476,8 @@ static void free_names(char **names, size_t n) {
 /* ------------------------------------------------------------------------- */
 /* Commands */
 
-static int get_status(const char *ifname, bool quiet, json_object **ret) {
+/* A read-only call without parameters (GetStatus, GetMetrics): its reply in *ret. */
+static int get_reply(const char *ifname, const char *method, const char *what, bool quiet, json_object **ret) {
         _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
         Result res = {};
         int r;
@@ -482,19 +485,22 @@ static int get_status(const char *ifname, bool quiet, json_object **ret) {
         r = connect_iface(ifname, &c, quiet);
         if (r < 0)
                 return r;
-        r = varlink_client_call(c, METHOD("GetStatus"), NULL, 0, arg_timeout, on_final, &res);
+        r = varlink_client_call(c, method, NULL, 0, arg_timeout, on_final, &res);
         if (r >= 0 && res.error)
                 r = -EREMOTE;
         if (r < 0) {
                 if (!quiet)
-                        fprintf(stderr, "Failed to get the status of %s: %s\n", ifname,
-                                res.error ?: strerror(-r));
+                        fprintf(stderr, "Failed to get the %s of %s: %s\n", what, ifname, res.error ?: strerror(-r));
                 result_done(&res);
                 return r;
         }
         *ret = res.parameters;
         free(res.error);
         return 0;
+}
+
+static int get_status(const char *ifname, bool quiet, json_object **ret) {
+        return get_reply(ifname, METHOD("GetStatus"), "status", quiet, ret);
 }
 
 static int verb_list(int argc, char **argv) {
@@ -590,6 +596,79 @@ static int verb_status(int argc, char **argv) {
                         print_json(arr);
         }
         free_names(names, n);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* The Prometheus text of each interface's infradhcpd (GetMetrics), merged into one
+ * exposition: every family once, its series from every interface (docs/metrics.md). */
+static int verb_metrics(int argc, char **argv) {
+        _cleanup_(json_object_unrefp) json_object *arr = json_object_new_array();
+        _cleanup_(freep) const char **texts = NULL;
+        _cleanup_(freep) char *merged = NULL;
+        char **names = NULL;
+        size_t n = 0, n_texts = 0, count;
+        bool all = argc <= 1, failed = false;
+        int r;
+
+        if (!arr)
+                return log_oom();
+        if (all) {
+                r = scan_ifaces(&names, &n);
+                if (r < 0) {
+                        fprintf(stderr, "Cannot read %s: %s\n", arg_runtime_dir, strerror(-r));
+                        return EXIT_FAILURE;
+                }
+                if (n == 0 && !arg_json) {
+                        fprintf(stderr, "No infradhcpd is running (no sockets in %s)\n", arg_runtime_dir);
+                        return EXIT_FAILURE;
+                }
+        }
+        count = all ? n : (size_t)argc - 1;
+        texts = calloc(MAX(count, (size_t)1), sizeof(*texts));
+        if (!texts) {
+                free_names(names, n);
+                return log_oom();
+        }
+        for (size_t i = 0; i < count; i++) {
+                json_object *m = NULL;
+                const char *text;
+
+                if (get_reply(all ? names[i] : argv[i + 1], METHOD("GetMetrics"), "metrics", false, &m) < 0) {
+                        failed = true;
+                        continue;
+                }
+                if (json_append(arr, m) < 0) {
+                        free_names(names, n);
+                        return log_oom();
+                }
+                text = jstr(m, "text");
+                if (!text) {
+                        fprintf(stderr, "Failed to get the metrics of %s: no text in the reply\n",
+                                all ? names[i] : argv[i + 1]);
+                        failed = true;
+                        continue;
+                }
+                texts[n_texts++] = text; /* owned by arr */
+        }
+        free_names(names, n);
+        if (arg_json) {
+                /* One interface named: its reply; otherwise an array. */
+                if (!all && argc == 2) {
+                        if (json_object_array_length(arr) == 1)
+                                print_json(json_object_array_get_idx(arr, 0));
+                } else
+                        print_json(arr);
+                return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+        r = prom_merge(texts, n_texts, &merged, NULL);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                fprintf(stderr, "The metrics of these interfaces cannot be merged into one exposition (a family "
+                                "typed differently: infradhcpd versions differ?); use --json or one interface\n");
+                return EXIT_FAILURE;
+        }
+        fputs(merged, stdout);
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -1031,6 +1110,7 @@ static const struct {
         { "list", 0, 0, verb_list },
         { "status", 0, IFACES_MAX, verb_status },
         { "lease", 1, 1, verb_lease },
+        { "metrics", 0, IFACES_MAX, verb_metrics },
         { "release", 1, 1, verb_release },
         { "renew", 1, 1, verb_renew },
         { "rebind", 1, 1, verb_rebind },

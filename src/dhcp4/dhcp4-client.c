@@ -106,8 +106,15 @@ struct Dhcp4Client {
         bool sequence_running;
         char last_error[256];
 
+        /* Status counters (dhcp4-status.h); last_address is the address configured
+         * last, so that a renewal or putting it back is not an address change. */
+        Dhcp4ClientCounters counters;
+        struct in_addr last_address;
+
         Dhcp4ClientStateHandler state_handler;
         void *state_userdata;
+        Dhcp4ClientChangeHandler change_handler;
+        void *change_userdata;
 };
 
 static uint64_t engine_now(void) {
@@ -182,7 +189,19 @@ static const char *peer_str(const Dhcp4SocketPeer *p, char buf[static INET_ADDRS
         return inet_ntop(AF_INET, &p->address, buf, INET_ADDRSTRLEN);
 }
 
-/* One log line for a rejected datagram or message, the same on both sockets:
+/* The counters of what was refused: a message by the engine's named reason
+ * (dhcp4_engine_rx_to_string), a datagram by the framing's (datagram = true). */
+static void client_count_rejected(Dhcp4Client *c, bool datagram, int r) {
+        if (r <= 0)
+                return;
+        if (datagram && r < _DHCP4_PACKET_MAX)
+                c->counters.dropped[r]++;
+        else if (!datagram && r < _DHCP4_RX_MAX)
+                c->counters.rejected[r]++;
+}
+
+/* Counted (client_count_rejected), then one log line for a rejected datagram or
+ * message, the same on both sockets:
  *   Ignored DHCP message from 10.0.0.1 on the packet socket: wrong-server (state RENEWING)
  *   Dropped datagram from 10.0.0.1 on the UDP socket: bad-length
  * with REJECT=<reason> and SOCKET=packet|udp. Messages that are simply not for us
@@ -193,6 +212,7 @@ static void client_log_rejected(Dhcp4Client *c, bool udp, const Dhcp4SocketPeer 
         char ab[INET_ADDRSTRLEN], rf[64];
         int level = LOG_INFO;
 
+        client_count_rejected(c, datagram, r); /* every one, logged or not */
         if (!datagram && (r == DHCP4_PARSE_XID_MISMATCH || r == DHCP4_PARSE_CHADDR_MISMATCH ||
                           r == DHCP4_PARSE_NOT_REPLY))
                 level = LOG_DEBUG;
@@ -212,13 +232,16 @@ static void client_log_rejected(Dhcp4Client *c, bool udp, const Dhcp4SocketPeer 
 
 /* ---- sockets ---------------------------------------------------------------- */
 
-/* An ACK the engine took: remember who sent it on the link (see server_mac). */
+/* A message the engine took: counted by its type; an ACK's sender on the link is
+ * remembered (see server_mac). */
 static void client_note_accepted(Dhcp4Client *c, const uint8_t *payload, size_t len, const Dhcp4SocketPeer *peer) {
         Dhcp4Message m;
 
-        if (!peer || !peer->has_mac)
+        if (dhcp4_message_parse(&m, payload, len) != DHCP4_PARSE_OK)
                 return;
-        if (dhcp4_message_parse(&m, payload, len) != DHCP4_PARSE_OK || m.message_type != DHCP4_ACK)
+        if (m.message_type > 0 && m.message_type < DHCP4_STATUS_MESSAGE_TYPES)
+                c->counters.received[m.message_type]++;
+        if (!peer || !peer->has_mac || m.message_type != DHCP4_ACK)
                 return;
         memcpy(c->server_mac, peer->mac, sizeof(c->server_mac));
         c->has_server_mac = true;
@@ -490,19 +513,28 @@ static void client_handle_acd_action(Dhcp4Client *c, const Dhcp4AcdAction *a) {
         switch (a->type) {
         case DHCP4_ACD_ACTION_SEND:
                 r = c->arp_fd >= 0 ? dhcp4_arp_send(c->arp_fd, c->ifindex, a->arp, a->len) : -EBADF;
-                if (r < 0)
+                if (r < 0) {
                         log_warning_errno(r, "Failed to send ARP %s for %s: %m",
                                           a->kind == DHCP4_ACD_SEND_PROBE      ? "probe"
                                           : a->kind == DHCP4_ACD_SEND_ANNOUNCE ? "announcement"
                                                                                : "defence",
                                           addr_str(a->address, ab));
-                else if (a->kind == DHCP4_ACD_SEND_DEFEND)
+                        break;
+                }
+                if (a->kind == DHCP4_ACD_SEND_PROBE)
+                        c->counters.acd_probes++;
+                else
+                        c->counters.acd_announcements++; /* a defence is an announcement on the wire */
+                if (a->kind == DHCP4_ACD_SEND_DEFEND) {
+                        c->counters.acd_conflicts[DHCP4_ACD_CONFLICT_DEFENDED]++;
                         log_notice("Defended %s against %s (RFC 5227 §2.4)", addr_str(a->address, ab),
                                    format_mac(a->mac, m));
+                }
                 break;
         case DHCP4_ACD_ACTION_RESULT:
                 client_close_arp(c);
                 if (a->conflict) {
+                        c->counters.acd_conflicts[DHCP4_ACD_CONFLICT_PROBE]++;
                         snprintf(mf, sizeof(mf), "CONFLICT_MAC=%s", format_mac(a->mac, m));
                         log_fields(LOG_WARNING, ((const char *[]){ mf, NULL }),
                                    "Address %s is already in use by %s: declining it", addr_str(a->address, ab), m);
@@ -513,6 +545,7 @@ static void client_handle_acd_action(Dhcp4Client *c, const Dhcp4AcdAction *a) {
                         log_error_errno(r, "Engine rejected the probe result: %m");
                 break;
         case DHCP4_ACD_ACTION_LOST:
+                c->counters.acd_conflicts[DHCP4_ACD_CONFLICT_LOST]++;
                 snprintf(mf, sizeof(mf), "CONFLICT_MAC=%s", format_mac(a->mac, m));
                 log_fields(LOG_WARNING, ((const char *[]){ mf, NULL }),
                            "Lost %s to %s after defending it (RFC 5227 §2.4 (b)): giving it up",
@@ -586,6 +619,9 @@ static int client_configure(Dhcp4Client *c, const Dhcp4Lease *l) {
 
         if (r < 0)
                 return r;
+        if (l->address.s_addr != c->last_address.s_addr)
+                c->counters.address_changes++;
+        c->last_address = l->address;
         client_start_announce(c, l->address);
         client_update_sockets(c);
         /* Bound, renewed or confirmed: the attachment checks now test this lease's peers. */
@@ -602,6 +638,11 @@ static void client_deconfigure(Dhcp4Client *c, struct in_addr address, uint8_t p
 }
 
 /* ---- actions ----------------------------------------------------------------- */
+
+static void client_count_sent(Dhcp4Client *c, const Dhcp4Action *a) {
+        if (a->message_type > 0 && a->message_type < DHCP4_STATUS_MESSAGE_TYPES)
+                c->counters.sent[a->message_type]++;
+}
 
 static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
         char xid[32], type[32], dst[INET_ADDRSTRLEN];
@@ -622,10 +663,12 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
                 if (r >= 0)
                         r = dhcp4_socket_send_raw(c->raw_fd, c->ifindex, a->packet, a->len, src);
                 if (r < 0) {
+                        c->counters.send_failures++;
                         log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
                                  "Failed to broadcast %s: %m; the retransmit timer will retry", name);
                         return;
                 }
+                client_count_sent(c, a);
                 log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s (broadcast)", name);
                 return;
         }
@@ -654,11 +697,13 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
         if (r >= 0)
                 r = dhcp4_socket_send_udp(c->udp_fd, a->address, a->packet, a->len);
         if (r < 0) {
+                c->counters.send_failures++;
                 log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
                          "Failed to send %s to %s: %m; the retransmit timer will retry", name,
                          addr_str(a->address, dst));
                 return;
         }
+        client_count_sent(c, a);
         log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s to %s", name,
                  addr_str(a->address, dst));
 }
@@ -831,6 +876,8 @@ static int client_dispatch(Dhcp4Client *c) {
         if (r >= 0 && c->acd)
                 r = arm_timer(c->acd_timer_source, dhcp4_acd_next_deadline(c->acd));
         c->dispatching = false;
+        if (c->change_handler)
+                c->change_handler(c, c->change_userdata);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the lease timer: %m");
         return 0;
@@ -1089,6 +1136,7 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
                                               clock_now(CLOCK_REALTIME), &remembered) > 0;
         if (have_lease) {
                 char a[INET_ADDRSTRLEN];
+                c->last_address = remembered.address; /* ours already: confirming it is no change */
                 log_info("Remembered lease %s/%u found: confirming it (INIT-REBOOT)",
                          addr_str(remembered.address, a), remembered.prefixlen);
         } else {
@@ -1191,6 +1239,11 @@ void dhcp4_client_stop(Dhcp4Client *c) {
 void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, void *userdata) {
         c->state_handler = h;
         c->state_userdata = userdata;
+}
+
+void dhcp4_client_set_change_handler(Dhcp4Client *c, Dhcp4ClientChangeHandler h, void *userdata) {
+        c->change_handler = h;
+        c->change_userdata = userdata;
 }
 
 int dhcp4_client_release(Dhcp4Client *c) {
@@ -1316,6 +1369,7 @@ void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
                                    ELEMENTSOF(s.declined));
         }
         dhcp4_client_dna_get_status(c->dna, &s.attachment);
+        s.counters = c->counters;
         *ret = s;
 }
 

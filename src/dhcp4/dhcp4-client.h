@@ -26,6 +26,11 @@ typedef struct Dhcp4Client Dhcp4Client;
 typedef void (*Dhcp4ClientStateHandler)(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state,
                                         void *userdata);
 
+/* Called after every input the client handled (a packet, a timer, a command, a link
+ * event): the status snapshot, its counters included, may have changed. Not called
+ * from inside another handler. */
+typedef void (*Dhcp4ClientChangeHandler)(Dhcp4Client *c, void *userdata);
+
 int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, const Dhcp4Config *config,
                      const char *state_dir);
 Dhcp4Client *dhcp4_client_free(Dhcp4Client *c);
@@ -38,6 +43,7 @@ int dhcp4_client_start(Dhcp4Client *c);
 void dhcp4_client_stop(Dhcp4Client *c);
 
 void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, void *userdata);
+void dhcp4_client_set_change_handler(Dhcp4Client *c, Dhcp4ClientChangeHandler h, void *userdata);
 
 /* Commands (operator/agent). Each returns 0 or -errno. */
 int dhcp4_client_release(Dhcp4Client *c);

@@ -75,6 +75,7 @@ typedef enum ValueType {
         VALUE_PREFIX,
         VALUE_ACD_PROFILE,
         VALUE_PEERS,
+        VALUE_PATH, /* absolute file name */
 } ValueType;
 
 typedef struct ConfigKey {
@@ -136,9 +137,24 @@ static const ConfigKey config_keys[] = {
         KEY("Attachment", "ConfirmIntervalSec", VALUE_DURATION, dna.confirm_interval_usec, 1 * SEC, 3600 * SEC, -1),
         KEY("Attachment", "RefuseOldSubnetSec", VALUE_DURATION, refuse_old_subnet_usec, 0, 3600 * SEC, -1),
         KEY("Attachment", "ExtraPeers", VALUE_PEERS, dna.n_extra, 0, 0, -1), /* an empty value clears the list */
+
+        KEY("Metrics", "TextfilePath", VALUE_PATH, metrics_textfile_path, 0, 0, -1),
 };
 
-static const char *const config_sections[] = { "DHCPv4", "Timing", "Routes", "ACD", "Attachment" };
+static const char *const config_sections[] = { "DHCPv4", "Timing", "Routes", "ACD", "Attachment", "Metrics" };
+
+/* An absolute file name: '/' first, not a directory ("/" or a trailing '/'), no control
+ * characters, shorter than the field. */
+static bool path_valid(const char *s, size_t size) {
+        size_t n = strnlen(s, size);
+
+        if (n == 0 || n >= size || s[0] != '/' || s[n - 1] == '/')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] < ' ' || s[i] == 0x7f)
+                        return false;
+        return true;
+}
 
 /* RFC 1123 host name characters; option 12 carries it verbatim (RFC 2132 §3.14). */
 static bool hostname_valid(const char *s) {
@@ -219,6 +235,14 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 memcpy(field, &s, sizeof(s));
                 return 0;
         }
+        case VALUE_PATH:
+                if (!path_valid(v, k->size))
+                        return errmsg(err, errlen, -EINVAL, NULL,
+                                      "line %u: invalid %s=%s: expected an absolute file name of at most %zu bytes",
+                                      line, k->key, v, k->size - 1);
+                memset(field, 0, k->size);
+                memcpy(field, v, strlen(v));
+                return 0;
         case VALUE_ACD_PROFILE: {
                 int p = dhcp4_acd_profile_from_string(v);
                 Dhcp4AcdProfile x = (Dhcp4AcdProfile) p;
@@ -328,7 +352,7 @@ static int config_parse_text(ParseState *st, const char *text, size_t len, char 
                         if (!section)
                                 return errmsg(err, errlen, -EINVAL, NULL,
                                                     "line %u: unknown section [%s] (known: [DHCPv4], [Timing], "
-                                                    "[Routes], [ACD], [Attachment])",
+                                                    "[Routes], [ACD], [Attachment], [Metrics])",
                                                     line, s + 1);
                         continue;
                 }
@@ -458,6 +482,8 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
         if (c->multicast_route_prefix.prefixlen > 32 ||
             (c->multicast_route_prefix.address.s_addr & ~lease_prefix_mask(c->multicast_route_prefix.prefixlen)) != 0)
                 return errmsg(err, errlen, -EINVAL, NULL, "MulticastRoutePrefix= has host bits set");
+        if (c->metrics_textfile_path[0] && !path_valid(c->metrics_textfile_path, sizeof(c->metrics_textfile_path)))
+                return errmsg(err, errlen, -EINVAL, NULL, "[Metrics] TextfilePath= is not an absolute file name");
         if (!dhcp4_acd_profile_to_string(c->acd.profile))
                 return errmsg(err, errlen, -EINVAL, NULL, "[ACD] Profile= is invalid");
         if (c->acd.probe_num == 0)

@@ -24,6 +24,7 @@
  *             ProbeAttempts= [2]  CheckIntervalSec= [1.5s; 0: off]  CheckHoldoffSec= [250ms]
  *             ConfirmBurst= [3]  ConfirmIntervalSec= [30s]  RefuseOldSubnetSec= [30s]
  *             ExtraPeers= [none; ".30" = the leased network's .30, or a.b.c.d, space separated]
+ *   [Metrics] TextfilePath= [none]
  *
  * ACD profiles (RFC 5227 §1.1 constants, and the data-centre variant):
  *                      datacenter   rfc5227
@@ -86,6 +87,9 @@ typedef struct Dhcp4Config {
         /* [Attachment] */
         Dhcp4DnaConfig dna;
         uint64_t refuse_old_subnet_usec; /* the engine's confirm_refuse_usec */
+
+        /* [Metrics]: the node-exporter textfile-collector file, "" = none */
+        char metrics_textfile_path[512];
 } Dhcp4Config;
 
 /* The defaults listed above. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The journal rendering of a status snapshot, and the wall-clock labels of the lease
- * times (dhcp4-status.h). Pure: a struct or the clocks' values in, strings or a time
- * out.
+ * The journal rendering of a status snapshot, the wall-clock labels of the lease
+ * times (dhcp4-status.h) and the names of its counters' conflict kinds. Pure: a struct
+ * or the clocks' values in, strings or a time out.
  */
 
 #include <arpa/inet.h>
@@ -14,6 +14,15 @@
 #include "dhcp4-status.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "string-table.h"
+
+static const char *const dhcp4_acd_conflict_table[_DHCP4_ACD_CONFLICT_MAX] = {
+        [DHCP4_ACD_CONFLICT_PROBE] = "probe",
+        [DHCP4_ACD_CONFLICT_DEFENDED] = "defended",
+        [DHCP4_ACD_CONFLICT_LOST] = "lost",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(dhcp4_acd_conflict, Dhcp4AcdConflict)
 
 _printf_(2, 3) static void field(Dhcp4StatusJournal *j, const char *fmt, ...) {
         size_t n = 0;

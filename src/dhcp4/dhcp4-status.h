@@ -21,6 +21,7 @@
 
 #include "dhcp4-dna.h"
 #include "dhcp4-engine.h"
+#include "dhcp4-packet.h"
 #include "infradhcp/lease.h"
 
 /* Attachment detection (RFC 4436, docs/dna.md). Times are CLOCK_REALTIME usec. */
@@ -36,6 +37,35 @@ typedef struct Dhcp4ClientAttachment {
         unsigned checks, confirmations;
         uint64_t next_check_usec;              /* USEC_INFINITY: none */
 } Dhcp4ClientAttachment;
+/* Conflicts of RFC 5227 conflict detection, by what they did to the address. */
+typedef enum Dhcp4AcdConflict {
+        DHCP4_ACD_CONFLICT_PROBE,    /* §2.1.1: an offered address in use: DECLINE */
+        DHCP4_ACD_CONFLICT_DEFENDED, /* §2.4 (b): our address claimed, defended once */
+        DHCP4_ACD_CONFLICT_LOST,     /* §2.4 (b): claimed again within DEFEND_INTERVAL: given up */
+        _DHCP4_ACD_CONFLICT_MAX,
+} Dhcp4AcdConflict;
+
+const char *dhcp4_acd_conflict_to_string(Dhcp4AcdConflict c); /* "probe", "defended", "lost" */
+
+/* DHCP message types (option 53) counted: DISCOVER (1) .. FORCERENEW (9). */
+#define DHCP4_STATUS_MESSAGE_TYPES (DHCP4_FORCERENEW + 1)
+
+/* What the daemon did and saw since it started, kept by the client beside the rest
+ * of the status and only ever incremented. Rendered by the metrics front end
+ * (dhcp4-metrics.c, docs/metrics.md). "On the wire": a message counts as sent when the
+ * socket took it, as received when the engine processed it. */
+typedef struct Dhcp4ClientCounters {
+        uint64_t sent[DHCP4_STATUS_MESSAGE_TYPES];     /* by message type */
+        uint64_t send_failures;                        /* sends the socket refused (retransmitted later) */
+        uint64_t received[DHCP4_STATUS_MESSAGE_TYPES]; /* processed by the engine, by message type */
+        uint64_t rejected[_DHCP4_RX_MAX];              /* ignored by the engine, by dhcp4_engine_rx_to_string() */
+        uint64_t dropped[_DHCP4_PACKET_MAX];           /* datagrams refused by the IP/UDP framing, by
+                                                        * dhcp4_packet_result_to_string() */
+        uint64_t address_changes;                      /* another address configured than the one before */
+        uint64_t acd_probes;                           /* ARP probes sent (RFC 5227 §2.1.1) */
+        uint64_t acd_announcements;                    /* ARP announcements sent (§2.3; defences included) */
+        uint64_t acd_conflicts[_DHCP4_ACD_CONFLICT_MAX];
+} Dhcp4ClientCounters;
 
 typedef struct Dhcp4ClientStatus {
         Dhcp4State state;
@@ -70,6 +100,7 @@ typedef struct Dhcp4ClientStatus {
         size_t n_declined;
 
         Dhcp4ClientAttachment attachment;
+        Dhcp4ClientCounters counters;
 } Dhcp4ClientStatus;
 
 static inline bool dhcp4_status_has_conflict_mac(const Dhcp4ClientStatus *s) {

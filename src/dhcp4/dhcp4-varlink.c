@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "dhcp4-metrics.h"
 #include "dhcp4-varlink.h"
 #include "hexdecoct.h"
 #include "io.infradhcp.Client.varlink.h"
@@ -281,6 +282,25 @@ static int method_get_status(VarlinkCall *call, json_object *params, void *userd
         if (!s)
                 return -ENOMEM;
         return varlink_call_reply(call, s);
+}
+
+/* The status as Prometheus text (dhcp4-metrics.c): the same renderer as the textfile. */
+static int method_get_metrics(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+        const Dhcp4ClientStatus *s = client_status(v);
+        _cleanup_(freep) char *text = NULL;
+        size_t len;
+        json_object *o;
+        int r;
+
+        r = dhcp4_metrics_render(s, &text, &len);
+        if (r < 0)
+                return r;
+        o = json_build_object("interface", json_object_new_string(s->interface), "text",
+                              json_object_new_string_len(text, (int)len), NULL);
+        if (!o)
+                return -ENOMEM;
+        return varlink_call_reply(call, o);
 }
 
 static int method_release(VarlinkCall *call, json_object *params, void *userdata) {
@@ -689,6 +709,7 @@ static int method_check(VarlinkCall *call, json_object *params, void *userdata) 
 
 static const VarlinkMethod client_methods[] = {
         { "GetStatus", method_get_status, false },
+        { "GetMetrics", method_get_metrics, false },
         { "Check", method_check, true },
         { "Release", method_release, true },
         { "Renew", method_renew, true },

@@ -35,6 +35,7 @@
 #include "dhcp4-config-files.h"
 #include "dhcp4-dbus.h"
 #include "dhcp4-seccomp.h"
+#include "dhcp4-textfile.h"
 #include "dhcp4-varlink.h"
 #include "fileio.h"
 #include "log.h"
@@ -191,6 +192,7 @@ typedef struct Daemon {
         Dhcp4Client *client;
         Dhcp4Varlink *varlink;
         Dhcp4Dbus *dbus; /* NULL without a system bus */
+        Dhcp4Textfile *textfile; /* NULL without [Metrics] TextfilePath= */
 } Daemon;
 
 /* One state handler fans out to every status consumer. */
@@ -310,6 +312,15 @@ int main(int argc, char *argv[]) {
                 log_full(r == -ENOENT || r == -ECONNREFUSED ? LOG_DEBUG : LOG_NOTICE, r, NULL,
                          "No system bus; D-Bus interface disabled: %m");
         dhcp4_client_set_state_handler(d.client, on_client_state, &d);
+        if (config.metrics_textfile_path[0]) {
+                r = dhcp4_textfile_new(&d.textfile, d.event, d.client, config.metrics_textfile_path);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to set up the metrics file %s: %m", config.metrics_textfile_path);
+                        goto finish;
+                }
+                dhcp4_client_set_change_handler(d.client, dhcp4_textfile_on_change, d.textfile);
+                log_debug("Writing metrics to %s", config.metrics_textfile_path);
+        }
 
         r = drop_privileges();
         if (r < 0)
@@ -336,6 +347,8 @@ int main(int argc, char *argv[]) {
         ret = r;
 
 finish:
+        dhcp4_textfile_flush(d.textfile); /* the last status, STOPPED after SIGTERM */
+        dhcp4_textfile_free(d.textfile);
         dhcp4_dbus_free(d.dbus);
         dhcp4_varlink_free(d.varlink);
         dhcp4_client_free(d.client);

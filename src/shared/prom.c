@@ -188,3 +188,123 @@ void prom_sample_histogram(PromWriter *w, const char *name, const PromLabel *lab
         put_labels(w, labels, n_labels, NULL);
         fprintf(w->f, " %" PRIu64 "\n", h->count);
 }
+
+/* ---- merging expositions ---------------------------------------------------------- */
+
+typedef struct MergeFamily {
+        char *name;  /* up to the first space of "# HELP name ..." */
+        char *help;  /* the whole HELP line */
+        char *type;  /* the whole TYPE line, NULL until seen */
+        FILE *samples;
+        char *buf;
+        size_t size;
+} MergeFamily;
+
+typedef struct Merge {
+        MergeFamily **fams; /* pointers: open_memstream keeps the addresses of buf and size */
+        size_t n;
+} Merge;
+
+static void merge_done(Merge *m) {
+        for (size_t i = 0; i < m->n; i++) {
+                MergeFamily *f = m->fams[i];
+                if (f->samples)
+                        fclose(f->samples);
+                free(f->name);
+                free(f->help);
+                free(f->type);
+                free(f->buf);
+                free(f);
+        }
+        free(m->fams);
+        *m = (Merge){};
+}
+
+/* The family named by the HELP line at `line` (len bytes, after "# HELP "), created
+ * when new. */
+static MergeFamily *merge_family(Merge *m, const char *line, size_t len) {
+        const char *name = line + 7, *sp = memchr(name, ' ', len - 7);
+        size_t nlen = sp ? (size_t)(sp - name) : len - 7;
+        MergeFamily *f, **v;
+
+        for (size_t i = 0; i < m->n; i++)
+                if (strlen(m->fams[i]->name) == nlen && memcmp(m->fams[i]->name, name, nlen) == 0)
+                        return m->fams[i];
+        v = realloc(m->fams, (m->n + 1) * sizeof(*v));
+        if (!v)
+                return NULL;
+        m->fams = v;
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return NULL;
+        m->fams[m->n++] = f; /* freed by merge_done even when half made */
+        f->name = strndup(name, nlen);
+        f->help = strndup(line, len);
+        if (f->name && f->help)
+                f->samples = open_memstream(&f->buf, &f->size);
+        return f->samples ? f : NULL;
+}
+
+/* One text into m. */
+static int merge_text(Merge *m, const char *text) {
+        MergeFamily *cur = NULL;
+        bool typed = false;
+
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+                if (len >= 7 && strncmp(p, "# HELP ", 7) == 0) {
+                        cur = merge_family(m, p, len);
+                        if (!cur)
+                                return -ENOMEM;
+                        typed = false;
+                } else if (len >= 7 && strncmp(p, "# TYPE ", 7) == 0) {
+                        size_t nlen = strlen(cur ? cur->name : "");
+                        if (!cur || typed || len <= 7 + nlen || strncmp(p + 7, cur->name, nlen) != 0 ||
+                            p[7 + nlen] != ' ')
+                                return -EBADMSG;
+                        if (!cur->type) {
+                                cur->type = strndup(p, len);
+                                if (!cur->type)
+                                        return -ENOMEM;
+                        } else if (strlen(cur->type) != len || memcmp(cur->type, p, len) != 0)
+                                return -EBADMSG;
+                        typed = true;
+                } else if (len > 0 && p[0] != '#') {
+                        if (!cur || !typed)
+                                return -EBADMSG;
+                        if (fwrite(p, 1, len, cur->samples) != len || fputc('\n', cur->samples) == EOF)
+                                return -ENOMEM;
+                }
+                p += len + (nl ? 1 : 0);
+        }
+        return 0;
+}
+
+int prom_merge(const char *const *texts, size_t n_texts, char **ret, size_t *ret_len) {
+        Merge m = {};
+        PromWriter w;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < n_texts; i++)
+                r = texts[i] ? merge_text(&m, texts[i]) : -EINVAL;
+        if (r >= 0)
+                r = prom_writer_open(&w);
+        if (r < 0) {
+                merge_done(&m);
+                return r;
+        }
+        for (size_t i = 0; i < m.n; i++) {
+                MergeFamily *f = m.fams[i];
+
+                if (!f->type || fflush(f->samples) != 0) {
+                        w.error = f->type ? -ENOMEM : -EBADMSG; /* a HELP without TYPE */
+                        break;
+                }
+                fprintf(w.f, "%s\n%s\n", f->help, f->type);
+                fwrite(f->buf, 1, f->size, w.f);
+        }
+        merge_done(&m);
+        return prom_writer_close(&w, ret, ret_len);
+}

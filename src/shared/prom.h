@@ -57,6 +57,16 @@ void prom_sample_u64(PromWriter *w, const char *name, const PromLabel *labels, s
 void prom_sample_histogram(PromWriter *w, const char *name, const PromLabel *labels, size_t n_labels,
                            const PromHistogram *h);
 
+/* Merges expositions in this writer's shape (per family "# HELP", "# TYPE", then its
+ * samples) into one: each family once, with the HELP and TYPE of its first text, then
+ * the samples of every text in order (the exposition format wants a family's lines
+ * together). For the texts of several daemons whose series differ by a label
+ * (infradhcpctl metrics). Other comments and empty lines are dropped. Returns 0 and the
+ * text (caller frees), -EBADMSG for a sample before any family, a TYPE naming another
+ * family than the HELP before it, or a family typed differently by two texts;
+ * -ENOMEM. */
+int prom_merge(const char *const *texts, size_t n_texts, char **ret, size_t *ret_len);
+
 /* Name and label-name validity (the exposition format's grammar). */
 bool prom_metric_name_valid(const char *name);
 bool prom_label_name_valid(const char *name);

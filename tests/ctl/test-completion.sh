@@ -37,6 +37,8 @@ expect() { # description, got, want
 }
 
 expect "verbs starting with re" "$(complete_line infradhcpctl re)" "rebind release release-and-renew renew restart "
+expect "metrics verb" "$(complete_line infradhcpctl me)" "metrics "
+expect "interfaces for metrics, several" "$(complete_line infradhcpctl --runtime-dir "$tmp" metrics eth1 '')" "ens192.4093 eth1 "
 expect "agent verb" "$(complete_line infradhcpctl ag)" "agent "
 expect "check verb" "$(complete_line infradhcpctl ch)" "check "
 expect "check takes one infradhcpd interface" "$(complete_line infradhcpctl --runtime-dir "$tmp" check e)" "ens192.4093 eth1 "

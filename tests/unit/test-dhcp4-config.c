@@ -101,6 +101,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c.multicast_route_prefix.prefixlen, 4);
         assert_true(c.acd.enabled);
         assert_int_equal(c.acd.profile, DHCP4_ACD_PROFILE_DATACENTER);
+        assert_string_equal(c.metrics_textfile_path, "");
         assert_true(c.acd.probe_wait_usec == 10 * MS);
         assert_int_equal(c.acd.probe_num, 3);
         assert_true(c.acd.probe_min_usec == 30 * MS);
@@ -222,7 +223,10 @@ static const char every_key[] =
         "ConfirmBurst=5\n"
         "ConfirmIntervalSec=1min\n"
         "RefuseOldSubnetSec=0\n"
-        "ExtraPeers=.30   10.0.0.99\n";
+        "ExtraPeers=.30   10.0.0.99\n"
+        "\n"
+        "[Metrics]\n"
+        "TextfilePath=/var/lib/prometheus/node-exporter/infradhcp-ens192.4093.prom\n";
 
 static void test_every_key(void **state) {
         Dhcp4Config c;
@@ -275,6 +279,7 @@ static void test_every_key(void **state) {
         assert_int_equal(c.dna.extra[0].last_octet, 30);
         assert_false(c.dna.extra[1].relative);
         assert_int_equal(ntohl(c.dna.extra[1].address.s_addr), 0x0a000063);
+        assert_string_equal(c.metrics_textfile_path, "/var/lib/prometheus/node-exporter/infradhcp-ens192.4093.prom");
 
         assert_int_equal(dhcp4_config_to_engine(&c, &e), 0);
         assert_true(e.confirm_refuse_usec == 0);
@@ -302,7 +307,8 @@ static void test_every_key(void **state) {
                 "[ACD]\nEnabled=\nProfile=\nProbeWaitSec=\nProbeNum=\nProbeMinSec=\nProbeMaxSec=\n"
                 "AnnounceWaitSec=\nAnnounceNum=\nAnnounceIntervalSec=\nDefendIntervalSec=\n"
                 "[Attachment]\nDetect=\nProbeTimeoutSec=\nProbeAttempts=\nCheckIntervalSec=\nCheckHoldoffSec=\n"
-                "ConfirmBurst=\nConfirmIntervalSec=\nRefuseOldSubnetSec=\nExtraPeers=\n";
+                "ConfirmBurst=\nConfirmIntervalSec=\nRefuseOldSubnetSec=\nExtraPeers=\n"
+                "[Metrics]\nTextfilePath=\n";
         Dhcp4Config d;
         dhcp4_config_init(&d);
         parse_ok(&c, reset);
@@ -392,9 +398,9 @@ static void test_errors(void **state) {
                 { "[DHCPv4]\nUseGateway=yes\n", "line 2: unknown key UseGateway in [DHCPv4]" },
                 { "\n# c\n[Routes]\n\nusegateway=yes\n", "line 5: unknown key usegateway in [Routes]" },
                 { "[Route]\n", "line 1: unknown section [Route] (known: [DHCPv4], [Timing], [Routes], [ACD], "
-                                "[Attachment])" },
-                { "[dhcpv4]\n",
-                  "line 1: unknown section [dhcpv4] (known: [DHCPv4], [Timing], [Routes], [ACD], [Attachment])" },
+                                "[Attachment], [Metrics])" },
+                { "[dhcpv4]\n", "line 1: unknown section [dhcpv4] (known: [DHCPv4], [Timing], [Routes], [ACD], "
+                                 "[Attachment], [Metrics])" },
                 { "[Attachment]\nExtraPeers=.0\n", "line 2: invalid ExtraPeers= entry .0: expected .N (1..254, the "
                                                      "leased network with last octet N) or a.b.c.d" },
                 { "[Attachment]\nExtraPeers=10.0.0.1 .x\n", "line 2: invalid ExtraPeers= entry .x: expected .N (1..254, "
@@ -454,6 +460,16 @@ static void test_errors(void **state) {
                 { "[DHCPv4]\nHostname=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
                   "line 2: invalid Hostname=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: "
                   "expected a host name of at most 63 letters, digits, '-' and '.'" },
+                { "[Metrics]\nTextfilePath=infradhcp.prom\n",
+                  "line 2: invalid TextfilePath=infradhcp.prom: expected an absolute file name of at most 511 bytes" },
+                { "[Metrics]\nTextfilePath=/var/lib/node-exporter/\n",
+                  "line 2: invalid TextfilePath=/var/lib/node-exporter/: expected an absolute file name of at most "
+                  "511 bytes" },
+                { "[Metrics]\nTextfilePath=/\n",
+                  "line 2: invalid TextfilePath=/: expected an absolute file name of at most 511 bytes" },
+                { "[Metrics]\nTextfilePath=/a\tb\n",
+                  "line 2: invalid TextfilePath=/a\tb: expected an absolute file name of at most 511 bytes" },
+                { "[Metrics]\nPath=/x\n", "line 2: unknown key Path in [Metrics]" },
                 /* Cross-key constraints. */
                 { "[Timing]\nRetransmitInitialSec=20s\n",
                   "RetransmitInitialSec= (20s) is greater than RetransmitMaxSec= (16s)" },
@@ -481,6 +497,23 @@ static void test_errors(void **state) {
                 assert_int_equal(dhcp4_config_parse(&c, cases[i].text, strlen(cases[i].text), NULL, 0), -EINVAL);
                 assert_int_equal(dhcp4_config_parse(&c, cases[i].text, strlen(cases[i].text), err, 5), -EINVAL);
                 assert_int_equal(strlen(err), 4);
+        }
+
+        /* A textfile path that does not fit the field: refused, not cut. */
+        {
+                char text[700] = "[Metrics]\nTextfilePath=/";
+                size_t n = strlen(text);
+
+                memset(text + n, 'p', 511);
+                text[n + 511] = '\n';
+                text[n + 512] = '\0';
+                dhcp4_config_init(&c);
+                assert_int_equal(dhcp4_config_parse(&c, text, strlen(text), err, sizeof(err)), -EINVAL);
+                assert_true(strncmp(err, "line 2: invalid TextfilePath=/ppp", 33) == 0);
+                text[n + 510] = '\n';
+                text[n + 511] = '\0';
+                assert_int_equal(dhcp4_config_parse(&c, text, strlen(text), err, sizeof(err)), 0);
+                assert_int_equal(strlen(c.metrics_textfile_path), 511);
         }
 
         /* A good key before the bad line is not applied either. */

@@ -74,11 +74,95 @@ static void test_histogram(void **state) {
         assert_true(prom_duration_bounds[0] <= 0.05 && prom_duration_bounds[prom_duration_n_bounds - 1] >= 60);
 }
 
+static void test_merge(void **state) {
+        static const char a[] = "# HELP infradhcp_a_total A.\n"
+                                "# TYPE infradhcp_a_total counter\n"
+                                "infradhcp_a_total{interface=\"eth0\"} 1\n"
+                                "# HELP infradhcp_b B with \\n.\n"
+                                "# TYPE infradhcp_b gauge\n"
+                                "infradhcp_b{interface=\"eth0\",state=\"X\"} 0\n"
+                                "infradhcp_b{interface=\"eth0\",state=\"Y\"} 1\n"
+                                "# HELP infradhcp_t Absent without a lease.\n"
+                                "# TYPE infradhcp_t gauge\n";
+        /* another daemon: families in another order, one more, a comment, no final newline */
+        static const char b[] = "# HELP infradhcp_c C.\n"
+                                "# TYPE infradhcp_c gauge\n"
+                                "infradhcp_c{interface=\"eth1\"} 3\n"
+                                "# a comment\n"
+                                "\n"
+                                "# HELP infradhcp_b B (other help text).\n"
+                                "# TYPE infradhcp_b gauge\n"
+                                "infradhcp_b{interface=\"eth1\",state=\"X\"} 1\n"
+                                "# HELP infradhcp_t Absent without a lease.\n"
+                                "# TYPE infradhcp_t gauge\n"
+                                "infradhcp_t{interface=\"eth1\"} 17\n"
+                                "# HELP infradhcp_a_total A.\n"
+                                "# TYPE infradhcp_a_total counter\n"
+                                "infradhcp_a_total{interface=\"eth1\"} 2";
+        const char *texts[] = { a, b };
+        char *t = NULL;
+        size_t len = 0;
+
+        assert_int_equal(prom_merge(texts, 2, &t, &len), 0);
+        assert_string_equal(t, "# HELP infradhcp_a_total A.\n"
+                               "# TYPE infradhcp_a_total counter\n"
+                               "infradhcp_a_total{interface=\"eth0\"} 1\n"
+                               "infradhcp_a_total{interface=\"eth1\"} 2\n"
+                               "# HELP infradhcp_b B with \\n.\n"
+                               "# TYPE infradhcp_b gauge\n"
+                               "infradhcp_b{interface=\"eth0\",state=\"X\"} 0\n"
+                               "infradhcp_b{interface=\"eth0\",state=\"Y\"} 1\n"
+                               "infradhcp_b{interface=\"eth1\",state=\"X\"} 1\n"
+                               "# HELP infradhcp_t Absent without a lease.\n"
+                               "# TYPE infradhcp_t gauge\n"
+                               "infradhcp_t{interface=\"eth1\"} 17\n"
+                               "# HELP infradhcp_c C.\n"
+                               "# TYPE infradhcp_c gauge\n"
+                               "infradhcp_c{interface=\"eth1\"} 3\n");
+        assert_int_equal(len, strlen(t));
+        free(t);
+
+        /* one text is itself */
+        assert_int_equal(prom_merge(texts, 1, &t, NULL), 0);
+        assert_string_equal(t, a);
+        free(t);
+        assert_int_equal(prom_merge(texts, 0, &t, &len), 0);
+        assert_string_equal(t, "");
+        assert_int_equal(len, 0);
+        free(t);
+}
+
+static void test_merge_invalid(void **state) {
+        static const char *const bad[] = {
+                "infradhcp_x 1\n",                                          /* sample before any family */
+                "# HELP infradhcp_x X.\ninfradhcp_x 1\n",                  /* sample before TYPE */
+                "# HELP infradhcp_x X.\n# TYPE infradhcp_y gauge\n",       /* TYPE of another family */
+                "# HELP infradhcp_x X.\n# TYPE infradhcp_x\n",             /* TYPE without a type */
+                "# HELP infradhcp_x X.\n# TYPE infradhcp_xy gauge\n",      /* a longer name */
+                "# HELP infradhcp_x X.\n",                                   /* HELP without TYPE */
+                "# HELP infradhcp_x X.\n# TYPE infradhcp_x gauge\n# TYPE infradhcp_x gauge\n",
+        };
+        const char *two[] = { "# HELP infradhcp_x X.\n# TYPE infradhcp_x gauge\ninfradhcp_x 1\n",
+                              "# HELP infradhcp_x X.\n# TYPE infradhcp_x counter\ninfradhcp_x 2\n" };
+        char *t = NULL;
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                if (prom_merge(&bad[i], 1, &t, NULL) != -EBADMSG)
+                        fail_msg("accepted: %s", bad[i]);
+                assert_null(t);
+        }
+        /* the same family typed differently by two daemons */
+        assert_int_equal(prom_merge(two, 2, &t, NULL), -EBADMSG);
+        assert_null(t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_escaping),
                 cmocka_unit_test(test_invalid_names),
                 cmocka_unit_test(test_histogram),
+                cmocka_unit_test(test_merge),
+                cmocka_unit_test(test_merge_invalid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
