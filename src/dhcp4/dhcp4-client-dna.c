@@ -43,6 +43,10 @@ struct Dhcp4ClientDna {
         Dhcp4ClientDnaConfirm confirm;
         void *userdata;
         bool dispatching, again;
+
+        /* status counters (Dhcp4ClientAttachment) */
+        uint64_t checks_by_trigger[_DHCP4_DNA_TRIGGER_MAX];
+        uint64_t outcomes[_DHCP4_DNA_OUTCOME_MAX];
 };
 
 static uint64_t now_clock(clockid_t id) {
@@ -174,10 +178,15 @@ static int log_level_for(const Dhcp4DnaAction *a) {
         }
 }
 
+/* Counted (the status counters of the attachment), then logged. */
 static void handle_event(Dhcp4ClientDna *d, const Dhcp4DnaAction *a) {
         char ev[48], tr[48], out[48];
         const char *fields[] = { ev, tr, a->event == DHCP4_DNA_EVENT_RESULT ? out : NULL, NULL };
 
+        if (a->event == DHCP4_DNA_EVENT_CHECK && (size_t) a->trigger < _DHCP4_DNA_TRIGGER_MAX)
+                d->checks_by_trigger[a->trigger]++;
+        if (a->event == DHCP4_DNA_EVENT_RESULT && (size_t) a->outcome < _DHCP4_DNA_OUTCOME_MAX)
+                d->outcomes[a->outcome]++;
         snprintf(ev, sizeof(ev), "ATTACHMENT_EVENT=%s", dhcp4_dna_event_to_string(a->event));
         snprintf(tr, sizeof(tr), "TRIGGER=%s", dhcp4_dna_trigger_to_string(a->trigger));
         snprintf(out, sizeof(out), "OUTCOME=%s", dhcp4_dna_outcome_to_string(a->outcome));
@@ -423,6 +432,10 @@ void dhcp4_client_dna_get_status(const Dhcp4ClientDna *d, Dhcp4ClientAttachment 
         a.checks = dhcp4_dna_get_checks(dna);
         a.confirmations = dhcp4_dna_get_confirmations(dna);
         a.next_check_usec = next == UINT64_MAX ? USEC_INFINITY : dhcp4_client_dna_to_realtime(d, next);
+        if (d) {
+                memcpy(a.checks_by_trigger, d->checks_by_trigger, sizeof(a.checks_by_trigger));
+                memcpy(a.outcomes, d->outcomes, sizeof(a.outcomes));
+        }
         *ret = a;
 }
 

@@ -639,12 +639,9 @@ static void client_deconfigure(Dhcp4Client *c, struct in_addr address, uint8_t p
 
 /* ---- actions ----------------------------------------------------------------- */
 
-static void client_count_sent(Dhcp4Client *c, const Dhcp4Action *a) {
-        if (a->message_type > 0 && a->message_type < DHCP4_STATUS_MESSAGE_TYPES)
-                c->counters.sent[a->message_type]++;
-}
-
-static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
+/* Sends one message on the socket its kind needs. Returns 0 when a socket took it,
+ * -errno (logged) when none did. */
+static int client_transmit(Dhcp4Client *c, const Dhcp4Action *a) {
         char xid[32], type[32], dst[INET_ADDRSTRLEN];
         const char *name = dhcp4_message_type_to_string(a->message_type);
         int r;
@@ -662,15 +659,11 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
                 r = client_open_raw(c);
                 if (r >= 0)
                         r = dhcp4_socket_send_raw(c->raw_fd, c->ifindex, a->packet, a->len, src);
-                if (r < 0) {
-                        c->counters.send_failures++;
-                        log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
-                                 "Failed to broadcast %s: %m; the retransmit timer will retry", name);
-                        return;
-                }
-                client_count_sent(c, a);
+                if (r < 0)
+                        return log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
+                                        "Failed to broadcast %s: %m; the retransmit timer will retry", name);
                 log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s (broadcast)", name);
-                return;
+                return 0;
         }
 
         /* The RELEASE is followed at once by the removal of the address. Sent on the UDP
@@ -688,7 +681,7 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
                         char m[18];
                         log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s to %s (%s)", name,
                                  addr_str(a->address, dst), format_mac(c->server_mac, m));
-                        return;
+                        return 0;
                 }
                 log_debug_errno(r, "Sending %s on the packet socket failed, trying the UDP socket: %m", name);
         }
@@ -696,16 +689,21 @@ static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
         r = c->link.configured ? client_open_udp(c, c->link.lease.address) : -EADDRNOTAVAIL;
         if (r >= 0)
                 r = dhcp4_socket_send_udp(c->udp_fd, a->address, a->packet, a->len);
-        if (r < 0) {
-                c->counters.send_failures++;
-                log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
-                         "Failed to send %s to %s: %m; the retransmit timer will retry", name,
-                         addr_str(a->address, dst));
-                return;
-        }
-        client_count_sent(c, a);
+        if (r < 0)
+                return log_full(LOG_WARNING, r, ((const char *[]){ xid, type, NULL }),
+                                "Failed to send %s to %s: %m; the retransmit timer will retry", name,
+                                addr_str(a->address, dst));
         log_full(LOG_DEBUG, 0, ((const char *[]){ xid, type, NULL }), "Sent %s to %s", name,
                  addr_str(a->address, dst));
+        return 0;
+}
+
+/* Sends, and counts what a socket took (by message type) or refused. */
+static void client_send(Dhcp4Client *c, const Dhcp4Action *a) {
+        if (client_transmit(c, a) < 0)
+                c->counters.send_failures++;
+        else if (a->message_type > 0 && a->message_type < DHCP4_STATUS_MESSAGE_TYPES)
+                c->counters.sent[a->message_type]++;
 }
 
 /* The journal front end of the status: every state change, with the status as

@@ -91,6 +91,37 @@ static const char *conflict_reason(int i) {
         return dhcp4_acd_conflict_to_string((Dhcp4AcdConflict) i);
 }
 
+static const char *trigger_name(int i) {
+        return dhcp4_dna_trigger_to_string((Dhcp4DnaTrigger) i);
+}
+
+static const char *outcome_name(int i) {
+        return dhcp4_dna_outcome_to_string((Dhcp4DnaOutcome) i);
+}
+
+/* Attachment detection (RFC 4436, docs/dna.md). */
+static void render_attachment(PromWriter *w, const Dhcp4ClientAttachment *a, const char *ifname,
+                              const PromLabel *ifl) {
+        prom_family(w, PREFIX "attachment_detection_enabled", "gauge",
+                    "1 when attachment detection ([Attachment] Detect=) is on.");
+        prom_sample(w, PREFIX "attachment_detection_enabled", ifl, 1, a->enabled);
+        prom_family(w, PREFIX "attachment_usable_peers", "gauge",
+                    "Peers of the lease whose MAC is known, i.e. that an attachment check can ask (0: only hints "
+                    "and DHCP can tell a move).");
+        prom_sample(w, PREFIX "attachment_usable_peers", ifl, 1, a->usable_peers);
+        render_by_label(w, PREFIX "attachment_checks_total",
+                        "Attachment checks started, by reason: periodic, notify-peers, link-change, announce "
+                        "(the hypervisor's RARP or gratuitous ARP), peer-mac, command, retry.",
+                        ifname, "reason", a->checks_by_trigger, 0, _DHCP4_DNA_TRIGGER_MAX, trigger_name);
+        /* From ATTACHED: "none" and "running" are not results. */
+        render_by_label(w, PREFIX "attachment_outcomes_total",
+                        "Attachment check results, by result: attached, confirming (DHCP asked), rate-limited, then "
+                        "the confirmation's confirmed, moved or aborted; no-peer (a periodic check with nobody to "
+                        "ask).",
+                        ifname, "result", a->outcomes, DHCP4_DNA_OUTCOME_ATTACHED, _DHCP4_DNA_OUTCOME_MAX,
+                        outcome_name);
+}
+
 static void render_lease_times(PromWriter *w, const Dhcp4ClientStatus *s, const PromLabel *ifl) {
         static const struct {
                 const char *name, *help;
@@ -163,5 +194,6 @@ int dhcp4_metrics_render(const Dhcp4ClientStatus *s, char **ret_text, size_t *re
                         "Address conflicts (RFC 5227), by reason: probe (an offered address in use, declined), "
                         "defended (our address claimed, defended), lost (claimed again, given up).",
                         ifname, "reason", c->acd_conflicts, 0, _DHCP4_ACD_CONFLICT_MAX, conflict_reason);
+        render_attachment(&w, &s->attachment, ifname, ifl);
         return prom_writer_close(&w, ret_text, ret_len);
 }

@@ -36,6 +36,10 @@ typedef struct Dhcp4ClientAttachment {
         char outcome[16];                      /* its outcome, "" before the first check */
         unsigned checks, confirmations;
         uint64_t next_check_usec;              /* USEC_INFINITY: none */
+        /* Counters since the start (metrics): checks by what started them, and the
+         * outcomes reported (a check's ARP phase, then its confirmation's result). */
+        uint64_t checks_by_trigger[_DHCP4_DNA_TRIGGER_MAX];
+        uint64_t outcomes[_DHCP4_DNA_OUTCOME_MAX];
 } Dhcp4ClientAttachment;
 /* Conflicts of RFC 5227 conflict detection, by what they did to the address. */
 typedef enum Dhcp4AcdConflict {

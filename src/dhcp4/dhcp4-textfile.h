@@ -4,7 +4,9 @@
  * docs/metrics.md): the metrics text of the status snapshot (dhcp4-metrics.c) written
  * atomically (a temporary file in the same directory renamed over the old one, so a
  * reader sees the old file or the new one, never a part of either), after every change
- * of the status and at most once per DHCP4_TEXTFILE_INTERVAL_USEC. A write that fails
+ * of the status and at most once per DHCP4_TEXTFILE_INTERVAL_USEC; a change of the
+ * attachment detection alone (its periodic check runs every 1.5 s and usually changes
+ * nothing else) at most once per DHCP4_TEXTFILE_ROUTINE_USEC. A write that fails
  * (file system full, directory missing or read-only) is logged once, retried every
  * DHCP4_TEXTFILE_RETRY_USEC, and its recovery is logged once.
  * Not here: what the metrics are (dhcp4-metrics.c), how files are replaced (fileio).
@@ -19,6 +21,7 @@
 
 #define DHCP4_TEXTFILE_INTERVAL_USEC (1 * USEC_PER_SEC)
 #define DHCP4_TEXTFILE_RETRY_USEC    (10 * USEC_PER_SEC)
+#define DHCP4_TEXTFILE_ROUTINE_USEC  (60 * USEC_PER_SEC)
 
 typedef struct Dhcp4Textfile Dhcp4Textfile;
 

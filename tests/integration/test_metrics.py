@@ -5,12 +5,15 @@
 
   wire      the two-pod fabric (fabric.py), node in pod-1; a capture of DHCP and ARP on
             the node's interface from before the daemon starts. Lease, `infradhcpctl
-            renew`, then a migration as the agent drives it: ReleaseAndRenew (delay 1.5
-            s, pod-1 refused, pod-2 required), the VM moved to pod-2 during the delay so
-            pod-1 sees the RELEASE. Then the counters equal what the capture saw: each
-            DHCP message type sent and received, ARP probes and announcements of our
-            MAC, and the address changes the kernel reported (ip monitor); the state is
-            BOUND one-hot, the lease timestamps are GetStatus's. Every exposition
+            renew`, a move to pod-2 that attachment detection notices by itself (the
+            confirmation NAKed by pod-2, DISCOVER), then a migration back as the agent
+            drives it: ReleaseAndRenew (delay 1.5 s, pod-2 refused, pod-1 required),
+            the VM moved during the delay so pod-2 sees the RELEASE. Then the counters
+            equal what the capture saw: each DHCP message type sent and received, ARP
+            probes and announcements of our MAC (1 RELEASE, 4 ACKs, 1 NAK, 9 probes),
+            and the 3 address changes the kernel reported (ip monitor); attachment:
+            one `confirming`, one `moved`, periodic checks only; the state is BOUND
+            one-hot, the lease timestamps are GetStatus's. Every exposition
             (GetMetrics, `infradhcpctl metrics`, `metrics IF`) parses with the strict
             parser (promparse.py) and `promtool check metrics`.
   textfile  two infradhcpd on one segment (one dnsmasq), one runtime directory, each
@@ -19,7 +22,8 @@
             never gets a partial exposition), and follow a renew within the bound. 2000
             junk datagrams from port 67 and 1000 from another port to the bound address:
             rejected{reason="too-short"} and dropped{reason="wrong-port"} count exactly
-            those, the file is rewritten at most once a second meanwhile. The
+            those, the file is rewritten at most once a second meanwhile; idle, the
+            periodic attachment checks do not rewrite it. The
             tmpfs filled up: the file keeps its last complete version, one warning over
             several retries; space back: written again (logged once). `infradhcpctl
             metrics` without IF merges both daemons into one exposition (each HELP and
@@ -88,6 +92,12 @@ def ctl(args, runtime_dir, *argv, check_rc=True):
     return p
 
 
+def steady(text):
+    """text without the attachment families: the periodic attachment check (every 1.5 s)
+    moves them between two reads, and the textfile writes them at most once a minute."""
+    return "".join(line for line in text.splitlines(True) if "infradhcp_attachment_" not in line)
+
+
 def check_state(fams, ifname, state):
     for s in fams["infradhcp_dhcp_state"]["samples"]:
         if s[1]["interface"] != ifname:
@@ -103,42 +113,60 @@ def check_state(fams, ifname, state):
 def sc_wire(topo, args):
     fab = fabric.Fabric(topo, attached=("pod-1",))
     p1, p2 = fab.pod("pod-1"), fab.pod("pod-2")
+    path = os.path.join(topo.mkdir("wire-conf"), "infradhcpd.conf")
+    with open(path, "w") as f:
+        # After the move that attachment detection notices, ReleaseAndRenew takes the
+        # node straight back: the old subnet must not stay refused meanwhile.
+        f.write("[Attachment]\nRefuseOldSubnetSec=0\n")
     cap = netns.Capture(topo, fab.node, fabric.INFRA_IF, arp=True).start()
     mon = netns.AddressMonitor(topo, fab.node).start()
-    dhcpd = netns.InfraDhcpd(topo, fab.node, fabric.INFRA_IF, args.daemon)
+    dhcpd = netns.InfraDhcpd(topo, fab.node, fabric.INFRA_IF, args.daemon, config=path)
+    sock = os.path.join(dhcpd.runtime_dir, fabric.INFRA_IF, "io.infradhcp.Client")
     dhcpd.start()
     first = dhcpd.wait_address(pred=p1.contains)
-    log("bound in pod-1: %s" % first)
+    log("1. bound in pod-1: %s" % first)
 
-    # renew: one unicast REQUEST, one ACK
+    # 2. renew: one unicast REQUEST, one ACK
     mark = len(dhcpd.proc.text())
     ctl(args, dhcpd.runtime_dir, "renew", fabric.INFRA_IF)
     dhcpd.proc.wait_log(r"State RENEWING -> BOUND", 15, mark)
+    log("2. renewed")
 
-    # the migration, as the agent drives it: release while pod-1 is reachable, move, renew in pod-2
+    # 3. the VM moves to pod-2 and nobody tells the daemon: its periodic attachment
+    # check finds the router silent, the confirmation is NAKed by pod-2, DISCOVER
+    fab.migrate("pod-1", "pod-2")
+    second = dhcpd.wait_address(timeout=20, pred=p2.contains)
+    log("3. attachment detection moved the node to pod-2: %s" % second)
+
+    # 4. the migration back, as the agent drives it: release while pod-2 is reachable,
+    # move, renew requiring pod-1
     result = {}
 
     def rar():
         result["reply"] = fabric.varlink_call(
-            os.path.join(dhcpd.runtime_dir, fabric.INFRA_IF, "io.infradhcp.Client"),
-            "io.infradhcp.Client.ReleaseAndRenew",
-            {"delayMs": 1500, "refuseSubnets": [p1.cidr], "requireSubnet": p2.cidr}, timeout=60)
+            sock, "io.infradhcp.Client.ReleaseAndRenew",
+            {"delayMs": 1500, "refuseSubnets": [p2.cidr], "requireSubnet": p1.cidr}, timeout=60)
 
     th = threading.Thread(target=rar)
     th.start()
     cap.wait(lambda ps: any(p.type == "RELEASE" for p in ps), 10, "the RELEASE on the wire")
-    fab.migrate("pod-1", "pod-2")
+    fab.migrate("pod-2", "pod-1")
     th.join(60)
     check("error" not in result.get("reply", {"error": "no reply"}), "ReleaseAndRenew: %r" % result)
-    second = result["reply"]["parameters"]["address"]
-    check(p2.contains(second), "ReleaseAndRenew bound %s, not in pod-2" % second)
-    log("migrated to pod-2: %s" % second)
+    third = result["reply"]["parameters"]["address"]
+    check(p1.contains(third), "ReleaseAndRenew bound %s, not in pod-1" % third)
+    t_bound = time.time()
+    log("4. ReleaseAndRenew moved the node back to pod-1: %s" % third)
 
     # ACD announces each new address twice, 2 s apart (datacenter profile): wait for the
-    # second announcement of the new address, then for the counters to settle.
+    # second announcement of the last one, then for the counters to settle.
     mac = fabric.NODE_MAC
-    cap.wait_arp(lambda ps: sum(1 for p in ps if p.kind == "announce" and p.spa == second and p.sha == mac) >= 2,
-                 15, "both announcements of %s" % second)
+
+    def ours(a):
+        return a.sha == mac and a.eth_src == mac
+
+    cap.wait_arp(lambda ps: sum(1 for p in ps if p.kind == "announce" and p.spa == third and ours(p) and
+                                p.time >= t_bound - 1) >= 2, 15, "both announcements of %s" % third)
 
     def from_capture():
         want = collections.Counter()
@@ -148,7 +176,7 @@ def sc_wire(topo, args):
             key = ("sent" if p.from_client else "received", p.type)
             want[key] += 1
         for a in cap.arp_packets():
-            if a.sha == mac and a.eth_src == mac:
+            if ours(a):
                 want[("arp", a.kind)] += 1
         return want
 
@@ -185,31 +213,46 @@ def sc_wire(topo, args):
 
     # what happened, in numbers the protocol fixes (the capture agrees, above)
     check(want[("sent", "RELEASE")] == 1 and want[("sent", "DECLINE")] == 0, "capture: %r" % want)
-    check(want[("received", "ACK")] == 3 and want[("received", "NAK")] == 0,
-          "three ACKs (bind, renew, bind in pod-2) and no NAK, capture: %r" % want)
-    check(want[("sent", "REQUEST")] >= 3 and want[("sent", "DISCOVER")] >= 2, "capture: %r" % want)
-    # ACD, datacenter profile: 3 probes per new address, then 2 announcements 2 s apart
-    # (the first address was released sooner than that: one or two)
-    arp = collections.Counter((a.kind, a.spa if a.kind == "announce" else a.tpa)
-                              for a in cap.arp_packets() if a.sha == mac and a.eth_src == mac)
-    check(arp[("probe", first)] == 3 and arp[("probe", second)] == 3 and arp[("announce", second)] == 2 and
-          1 <= arp[("announce", first)] <= 2, "ARP of our MAC in the capture: %r" % arp)
-    # the address changed twice: none -> pod-1, (released) -> pod-2; the kernel agrees
+    check(want[("received", "ACK")] == 4 and want[("received", "NAK")] == 1,
+          "four ACKs (bind, renew, bind in pod-2, bind back in pod-1) and pod-2's NAK of the confirmation, "
+          "capture: %r" % want)
+    check(want[("sent", "REQUEST")] >= 5 and want[("sent", "DISCOVER")] >= 3, "capture: %r" % want)
+    # ACD, datacenter profile: 3 probes per bind, then 2 announcements 2 s apart (an
+    # address left sooner got one)
+    check(want[("arp", "probe")] == 9 and 4 <= want[("arp", "announce")] <= 6,
+          "ARP of our MAC in the capture: %r" % want)
+    # the address changed three times: none -> pod-1 -> pod-2 -> pod-1; the kernel agrees
     added = [a for _t, op, a, _p, _i in mon.events(fabric.INFRA_IF) if op == "add"]
     changes = sum(1 for i, a in enumerate(added) if i == 0 or a != added[i - 1])
-    check(value(fams, "infradhcp_dhcp_address_changes_total", **ifl) == 2 == changes,
-          "address changes: metric %r, kernel %r (added %r)" % (
-              value(fams, "infradhcp_dhcp_address_changes_total", **ifl), changes, added))
+    got = value(fams, "infradhcp_dhcp_address_changes_total", **ifl)
+    check(got == 3 == changes, "address changes: metric %r, kernel %r (added %r)" % (got, changes, added))
     check(value(fams, "infradhcp_dhcp_send_failures_total", **ifl) == 0, "send failures")
     for reason in ("probe", "defended", "lost"):
         check(value(fams, "infradhcp_acd_conflicts_total", reason=reason, **ifl) == 0, "conflict %s" % reason)
     for s in fams["infradhcp_dhcp_datagrams_dropped_total"]["samples"]:
         check(s[2] == 0, "dropped %r" % (s,))
+    # nothing was refused, except perhaps the renewal's ACK: unicast to the leased
+    # address, it reaches the packet socket and the UDP socket, and the copy read after
+    # the other made the client BOUND is `unexpected` (docs/metrics.md)
+    rejected = {s[1]["reason"]: s[2] for s in fams["infradhcp_dhcp_messages_rejected_total"]["samples"] if s[2]}
+    check(rejected in ({}, {"unexpected": 1}), "rejected messages: %r" % rejected)
     check_state(fams, fabric.INFRA_IF, "BOUND")
 
+    # attachment detection: one doubt, confirmed by DHCP as a move; the periodic checks
+    # that started it; the router of pod-1 known again
+    outcomes = {s[1]["result"]: s[2] for s in fams["infradhcp_attachment_outcomes_total"]["samples"] if s[2]}
+    checks = {s[1]["reason"]: s[2] for s in fams["infradhcp_attachment_checks_total"]["samples"] if s[2]}
+    check(outcomes.get("confirming") == 1 and outcomes.get("moved") == 1 and
+          set(outcomes) <= {"attached", "confirming", "moved"}, "attachment outcomes %r" % outcomes)
+    check(set(checks) == {"periodic"} and checks["periodic"] >= sum(outcomes.get(k, 0) for k in
+                                                                   ("attached", "confirming")),
+          "attachment checks %r for outcomes %r" % (checks, outcomes))
+    check(value(fams, "infradhcp_attachment_detection_enabled", **ifl) == 1, "detection enabled")
+    netns.wait_for(lambda: value(promparse.parse(get_metrics(dhcpd)), "infradhcp_attachment_usable_peers",
+                                 **ifl) == 1, 10, "pod-1's router to be a usable peer again")
+
     # the lease timestamps are GetStatus's (µs there, seconds here)
-    st = fabric.varlink_call(os.path.join(dhcpd.runtime_dir, fabric.INFRA_IF, "io.infradhcp.Client"),
-                             "io.infradhcp.Client.GetStatus")["parameters"]
+    st = fabric.varlink_call(sock, "io.infradhcp.Client.GetStatus")["parameters"]
     for key, name in (("leaseStart", "start"), ("t1", "t1"), ("t2", "t2"), ("expiry", "expiry")):
         got = value(fams, "infradhcp_dhcp_lease_%s_timestamp_seconds" % name, **ifl)
         check(abs(got - st[key] / 1e6) < 1e-6, "%s: metric %r, status %r" % (name, got, st[key]))
@@ -220,20 +263,16 @@ def sc_wire(topo, args):
     for argv in (["metrics"], ["metrics", fabric.INFRA_IF]):
         out = ctl(args, dhcpd.runtime_dir, *argv).stdout
         parse(out, "infradhcpctl %s" % " ".join(argv))
-        check(out == get_metrics(dhcpd), "infradhcpctl %s differs from GetMetrics" % " ".join(argv))
+        check(steady(out) == steady(get_metrics(dhcpd)), "infradhcpctl %s differs from GetMetrics" % " ".join(argv))
     j = json.loads(ctl(args, dhcpd.runtime_dir, "--json", "metrics", fabric.INFRA_IF).stdout)
     check(j.get("interface") == fabric.INFRA_IF and "infradhcp_dhcp_state" in j.get("text", ""),
           "--json metrics IF: %r" % j)
     p = ctl(args, dhcpd.runtime_dir, "metrics", "nosuchif0", check_rc=False)
     check(p.returncode == 1 and "not running on nosuchif0" in p.stderr and not p.stdout,
           "metrics of a missing daemon: %d %r %r" % (p.returncode, p.stdout, p.stderr))
-    # nothing was refused, except perhaps the renewal's ACK: unicast to the leased
-    # address, it reaches the packet socket and the UDP socket, and the copy read after
-    # the other made the client BOUND is `unexpected` (docs/metrics.md)
-    rejected = {s[1]["reason"]: s[2] for s in fams["infradhcp_dhcp_messages_rejected_total"]["samples"] if s[2]}
-    check(rejected in ({}, {"unexpected": 1}), "rejected messages: %r" % rejected)
-    log("metrics: %s; rejected %r" % (", ".join("%s=%d" % (names[k].replace("infradhcp_", ""), want[k])
-                                               for k in names), rejected))
+    log("metrics: %s; rejected %r; attachment checks %r, outcomes %r" % (
+        ", ".join("%s=%d" % (names[k].replace("infradhcp_", ""), want[k]) for k in names), rejected, checks,
+        outcomes))
     dhcpd.stop()
     cap.stop()
 
@@ -396,6 +435,18 @@ def sc_textfile(topo, args):
             len(writes), t1 - t0))
         log("%d + %d junk datagrams counted exactly; %d writes in %.1f s" % (junk, stray, len(writes), t1 - t0))
 
+        # idle: the periodic attachment checks go on (GetMetrics counts them) but change
+        # nothing else, so the file is not rewritten for them (at most once a minute)
+        def periodic(d):
+            return value(promparse.parse(get_metrics(d)), "infradhcp_attachment_checks_total", interface=d.ifname,
+                         reason="periodic")
+        watch.poll()
+        t_idle, before = time.time(), periodic(a)
+        time.sleep(5)
+        idle_writes = watch.renames(os.path.basename(a.textfile), since=t_idle)
+        check(periodic(a) >= before + 2 and not idle_writes, "idle: periodic checks %r -> %r, %d writes" % (
+            before, periodic(a), len(idle_writes)))
+
         # one exposition for both daemons
         out = ctl(args, runtime, "metrics").stdout
         fams = parse(out, "infradhcpctl metrics (two daemons)")
@@ -407,7 +458,8 @@ def sc_textfile(topo, args):
                   "no ACK counted for %s" % d.ifname)
             with open(d.textfile) as f:
                 ftext = f.read()
-            check(ftext == get_metrics(d), "%s: the file differs from GetMetrics:\n%s" % (d.ifname, ftext))
+            check(steady(ftext) == steady(get_metrics(d)), "%s: the file differs from GetMetrics:\n%s" % (
+                d.ifname, ftext))
         ifs = {s[1]["interface"] for fam in fams.values() for s in fam["samples"]}
         check(ifs == {a.ifname, b.ifname}, "interfaces in the merged exposition: %r" % ifs)
         j = json.loads(ctl(args, runtime, "--json", "metrics").stdout)

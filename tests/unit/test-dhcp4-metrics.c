@@ -218,6 +218,47 @@ static void test_counters(void **state) {
         free(t);
 }
 
+static void test_attachment(void **state) {
+        Dhcp4ClientStatus s;
+        char *t;
+
+        init_status(&s, "eth2");
+        t = render(&s);
+        assert_true(has_line(t, "infradhcp_attachment_detection_enabled{interface=\"eth2\"} 0"));
+        free(t);
+
+        s.attachment.enabled = true;
+        s.attachment.usable_peers = 2;
+        s.attachment.checks_by_trigger[DHCP4_DNA_TRIGGER_PERIODIC] = 40;
+        s.attachment.checks_by_trigger[DHCP4_DNA_TRIGGER_ANNOUNCE] = 1;
+        s.attachment.outcomes[DHCP4_DNA_OUTCOME_ATTACHED] = 39;
+        s.attachment.outcomes[DHCP4_DNA_OUTCOME_CONFIRMING] = 2;
+        s.attachment.outcomes[DHCP4_DNA_OUTCOME_MOVED] = 1;
+        s.attachment.outcomes[DHCP4_DNA_OUTCOME_RUNNING] = 77; /* not a result: not rendered */
+        t = render(&s);
+        check_structure(t);
+        static const char *const lines[] = {
+                "infradhcp_attachment_detection_enabled{interface=\"eth2\"} 1",
+                "infradhcp_attachment_usable_peers{interface=\"eth2\"} 2",
+                "infradhcp_attachment_checks_total{interface=\"eth2\",reason=\"periodic\"} 40",
+                "infradhcp_attachment_checks_total{interface=\"eth2\",reason=\"announce\"} 1",
+                "infradhcp_attachment_checks_total{interface=\"eth2\",reason=\"notify-peers\"} 0",
+                "infradhcp_attachment_outcomes_total{interface=\"eth2\",result=\"attached\"} 39",
+                "infradhcp_attachment_outcomes_total{interface=\"eth2\",result=\"confirming\"} 2",
+                "infradhcp_attachment_outcomes_total{interface=\"eth2\",result=\"moved\"} 1",
+                "infradhcp_attachment_outcomes_total{interface=\"eth2\",result=\"no-peer\"} 0",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+                if (!has_line(t, lines[i]))
+                        fail_msg("missing: %s\n%s", lines[i], t);
+        assert_int_equal(count_prefix(t, "infradhcp_attachment_checks_total{"), _DHCP4_DNA_TRIGGER_MAX);
+        assert_int_equal(count_prefix(t, "infradhcp_attachment_outcomes_total{"),
+                         _DHCP4_DNA_OUTCOME_MAX - DHCP4_DNA_OUTCOME_ATTACHED);
+        assert_null(strstr(t, "result=\"none\""));
+        assert_null(strstr(t, "result=\"running\""));
+        free(t);
+}
+
 static void test_escaping(void **state) {
         Dhcp4ClientStatus s;
         char *t;
@@ -241,6 +282,7 @@ int main(void) {
                 cmocka_unit_test(test_no_lease),
                 cmocka_unit_test(test_bound_lease),
                 cmocka_unit_test(test_counters),
+                cmocka_unit_test(test_attachment),
                 cmocka_unit_test(test_escaping),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
