@@ -545,30 +545,51 @@ static int verb_list(int argc, char **argv) {
         return EXIT_SUCCESS;
 }
 
-static int verb_status(int argc, char **argv) {
-        _cleanup_(json_object_unrefp) json_object *arr = json_object_new_array();
-        char **names = NULL;
-        size_t n = 0;
-        bool all = argc <= 1, failed = false;
+/* The interfaces of a verb taking [IF...]: argv[1..] as given, else every one with a
+ * socket. One rule with and without --json: nothing to show is a failure (exit 1, said
+ * on stderr); --json still prints its (empty) array. *ret_names gets the scanned names
+ * (free_names; NULL when given). Returns the count, or -1 after printing why. */
+static ssize_t verb_ifaces(int argc, char **argv, char ***ret_names, size_t *ret_n) {
         int r;
 
-        if (all) {
-                r = scan_ifaces(&names, &n);
-                if (r < 0) {
-                        fprintf(stderr, "Cannot read %s: %s\n", arg_runtime_dir, strerror(-r));
-                        return EXIT_FAILURE;
-                }
-                /* One rule with and without --json: nothing to show is a failure
-                 * (exit 1, said on stderr); --json still prints its (empty) array. */
-                if (n == 0) {
-                        fprintf(stderr, "No infradhcpd is running (no sockets in %s)\n", arg_runtime_dir);
-                        if (arg_json)
-                                print_json(arr);
-                        return EXIT_FAILURE;
-                }
+        *ret_names = NULL;
+        *ret_n = 0;
+        if (argc > 1)
+                return argc - 1;
+        r = scan_ifaces(ret_names, ret_n);
+        if (r < 0) {
+                fprintf(stderr, "Cannot read %s: %s\n", arg_runtime_dir, strerror(-r));
+                return -1;
         }
-        for (size_t i = 0; i < (all ? n : (size_t)argc - 1); i++) {
-                const char *ifname = all ? names[i] : argv[i + 1];
+        if (*ret_n == 0) {
+                fprintf(stderr, "No infradhcpd is running (no sockets in %s)\n", arg_runtime_dir);
+                if (arg_json)
+                        printf("[]\n");
+                return -1;
+        }
+        return (ssize_t) *ret_n;
+}
+
+/* --json of a verb taking [IF...]: one interface named, its reply; otherwise an array. */
+static void print_json_replies(json_object *arr, int argc) {
+        if (argc == 2) {
+                if (json_object_array_length(arr) == 1)
+                        print_json(json_object_array_get_idx(arr, 0));
+        } else
+                print_json(arr);
+}
+
+static int verb_status(int argc, char **argv) {
+        _cleanup_(json_object_unrefp) json_object *arr = json_object_new_array();
+        char **names;
+        size_t n;
+        ssize_t count = verb_ifaces(argc, argv, &names, &n);
+        bool failed = false;
+
+        if (count < 0)
+                return EXIT_FAILURE;
+        for (size_t i = 0; i < (size_t) count; i++) {
+                const char *ifname = names ? names[i] : argv[i + 1];
                 json_object *s = NULL;
 
                 if (get_status(ifname, false, &s) < 0) {
@@ -587,15 +608,9 @@ static int verb_status(int argc, char **argv) {
                 print_status(s);
                 json_object_put(s);
         }
-        /* One interface named: its object; otherwise an array. */
-        if (arg_json) {
-                if (!all && argc == 2) {
-                        if (json_object_array_length(arr) == 1)
-                                print_json(json_object_array_get_idx(arr, 0));
-                } else
-                        print_json(arr);
-        }
         free_names(names, n);
+        if (arg_json)
+                print_json_replies(arr, argc);
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -605,35 +620,24 @@ static int verb_metrics(int argc, char **argv) {
         _cleanup_(json_object_unrefp) json_object *arr = json_object_new_array();
         _cleanup_(freep) const char **texts = NULL;
         _cleanup_(freep) char *merged = NULL;
-        char **names = NULL;
-        size_t n = 0, n_texts = 0, count;
-        bool all = argc <= 1, failed = false;
+        char **names;
+        size_t n, n_texts = 0;
+        ssize_t count = verb_ifaces(argc, argv, &names, &n);
+        bool failed = false;
         int r;
 
-        if (!arr)
-                return log_oom();
-        if (all) {
-                r = scan_ifaces(&names, &n);
-                if (r < 0) {
-                        fprintf(stderr, "Cannot read %s: %s\n", arg_runtime_dir, strerror(-r));
-                        return EXIT_FAILURE;
-                }
-                if (n == 0 && !arg_json) {
-                        fprintf(stderr, "No infradhcpd is running (no sockets in %s)\n", arg_runtime_dir);
-                        return EXIT_FAILURE;
-                }
-        }
-        count = all ? n : (size_t)argc - 1;
-        texts = calloc(MAX(count, (size_t)1), sizeof(*texts));
-        if (!texts) {
+        if (count < 0)
+                return EXIT_FAILURE;
+        texts = calloc(MAX((size_t) count, (size_t) 1), sizeof(*texts));
+        if (!arr || !texts) {
                 free_names(names, n);
                 return log_oom();
         }
-        for (size_t i = 0; i < count; i++) {
+        for (size_t i = 0; i < (size_t) count; i++) {
+                const char *ifname = names ? names[i] : argv[i + 1], *text;
                 json_object *m = NULL;
-                const char *text;
 
-                if (get_reply(all ? names[i] : argv[i + 1], METHOD("GetMetrics"), "metrics", false, &m) < 0) {
+                if (get_reply(ifname, METHOD("GetMetrics"), "metrics", false, &m) < 0) {
                         failed = true;
                         continue;
                 }
@@ -643,8 +647,7 @@ static int verb_metrics(int argc, char **argv) {
                 }
                 text = jstr(m, "text");
                 if (!text) {
-                        fprintf(stderr, "Failed to get the metrics of %s: no text in the reply\n",
-                                all ? names[i] : argv[i + 1]);
+                        fprintf(stderr, "Failed to get the metrics of %s: no text in the reply\n", ifname);
                         failed = true;
                         continue;
                 }
@@ -652,12 +655,7 @@ static int verb_metrics(int argc, char **argv) {
         }
         free_names(names, n);
         if (arg_json) {
-                /* One interface named: its reply; otherwise an array. */
-                if (!all && argc == 2) {
-                        if (json_object_array_length(arr) == 1)
-                                print_json(json_object_array_get_idx(arr, 0));
-                } else
-                        print_json(arr);
+                print_json_replies(arr, argc);
                 return failed ? EXIT_FAILURE : EXIT_SUCCESS;
         }
         r = prom_merge(texts, n_texts, &merged, NULL);
