@@ -38,7 +38,6 @@ import collections
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -372,7 +371,7 @@ for i in range(n):
 
 def sc_textfile(topo, args):
     seg = netns.bridged_topology(topo)
-    server = netns.Dnsmasq(topo, seg.s, seg.sif, netns.Subnet("10.77.0.0/24", (100, 150)), lease=3600).start()
+    netns.Dnsmasq(topo, seg.s, seg.sif, netns.Subnet("10.77.0.0/24", (100, 150)), lease=3600).start()
     prom_dir = topo.mkdir("textfile")
     mounted = False
     try:

@@ -19,6 +19,11 @@ asserting what the wire (tcpdump on the server side), the kernel (ip) and system
               root (REQUEST on the wire), Access denied for user nobody; the
               varlink socket: nobody reads the status, is refused renew
   journal     journalctl INTERFACE=IF STATE=BOUND finds the bind
+  metrics     [Metrics] TextfilePath= in a node-exporter directory: without the
+              documented ReadWritePaths= drop-in the hardened unit cannot write it
+              (logged once, the daemon stays BOUND); with it the file appears, owned by
+              infradhcp, mode 0644, parses strictly, says BOUND and equals
+              `infradhcpctl metrics` run by nobody (docs/metrics.md)
   kill        kill -9 → systemd restarts it → INIT-REBOOT, same address, no DISCOVER
   stop        systemctl stop: address stays, no RELEASE on the wire; infradhcpctl
               release (after a start): RELEASE, address gone
@@ -52,6 +57,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "packaging"))
 import netns  # noqa: E402
 import packages  # noqa: E402
+import promparse  # noqa: E402
 from netns import check, log, wait_for  # noqa: E402
 
 IFNAME = "ens-infra.4093"          # '-' and '.' : the escaping matters
@@ -267,7 +273,7 @@ class Container:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-SCENARIOS = ("install", "enable", "dbus", "journal", "kill", "stop", "watchdog", "reboot", "agent", "remove")
+SCENARIOS = ("install", "enable", "dbus", "journal", "metrics", "kill", "stop", "watchdog", "reboot", "agent", "remove")
 
 
 class System:
@@ -417,6 +423,57 @@ class System:
         check(self.addr in e.get("MESSAGE", "") or e.get("ADDRESS") == self.addr,
               "the BOUND entry does not name %s: %r" % (self.addr, e.get("MESSAGE")))
         log("journal: %d entries; last: %s" % (len(entries), e.get("MESSAGE")))
+
+    def metrics(self):
+        d = "/var/lib/prometheus/node-exporter"
+        prom = "%s/infradhcp-%s.prom" % (d, IFNAME)
+        conf = "/etc/infradhcp/%s.conf" % IFNAME
+        dropin = "/etc/systemd/system/%s.d/50-test-textfile.conf" % UNIT
+        self.ct.run(["install", "-d", "-m", "0775", "-g", "infradhcp", d])
+        self.ct.write(conf, "[Metrics]\nTextfilePath=%s\n" % prom)
+        # 1. ProtectSystem=strict: not writable without the drop-in
+        t0 = self.ct.run(["date", "+%s"]).stdout.strip()
+        self.ct.run(["systemctl", "restart", UNIT])
+        self.wait_status_bound()
+        unit = UNIT.replace("\\", "\\\\")
+        wait_for(lambda: "Cannot write the metrics file" in self.ct.run(
+            ["journalctl", "--no-pager", "-u", UNIT, "--since", "@" + t0]).stdout, 15,
+            "the unit to say it cannot write %s" % prom)
+        check(not os.path.exists(self.ct.path(prom)), "%s written although the unit cannot" % prom)
+        log("without ReadWritePaths=: %s" % self.ct.sh(
+            "journalctl --no-pager -o cat -u %s --since @%s | grep 'Cannot write the metrics file'" % (unit, t0),
+            check_rc=False).stdout.strip())
+        # 2. with the drop-in of docs/metrics.md
+        self.ct.write(dropin, "[Service]\nReadWritePaths=%s\n" % d)
+        self.ct.run(["systemctl", "daemon-reload"])
+        self.ct.run(["systemctl", "restart", UNIT])
+        self.wait_status_bound()
+        full = self.ct.path(prom)
+
+        def bound_file():
+            try:
+                with open(full) as f:
+                    fams = promparse.parse(f.read())
+                return promparse.value(fams, "infradhcp_dhcp_state", interface=IFNAME, state="BOUND") == 1
+            except (OSError, ValueError, KeyError):
+                return False
+        wait_for(bound_file, 15, "%s to say BOUND" % prom)
+        st = os.stat(full)
+        uid = int(self.ct.run(["id", "-u", "infradhcp"]).stdout.strip())
+        check(st.st_uid == uid and st.st_mode & 0o777 == 0o644, "%s: uid %d mode %o" % (prom, st.st_uid,
+                                                                                     st.st_mode & 0o777))
+        out = self.ct.run(["infradhcpctl", "metrics", IFNAME], user="nobody").stdout
+        steady = lambda t: "".join(x for x in t.splitlines(True) if "infradhcp_attachment_" not in x)  # noqa: E731
+        with open(full) as f:
+            text = f.read()
+        check(steady(text) == steady(out), "the file differs from infradhcpctl metrics:\n%s\n%s" % (text, out))
+        log("%s: %d bytes, %d families, uid infradhcp, mode 0644, = infradhcpctl metrics (as nobody)" % (
+            prom, len(text), len(promparse.parse(text))))
+        os.unlink(self.ct.path(dropin))
+        os.unlink(self.ct.path(conf))
+        self.ct.run(["systemctl", "daemon-reload"])
+        self.ct.run(["systemctl", "restart", UNIT])
+        self.wait_status_bound()
 
     def kill(self):
         s = self.ct.show(UNIT, "MainPID", "NRestarts")
