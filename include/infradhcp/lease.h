@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The DHCPv4 lease as every component sees it: the engine produces it, the daemon
- * configures and persists it, infradhcpctl and the agent display it.
+ * The DHCPv4 lease as the modules of src/dhcp4 share it: the codec and engine
+ * produce it, the daemon applies (dhcp4-link), persists (dhcp4-persist, in the
+ * dhcp4-lease-file formats) and reports it (dhcp4-status). infradhcpctl and the agent
+ * never see this struct: they read the lease as JSON over varlink (GetStatus).
  * Plain data: no pointers, copyable by assignment.
  */
 #pragma once

@@ -15,6 +15,7 @@
 
 #include "agent-config.h"
 #include "errmsg.h"
+#include "json-util.h"
 #include "macro.h"
 
 const char *agent_encap_to_string(AgentEncap e) {
@@ -107,8 +108,9 @@ static int get_uint(json_object *o, const char *key, int64_t min, int64_t max, i
 
 int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, const char *path, char *err,
                                   size_t errlen) {
-        json_tokener *tok = NULL;
         json_object *root = NULL, *v;
+        const char *why;
+        size_t at;
         int64_t x;
         int r = -EINVAL;
 
@@ -118,22 +120,13 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
                 return errmsg(err, errlen, -EINVAL, path, "file larger than %u bytes", AGENT_CONFIG_SIZE_MAX);
         if (len == 0)
                 return errmsg(err, errlen, -EINVAL, path, "empty file (expected a JSON object)");
-        tok = json_tokener_new();
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        root = json_tokener_parse_ex(tok, text, (int)len);
-        if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-                /* Allow trailing whitespace (a final newline) but nothing else. */
-                r = errmsg(err, errlen, -EINVAL, path, "invalid JSON: %s",
-                         json_tokener_error_desc(json_tokener_get_error(tok)));
-                goto finish;
-        }
-        for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-                if (!strchr(" \t\r\n", text[i])) {
-                        r = errmsg(err, errlen, -EINVAL, path, "trailing data after the JSON object at byte %zu", i);
-                        goto finish;
-                }
+        /* Trailing whitespace (a final newline) but nothing else. */
+        r = json_parse(text, len, JSON_PARSE_STRICT, &root, &why, &at);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return at > 0 ? errmsg(err, errlen, -EINVAL, path, "trailing data after the JSON object at byte %zu", at)
+                              : errmsg(err, errlen, -EINVAL, path, "invalid JSON: %s", why);
         if (!json_object_is_type(root, json_type_object)) {
                 r = errmsg(err, errlen, -EINVAL, path, "expected a JSON object");
                 goto finish;
@@ -182,6 +175,5 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
         r = 0;
 finish:
         json_object_put(root);
-        json_tokener_free(tok);
         return r;
 }

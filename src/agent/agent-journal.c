@@ -320,24 +320,17 @@ static int parse_timeline(json_object *o, AgentTimeline *t, Ctx *c) {
 
 int agent_journal_parse(const char *text, size_t len, AgentJournal *ret, char *err, size_t errlen) {
         Ctx c = { err, errlen };
-        json_tokener *tok;
-        json_object *root, *v;
+        json_object *root = NULL, *v;
         AgentJournal j;
         int r = 0, k;
 
         if (len == 0 || len > AGENT_JOURNAL_SIZE_MAX)
                 return errmsg(c.err, c.errlen, -EBADMSG, NULL, len == 0 ? "empty" : "too large");
-        tok = json_tokener_new();
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        root = json_tokener_parse_ex(tok, text, (int)len);
-        if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-                json_object_put(root);
-                json_tokener_free(tok);
+        r = json_parse(text, len, JSON_PARSE_STRICT | JSON_PARSE_TRAILING_ANY, &root, NULL, NULL);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
                 return errmsg(c.err, c.errlen, -EBADMSG, NULL, "invalid JSON (truncated?)");
-        }
-        json_tokener_free(tok);
         agent_journal_init(&j);
         if (!json_object_is_type(root, json_type_object)) {
                 r = errmsg(c.err, c.errlen, -EBADMSG, NULL, "not a JSON object");

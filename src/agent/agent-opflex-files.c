@@ -85,20 +85,12 @@ int agent_opflex_apply(const char *dir, AgentEncap encap, struct in_addr address
 }
 
 int agent_reset_conf_write(const char *path, uint64_t realtime_usec) {
-        _cleanup_(freep) char *dir = strdup(path);
         char ts[32], text[64];
-        char *slash;
         int r;
 
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-                *slash = '\0';
-                r = mkdir_p(dir, 0755);
-                if (r < 0)
-                        return r;
-        }
+        r = mkdir_parents(path, 0755);
+        if (r < 0)
+                return r;
         /* opflex-agent ignores the content; any change makes it drop learned peers. */
         snprintf(text, sizeof(text), "%s\n", agent_timestamp_format(realtime_usec, ts, sizeof(ts)));
         return write_file_atomic(path, text, strlen(text), 0644);

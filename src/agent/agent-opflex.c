@@ -35,31 +35,23 @@ void agent_anycast(struct in_addr address, uint8_t prefixlen, struct in_addr *re
 
 /* Whole text must be one JSON value (trailing whitespace allowed). */
 static json_object *parse_json(const char *text, size_t len, char *err, size_t errlen) {
-        json_tokener *tok;
-        json_object *o;
+        json_object *o = NULL;
+        const char *why;
+        size_t at;
+        int r;
 
         if (len == 0 || len > AGENT_OPFLEX_FILE_MAX) {
                 errmsg(err, errlen, -EBADMSG, NULL, len == 0 ? "empty" : "too large");
                 return NULL;
         }
-        tok = json_tokener_new();
-        if (!tok)
-                return NULL;
-        o = json_tokener_parse_ex(tok, text, (int)len);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success) {
-                errmsg(err, errlen, -EBADMSG, NULL, "invalid JSON: %s", json_tokener_error_desc(json_tokener_get_error(tok)));
-                json_object_put(o);
-                o = NULL;
-        } else
-                for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-                        if (!strchr(" \t\r\n", text[i])) {
-                                errmsg(err, errlen, -EBADMSG, NULL, "trailing data after the JSON value");
-                                json_object_put(o);
-                                o = NULL;
-                                break;
-                        }
-        json_tokener_free(tok);
-        return o;
+        r = json_parse(text, len, 0, &o, &why, &at);
+        if (r == -EBADMSG) {
+                if (at > 0)
+                        errmsg(err, errlen, -EBADMSG, NULL, "trailing data after the JSON value");
+                else
+                        errmsg(err, errlen, -EBADMSG, NULL, "invalid JSON: %s", why);
+        }
+        return r < 0 ? NULL : o;
 }
 
 static int serialize(json_object *root, char **ret_text) {
@@ -154,35 +146,8 @@ int agent_opflex_renderer_transform(const char *text, size_t len, const char *re
 }
 
 /* ------------------------------------------------------------------------- */
-/* Time: UTC civil date <-> days since the epoch (H. Hinnant's algorithms), so that
+/* Time: UTC, through days_from_civil()/civil_from_days() (time-util.h), so that
  * nothing here depends on the process time zone. */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-        int64_t era;
-        unsigned yoe, doy, doe;
-
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = (unsigned)(y - era * 400);
-        doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-        int64_t era;
-        unsigned doe, yoe, doy, mp;
-
-        z += 719468;
-        era = (z >= 0 ? z : z - 146096) / 146097;
-        doe = (unsigned)(z - era * 146097);
-        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        mp = (5 * doy + 2) / 153;
-        *d = doy - (153 * mp + 2) / 5 + 1;
-        *m = mp < 10 ? mp + 3 : mp - 9;
-        *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 char *agent_timestamp_format(uint64_t usec, char *buf, size_t size) {
         uint64_t sec = usec / USEC_PER_SEC;

@@ -35,6 +35,33 @@ uint64_t boottime_to_realtime(uint64_t t, uint64_t offset) {
         return usec_sub(now_r, now_b - t);
 }
 
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+        int64_t era;
+        unsigned yoe, doy, doe;
+
+        y -= m <= 2;
+        era = (y >= 0 ? y : y - 399) / 400;
+        yoe = (unsigned) (y - era * 400);
+        doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + (int64_t) doe - 719468;
+}
+
+void civil_from_days(int64_t days, int64_t *ret_y, unsigned *ret_m, unsigned *ret_d) {
+        int64_t z = days + 719468, era;
+        unsigned doe, yoe, doy, mp, m;
+
+        era = (z >= 0 ? z : z - 146096) / 146097;
+        doe = (unsigned) (z - era * 146097);
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        m = mp < 10 ? mp + 3 : mp - 9;
+        *ret_d = doy - (153 * mp + 2) / 5 + 1;
+        *ret_m = m;
+        *ret_y = (int64_t) yoe + era * 400 + (m <= 2);
+}
+
 char *format_duration(char *buf, size_t size, uint64_t usec) {
         if (usec % USEC_PER_SEC == 0)
                 snprintf(buf, size, "%" PRIu64 "s", usec / USEC_PER_SEC);

@@ -45,6 +45,11 @@ uint64_t clock_now(clockid_t clock);
  * nobody can set, and the wall clock is only for display and persistence. */
 uint64_t boottime_to_realtime(uint64_t t, uint64_t offset);
 
+/* UTC civil dates (proleptic Gregorian) and days since 1970-01-01, H. Hinnant's
+ * algorithms: for timestamps that must not depend on the process time zone. */
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+void civil_from_days(int64_t days, int64_t *ret_y, unsigned *ret_m, unsigned *ret_d);
+
 /* Exact and short, as a configuration value: "30s", "250ms", "7us" (the largest unit
  * that divides usec). buf must hold 32 bytes. Returns buf. */
 char *format_duration(char *buf, size_t size, uint64_t usec);

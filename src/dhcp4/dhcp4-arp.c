@@ -17,6 +17,7 @@
 
 #include "dhcp4-arp.h"
 #include "macro.h"
+#include "socket-util.h"
 
 /* Offsets inside the ARP payload (SOCK_DGRAM: the Ethernet header is already gone
  * when the filter runs). */
@@ -79,31 +80,11 @@ int dhcp4_arp_open(int ifindex, struct in_addr addr, int *ret_fd) {
                 .len = PROGRAM_LEN,
                 .filter = filter,
         };
-        struct sockaddr_ll sll = {
-                .sll_family = AF_PACKET,
-                .sll_protocol = htons(ETH_P_ARP),
-                .sll_ifindex = ifindex,
-        };
-        _cleanup_(closep) int fd = -1;
 
         if (ifindex <= 0 || addr.s_addr == INADDR_ANY || !ret_fd)
                 return -EINVAL;
-
         arp_bpf_program(filter, addr);
-
-        /* Protocol 0: nothing is received until bind() names ETH_P_ARP, and by then
-         * the filter is attached, so no unfiltered packet is ever queued. */
-        fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-                return -errno;
-        if (bind(fd, (const struct sockaddr *) &sll, sizeof(sll)) < 0)
-                return -errno;
-
-        *ret_fd = fd;
-        fd = -1; /* consumed */
-        return 0;
+        return socket_open_packet(ifindex, ETH_P_ARP, &prog, false, ret_fd);
 }
 
 int dhcp4_arp_recv(int fd, uint8_t *buf, size_t size, size_t *ret_len, uint8_t ret_src_mac[6]) {
@@ -130,22 +111,7 @@ int dhcp4_arp_recv(int fd, uint8_t *buf, size_t size, size_t *ret_len, uint8_t r
 }
 
 int dhcp4_arp_send(int fd, int ifindex, const uint8_t *arp, size_t len) {
-        const struct sockaddr_ll sll = {
-                .sll_family = AF_PACKET,
-                .sll_protocol = htons(ETH_P_ARP),
-                .sll_ifindex = ifindex,
-                .sll_halen = ETH_ALEN,
-                .sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-        };
-        ssize_t k;
+        static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-        if (fd < 0 || ifindex <= 0 || !arp || len == 0)
-                return -EINVAL;
-
-        k = sendto(fd, arp, len, MSG_DONTWAIT, (const struct sockaddr *) &sll, sizeof(sll));
-        if (k < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-        if ((size_t) k != len)
-                return -EIO;
-        return 0;
+        return socket_send_packet(fd, ifindex, ETH_P_ARP, broadcast, arp, len);
 }

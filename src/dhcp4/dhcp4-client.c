@@ -37,6 +37,7 @@
 #include "dhcp4-link.h"
 #include "dhcp4-persist.h"
 #include "dhcp4-socket.h"
+#include "event-util.h"
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
@@ -138,6 +139,7 @@ static void client_set_error(Dhcp4Client *c, const char *fmt, ...) {
 }
 
 static int client_dispatch(Dhcp4Client *c);
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 static int client_confirm(void *userdata, const char *why);
 
 /* ---- rejected input ------------------------------------------------------------ */
@@ -170,16 +172,10 @@ static bool client_reject_may_log(Dhcp4Client *c, int level) {
                 return true;
         }
         /* The first suppressed line of a window: report at its end. */
-        if (c->reject_log.suppressed == 1) {
-                uint64_t at = usec_add(c->reject_log.begin, REJECT_LOG_INTERVAL_USEC);
-                if (!c->reject_summary_source)
-                        (void)sd_event_add_time(c->event, &c->reject_summary_source, CLOCK_BOOTTIME, at, 0,
-                                                on_reject_summary, c);
-                else {
-                        (void)sd_event_source_set_time(c->reject_summary_source, at);
-                        (void)sd_event_source_set_enabled(c->reject_summary_source, SD_EVENT_ONESHOT);
-                }
-        }
+        if (c->reject_log.suppressed == 1)
+                (void)event_reset_time(c->event, &c->reject_summary_source, CLOCK_BOOTTIME,
+                                       usec_add(c->reject_log.begin, REJECT_LOG_INTERVAL_USEC), 0, on_reject_summary,
+                                       c, "dhcp4-reject-summary");
         return false;
 }
 
@@ -567,16 +563,11 @@ static int on_acd_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return client_dispatch(c);
 }
 
-static int arm_timer(sd_event_source *s, uint64_t deadline) {
-        int r;
-
-        if (deadline == UINT64_MAX)
-                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
-        deadline = usec_sub(deadline, ENGINE_CLOCK_OFFSET);
-        r = sd_event_source_set_time(s, deadline ? deadline : 1);
-        if (r < 0)
-                return r;
-        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+/* Re-arms a timer from a deadline in the engine clock (UINT64_MAX: none). */
+static int arm_timer(Dhcp4Client *c, sd_event_source **s, uint64_t deadline, sd_event_time_handler_t callback) {
+        if (deadline != USEC_INFINITY)
+                deadline = MAX(usec_sub(deadline, ENGINE_CLOCK_OFFSET), (uint64_t)1);
+        return event_reset_time(c->event, s, CLOCK_BOOTTIME, deadline, 1, callback, c, NULL);
 }
 
 /* ---- persisted state ------------------------------------------------------------ */
@@ -870,9 +861,9 @@ static int client_dispatch(Dhcp4Client *c) {
         free(a);
 
         deadline = dhcp4_engine_next_deadline(c->engine);
-        r = arm_timer(c->timer_source, deadline);
+        r = arm_timer(c, &c->timer_source, deadline, on_timer);
         if (r >= 0 && c->acd)
-                r = arm_timer(c->acd_timer_source, dhcp4_acd_next_deadline(c->acd));
+                r = arm_timer(c, &c->acd_timer_source, dhcp4_acd_next_deadline(c->acd), on_acd_timer);
         c->dispatching = false;
         if (c->change_handler)
                 c->change_handler(c, c->change_userdata);

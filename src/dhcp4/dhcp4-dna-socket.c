@@ -16,6 +16,7 @@
 
 #include "dhcp4-dna-socket.h"
 #include "macro.h"
+#include "socket-util.h"
 
 /* Offsets inside the ARP/RARP payload (SOCK_DGRAM: no Ethernet header). */
 enum {
@@ -118,24 +119,8 @@ static int socket_open(int ifindex, uint16_t ethertype, const Prog *p, int *ret_
                 .len = (unsigned short) p->n,
                 .filter = (struct sock_filter *) p->insn,
         };
-        struct sockaddr_ll sll = {
-                .sll_family = AF_PACKET,
-                .sll_protocol = htons(ethertype),
-                .sll_ifindex = ifindex,
-        };
-        _cleanup_(closep) int fd = -1;
 
-        /* Protocol 0 until bind(): nothing unfiltered is ever queued. */
-        fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-                return -errno;
-        if (bind(fd, (const struct sockaddr *) &sll, sizeof(sll)) < 0)
-                return -errno;
-        *ret_fd = fd;
-        fd = -1; /* consumed */
-        return 0;
+        return socket_open_packet(ifindex, ethertype, &prog, false, ret_fd);
 }
 
 static void build_arp(Prog *out, struct in_addr self, const uint8_t mac[6], const struct in_addr *peers,
@@ -222,21 +207,5 @@ int dhcp4_dna_socket_open_rarp(int ifindex, const uint8_t mac[6], int *ret_fd) {
 }
 
 int dhcp4_dna_socket_send(int fd, int ifindex, const uint8_t dest_mac[6], const uint8_t *arp, size_t len) {
-        struct sockaddr_ll sll = {
-                .sll_family = AF_PACKET,
-                .sll_protocol = htons(ETH_P_ARP),
-                .sll_ifindex = ifindex,
-                .sll_halen = ETH_ALEN,
-        };
-        ssize_t k;
-
-        if (fd < 0 || ifindex <= 0 || !dest_mac || !arp || len == 0)
-                return -EINVAL;
-        memcpy(sll.sll_addr, dest_mac, ETH_ALEN);
-        k = sendto(fd, arp, len, MSG_DONTWAIT, (const struct sockaddr *) &sll, sizeof(sll));
-        if (k < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-        if ((size_t) k != len)
-                return -EIO;
-        return 0;
+        return socket_send_packet(fd, ifindex, ETH_P_ARP, dest_mac, arp, len);
 }

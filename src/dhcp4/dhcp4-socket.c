@@ -21,6 +21,7 @@
 #include "dhcp4-protocol.h"
 #include "dhcp4-socket.h"
 #include "macro.h"
+#include "socket-util.h"
 
 /* Offsets are relative to the IP header: with SOCK_DGRAM the kernel has already
  * stripped the link-layer header before the filter runs. Loads past the end of the
@@ -73,35 +74,10 @@ int dhcp4_socket_open_raw(int ifindex, int *ret_fd) {
                 .len = ELEMENTSOF(dhcp4_bpf_program),
                 .filter = (struct sock_filter *) dhcp4_bpf_program,
         };
-        struct sockaddr_ll sll = {
-                .sll_family = AF_PACKET,
-                .sll_protocol = htons(ETH_P_IP),
-                .sll_ifindex = ifindex,
-        };
-        _cleanup_(closep) int fd = -1;
-        int one = 1;
 
-        if (ifindex <= 0 || !ret_fd)
-                return -EINVAL;
-
-        /* Protocol 0: the socket receives nothing until bind() names ETH_P_IP, and by
-         * then the filter is attached. So no unfiltered packet is ever queued and
-         * there is nothing to drain. */
-        fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-                return -errno;
-        /* tp_status tells whether the UDP checksum is still to be filled in by
-         * offload (TP_STATUS_CSUMNOTREADY), see dhcp4_socket_recv_raw(). */
-        if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
-                return -errno;
-        if (bind(fd, (const struct sockaddr *) &sll, sizeof(sll)) < 0)
-                return -errno;
-
-        *ret_fd = fd;
-        fd = -1; /* consumed */
-        return 0;
+        /* tp_status tells whether the UDP checksum is still to be filled in by offload
+         * (TP_STATUS_CSUMNOTREADY, see dhcp4_socket_recv_raw()): PACKET_AUXDATA on. */
+        return socket_open_packet(ifindex, ETH_P_IP, &prog, true, ret_fd);
 }
 
 int dhcp4_socket_recv_raw(int fd, uint8_t *buf, size_t size, const uint8_t **ret_payload,

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "dhcp4-metrics.h"
 #include "dhcp4-varlink.h"
+#include "event-util.h"
 #include "hexdecoct.h"
 #include "io.infradhcp.Client.varlink.h"
 #include "json-util.h"
@@ -423,12 +424,10 @@ static void rr_fail(Dhcp4Varlink *v, const char *error, json_object *params) {
 static int rr_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static int rr_arm(Dhcp4Varlink *v, uint64_t ms) {
-        uint64_t when = usec_add(clock_now(CLOCK_BOOTTIME), ms * USEC_PER_MSEC);
-
-        v->rr.timer = sd_event_source_disable_unref(v->rr.timer);
         /* Accuracy 1 µs, as the client's own timers: 0 would mean sd-event's default of
          * 250 ms, by which every delay, attempt timeout and back-off could fire late. */
-        return sd_event_add_time(v->event, &v->rr.timer, CLOCK_BOOTTIME, when, 1, rr_on_timer, v);
+        return event_reset_time_relative(v->event, &v->rr.timer, CLOCK_BOOTTIME, ms * USEC_PER_MSEC, 1, rr_on_timer, v,
+                                         "release-and-renew");
 }
 
 static bool rr_refused(const Dhcp4Varlink *v, struct in_addr a) {

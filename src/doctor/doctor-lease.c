@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "doctor-lease.h"
+#include "hexdecoct.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 #define TOKEN_MAX 256
 #define STMT_WORDS 8
@@ -93,19 +95,6 @@ static TokKind lex(Lexer *l, char *buf, size_t size, unsigned *tok_line) {
                 return TOK_WORD;
         }
         }
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-        int64_t era;
-        unsigned yoe, doy, doe;
-
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = (unsigned)(y - era * 400);
-        doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + (int64_t)doe - 719468;
 }
 
 int dhclient_time_parse(const char *s, int64_t *ret) {
@@ -318,16 +307,6 @@ int dhclient_leases_pick(const DhclientLease *v, size_t n, const char *ifname) {
         return best;
 }
 
-static int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int sd_lease_parse(const char *text, size_t len, DhclientLease *ret) {
         size_t pos = 0;
 
@@ -358,8 +337,8 @@ int sd_lease_parse(const char *text, size_t len, DhclientLease *ret) {
                                         h++;
                                         continue;
                                 }
-                                hi = hex_digit(h[0]);
-                                lo = hi >= 0 ? hex_digit(h[1]) : -1;
+                                hi = unhexchar(h[0]);
+                                lo = hi >= 0 ? unhexchar(h[1]) : -1;
                                 if (lo < 0 || k >= DHCLIENT_CLIENT_ID_MAX)
                                         return -EBADMSG;
                                 ret->client_id[k++] = (uint8_t)(hi << 4 | lo);

@@ -40,6 +40,7 @@
 #include "doctor-proc.h"
 #include "doctor.h"
 #include "fileio.h"
+#include "json-util.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "rtnl.h"
@@ -1346,11 +1347,8 @@ static json_object *record_load(const Doctor *d) {
                 o = json_tokener_parse(text);
         if (!o || !json_object_object_get_ex(o, "actions", &a) || !json_object_is_type(a, json_type_array)) {
                 json_object_put(o);
-                o = json_object_new_object();
-                if (!o)
-                        return NULL;
-                json_object_object_add(o, "interface", json_object_new_string(d->o->ifname));
-                json_object_object_add(o, "actions", json_object_new_array());
+                o = json_build_object("interface", json_object_new_string(d->o->ifname),
+                                      "actions", json_object_new_array(), NULL);
         }
         return o;
 }
@@ -1369,21 +1367,21 @@ static int record_save(const Doctor *d, json_object *rec) {
         return write_file_atomic(path, s, strlen(s), 0600);
 }
 
+/* Appends action (consumed; NULL: its construction failed) and saves the record. A
+ * fix is applied only after its undo is recorded: -ENOMEM here means not at all. */
 static int record_append(const Doctor *d, json_object *rec, json_object *action) {
-        json_object *a;
+        json_object *a = NULL;
+        int r;
 
-        json_object_object_get_ex(rec, "actions", &a);
-        json_object_array_add(a, action);
+        (void) json_object_object_get_ex(rec, "actions", &a);
+        r = json_append(a, action);
+        if (r < 0)
+                return r;
         return record_save(d, rec);
 }
 
-static json_object *action_new(const char *type) {
-        json_object *o = json_object_new_object();
-
-        if (o)
-                json_object_object_add(o, "type", json_object_new_string(type));
-        return o;
-}
+/* An action of the record: {"type": type, key, value, ...}; NULL on failure. */
+#define action_new(type, ...) json_build_object("type", json_object_new_string(type), __VA_ARGS__)
 
 /* ------------------------------------------------------------------------- */
 /* Applying fixes */
@@ -1469,7 +1467,11 @@ static int write_new_file(Doctor *d, json_object *rec, const Finding *f, mode_t 
                         free(p);
                         break;
                 }
-                json_object_array_add(created, json_object_new_string(p));
+                if (json_append(created, json_object_new_string(p)) < 0) {
+                        free(p);
+                        json_object_put(created);
+                        return -ENOMEM;
+                }
                 s = strrchr(p, '/');
                 if (!s || s == p) {
                         free(p);
@@ -1483,12 +1485,12 @@ static int write_new_file(Doctor *d, json_object *rec, const Finding *f, mode_t 
                 return r;
         }
         /* Record first: a crash between the two leaves an undo that finds no file. */
-        a = action_new("create-file");
-        json_object_object_add(a, "created-directories", created);
-        json_object_object_add(a, "path", json_object_new_string(f->path));
-        json_object_object_add(a, "content", json_object_new_string(f->content));
-        if (reload)
-                json_object_object_add(a, "reload", json_object_new_string(reload));
+        a = action_new("create-file", "created-directories", created, "path", json_object_new_string(f->path),
+                       "content", json_object_new_string(f->content), NULL);
+        if (reload && json_add(a, "reload", json_object_new_string(reload)) < 0) {
+                json_object_put(a);
+                a = NULL;
+        }
         r = record_append(d, rec, a);
         if (r < 0)
                 return r;
@@ -1508,16 +1510,17 @@ static int stop_process(Doctor *d, json_object *rec, pid_t pid) {
         snprintf(cwd_link, sizeof(cwd_link), "/proc/%d/cwd", (int)pid);
         l = readlink(cwd_link, cwd, sizeof(cwd) - 1);
         cwd[l > 0 ? l : 0] = '\0';
-        a = action_new("stop-process");
         argv = json_object_new_array();
-        for (size_t p = 0; p < len;) {
+        for (size_t p = 0; argv && p < len;) {
                 size_t n = strnlen(cmdline + p, len - p);
-                json_object_array_add(argv, json_object_new_string_len(cmdline + p, (int)n));
+                if (json_append(argv, json_object_new_string_len(cmdline + p, (int)n)) < 0) {
+                        json_object_put(argv);
+                        argv = NULL; /* the action below fails */
+                }
                 p += n + 1;
         }
-        json_object_object_add(a, "pid", json_object_new_int(pid));
-        json_object_object_add(a, "argv", argv);
-        json_object_object_add(a, "cwd", json_object_new_string(l > 0 ? cwd : "/"));
+        a = action_new("stop-process", "pid", json_object_new_int(pid), "argv", argv,
+                       "cwd", json_object_new_string(l > 0 ? cwd : "/"), NULL);
         r = record_append(d, rec, a);
         if (r < 0)
                 return r;
@@ -1554,9 +1557,8 @@ static int apply_fix(Doctor *d, json_object *rec, Finding *f) {
                         return r;
                 nm_live(d, &live);
                 if (live.found && live.managed) {
-                        a = action_new("nm-managed");
-                        json_object_object_add(a, "device", json_object_new_string(d->o->ifname));
-                        json_object_object_add(a, "previous", json_object_new_boolean(true));
+                        a = action_new("nm-managed", "device", json_object_new_string(d->o->ifname),
+                                       "previous", json_object_new_boolean(true), NULL);
                         r = record_append(d, rec, a);
                         if (r < 0)
                                 return r;
@@ -1586,11 +1588,10 @@ static int apply_fix(Doctor *d, json_object *rec, Finding *f) {
                         return r;
                 if (stat(f->path, &st) < 0)
                         return -errno;
-                a = action_new("edit-file");
-                json_object_object_add(a, "path", json_object_new_string(f->path));
-                json_object_object_add(a, "before", json_object_new_string_len(text, (int)len));
-                json_object_object_add(a, "after", json_object_new_string_len(out, (int)olen));
-                json_object_object_add(a, "mode", json_object_new_int((int)(st.st_mode & 07777)));
+                a = action_new("edit-file", "path", json_object_new_string(f->path),
+                               "before", json_object_new_string_len(text, (int)len),
+                               "after", json_object_new_string_len(out, (int)olen),
+                               "mode", json_object_new_int((int)(st.st_mode & 07777)), NULL);
                 r = record_append(d, rec, a);
                 return r < 0 ? r : write_file_atomic(f->path, out, olen, st.st_mode & 07777);
         }
@@ -1601,25 +1602,23 @@ static int apply_fix(Doctor *d, json_object *rec, Finding *f) {
                                     .scope = RT_SCOPE_LINK, .protocol = RTPROT_STATIC };
 
                 route.dst.s_addr = htonl(0xe0000000);
-                a = action_new("add-route");
-                json_object_object_add(a, "interface", json_object_new_string(d->o->ifname));
-                json_object_object_add(a, "destination", json_object_new_string("224.0.0.0/4"));
-                json_object_object_add(a, "metric", json_object_new_int(MCAST_METRIC));
+                a = action_new("add-route", "interface", json_object_new_string(d->o->ifname),
+                               "destination", json_object_new_string("224.0.0.0/4"),
+                               "metric", json_object_new_int(MCAST_METRIC), NULL);
                 r = record_append(d, rec, a);
                 return r < 0 ? r : rtnl_route_replace(d->rtnl, &route);
         }
         case FIX_ADDRESS_DEL: {
                 char s[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
-                a = action_new("remove-address");
                 inet_ntop(AF_INET, &f->addr.address, s, sizeof(s));
                 inet_ntop(AF_INET, &f->addr.broadcast, b, sizeof(b));
-                json_object_object_add(a, "interface", json_object_new_string(d->o->ifname));
-                json_object_object_add(a, "address", json_object_new_string(s));
-                json_object_object_add(a, "prefixlen", json_object_new_int(f->addr.prefixlen));
-                json_object_object_add(a, "broadcast", json_object_new_string(b));
-                json_object_object_add(a, "valid", json_object_new_int64(f->addr.valid_sec));
-                json_object_object_add(a, "preferred", json_object_new_int64(f->addr.preferred_sec));
+                a = action_new("remove-address", "interface", json_object_new_string(d->o->ifname),
+                               "address", json_object_new_string(s),
+                               "prefixlen", json_object_new_int(f->addr.prefixlen),
+                               "broadcast", json_object_new_string(b),
+                               "valid", json_object_new_int64(f->addr.valid_sec),
+                               "preferred", json_object_new_int64(f->addr.preferred_sec), NULL);
                 r = record_append(d, rec, a);
                 if (r < 0)
                         return r;
@@ -1811,6 +1810,7 @@ static int run_undo(Doctor *d) {
         size_t len, n;
         unsigned failed = 0, done = 0;
         json_object *out = NULL, *list = NULL;
+        bool oom = false;
 
         if (!path)
                 return DOCTOR_EXIT_UNCHECKED;
@@ -1829,8 +1829,8 @@ static int run_undo(Doctor *d) {
                 return DOCTOR_EXIT_UNCHECKED;
         }
         if (d->o->json) {
-                out = json_object_new_object();
                 list = json_object_new_array();
+                oom = !list;
         }
         n = json_object_array_length(actions);
         for (size_t i = n; i > 0; i--) {
@@ -1843,32 +1843,39 @@ static int run_undo(Doctor *d) {
                         failed++;
                 else
                         done++;
-                if (list) {
-                        json_object *e = json_object_new_object();
-                        json_object_object_add(e, "type", json_object_new_string(type ? type : "?"));
-                        if (jget(a, "path"))
-                                json_object_object_add(e, "path", json_object_new_string(shown(d, jget(a, "path"))));
-                        json_object_object_add(e, "ok", json_object_new_boolean(r >= 0));
-                        if (note)
-                                json_object_object_add(e, "note", json_object_new_string(note));
-                        json_object_array_add(list, e);
+                if (d->o->json) {
+                        json_object *e = json_build_object("type", json_object_new_string(type ? type : "?"), NULL);
+
+                        if ((jget(a, "path") && json_add(e, "path", json_object_new_string(shown(d, jget(a, "path")))) < 0) ||
+                            json_add(e, "ok", json_object_new_boolean(r >= 0)) < 0 ||
+                            (note && json_add(e, "note", json_object_new_string(note)) < 0)) {
+                                json_object_put(e);
+                                e = NULL;
+                        }
+                        if (json_append(list, e) < 0)
+                                oom = true;
                 } else
                         printf("%s %s%s%s%s\n", r >= 0 ? "undone:" : "NOT undone:", type ? type : "?",
                                jget(a, "path") ? " " : "", jget(a, "path") ? shown(d, jget(a, "path")) : "",
                                note ? (r >= 0 ? " (note)" : "") : "");
-                if (note && !list)
+                if (note && !d->o->json)
                         printf("    %s\n", note);
-                if (r < 0 && !note && !list)
+                if (r < 0 && !note && !d->o->json)
                         printf("    %s\n", strerror(-r));
         }
         json_object_put(rec);
         if (failed == 0)
                 unlink(path);
-        if (out) {
-                json_object_object_add(out, "interface", json_object_new_string(d->o->ifname));
-                json_object_object_add(out, "undone", list);
-                json_object_object_add(out, "failed", json_object_new_int((int)failed));
-                printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (d->o->json) {
+                out = oom ? NULL
+                          : json_build_object("interface", json_object_new_string(d->o->ifname), "undone",
+                                              json_object_get(list), "failed", json_object_new_int((int)failed), NULL);
+                json_object_put(list);
+                if (out)
+                        printf("%s\n",
+                               json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                else
+                        fprintf(stderr, "infradhcpctl doctor: out of memory building the report\n");
                 json_object_put(out);
         } else
                 printf("%u change%s undone%s.\n", done, done == 1 ? "" : "s",
@@ -1901,44 +1908,61 @@ static void print_report(const Doctor *d, const Doctor *before, unsigned applied
         int ex = exit_status(d, &problems, &errors);
 
         if (d->o->json) {
-                json_object *o = json_object_new_object(), *list = json_object_new_array();
+                json_object *o, *list = json_object_new_array(), *fixed = NULL;
+                bool ok = list;
 
-                json_object_object_add(o, "interface", json_object_new_string(d->o->ifname));
-                for (size_t i = 0; i < d->n_f; i++) {
+                for (size_t i = 0; ok && i < d->n_f; i++) {
                         const Finding *f = &d->f[i];
-                        json_object *e = json_object_new_object();
+                        json_object *e = json_build_object(
+                                "check", json_object_new_string(f->check),
+                                "status", json_object_new_string(status_name(f->status)), NULL);
 
-                        json_object_object_add(e, "check", json_object_new_string(f->check));
-                        json_object_object_add(e, "status", json_object_new_string(status_name(f->status)));
-                        if (f->source)
-                                json_object_object_add(e, "source", json_object_new_string(f->source));
-                        json_object_object_add(e, "message", json_object_new_string(f->message ? f->message : ""));
-                        if (f->fix)
-                                json_object_object_add(e, "fix", json_object_new_string(f->fix));
-                        json_object_object_add(e, "autoFix", json_object_new_boolean(f->autofix != FIX_NONE));
-                        json_object_array_add(list, e);
+                        if ((f->source && json_add(e, "source", json_object_new_string(f->source)) < 0) ||
+                            json_add(e, "message", json_object_new_string(f->message ? f->message : "")) < 0 ||
+                            (f->fix && json_add(e, "fix", json_object_new_string(f->fix)) < 0) ||
+                            json_add(e, "autoFix", json_object_new_boolean(f->autofix != FIX_NONE)) < 0) {
+                                json_object_put(e);
+                                e = NULL;
+                        }
+                        ok = json_append(list, e) >= 0;
                 }
-                json_object_object_add(o, "findings", list);
-                if (before) {
-                        json_object *fixed = json_object_new_array();
-                        for (size_t i = 0; i < before->n_f; i++)
-                                if (before->f[i].applied) {
-                                        json_object *e = json_object_new_object();
-                                        json_object_object_add(e, "check", json_object_new_string(before->f[i].check));
-                                        if (before->f[i].source)
-                                                json_object_object_add(e, "source",
-                                                                       json_object_new_string(before->f[i].source));
-                                        json_object_object_add(e, "message",
-                                                               json_object_new_string(before->f[i].message));
-                                        json_object_array_add(fixed, e);
+                if (ok && before) {
+                        fixed = json_object_new_array();
+                        ok = fixed;
+                        for (size_t i = 0; ok && i < before->n_f; i++) {
+                                json_object *e;
+
+                                if (!before->f[i].applied)
+                                        continue;
+                                e = json_build_object("check", json_object_new_string(before->f[i].check), NULL);
+                                if ((before->f[i].source &&
+                                     json_add(e, "source", json_object_new_string(before->f[i].source)) < 0) ||
+                                    json_add(e, "message", json_object_new_string(before->f[i].message)) < 0) {
+                                        json_object_put(e);
+                                        e = NULL;
                                 }
-                        json_object_object_add(o, "fixed", fixed);
-                        json_object_object_add(o, "fixesFailed", json_object_new_int((int)failed));
+                                ok = json_append(fixed, e) >= 0;
+                        }
                 }
-                json_object_object_add(o, "problems", json_object_new_int((int)problems));
-                json_object_object_add(o, "errors", json_object_new_int((int)errors));
-                json_object_object_add(o, "exitStatus", json_object_new_int(ex));
-                printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                o = ok ? json_build_object("interface", json_object_new_string(d->o->ifname), "findings",
+                                           json_object_get(list), NULL)
+                       : NULL;
+                if (before && json_add_many(o, "fixed", json_object_get(fixed), "fixesFailed",
+                                            json_object_new_int((int)failed), NULL) < 0) {
+                        json_object_put(o);
+                        o = NULL;
+                }
+                if (json_add_many(o, "problems", json_object_new_int((int)problems), "errors",
+                                  json_object_new_int((int)errors), "exitStatus", json_object_new_int(ex), NULL) < 0) {
+                        json_object_put(o);
+                        o = NULL;
+                }
+                json_object_put(list);
+                json_object_put(fixed);
+                if (o)
+                        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                else
+                        fprintf(stderr, "infradhcpctl doctor: out of memory building the report\n");
                 json_object_put(o);
                 return;
         }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "event-util.h"
 #include "fileio.h"
 #include "kube-backoff.h"
 #include "kube-client.h"
@@ -462,21 +463,11 @@ static long transfer_status(Transfer *t) {
 
 /* Parses a response body; NULL when empty or not JSON. */
 static json_object *transfer_parse_body(Transfer *t) {
-        json_tokener *tok;
-        json_object *o;
+        json_object *o = NULL;
 
-        if (!t->buf || t->size == 0 || t->size > INT32_MAX)
+        if (!t->buf)
                 return NULL;
-        tok = json_tokener_new();
-        if (!tok)
-                return NULL;
-        o = json_tokener_parse_ex(tok, t->buf, (int) t->size);
-        if (json_tokener_get_error(tok) != json_tokener_success) {
-                json_object_put(o);
-                o = NULL;
-        }
-        json_tokener_free(tok);
-        return o;
+        return json_parse(t->buf, t->size, JSON_PARSE_TRAILING_ANY, &o, NULL, NULL) < 0 ? NULL : o;
 }
 
 /* For logs: the message of a metav1.Status body, else the curl error. */
@@ -569,24 +560,10 @@ static int watch_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* One timer, re-armed from the machine's deadline after every input. */
 static void watch_arm(NodeWatch *w) {
-        uint64_t deadline = kube_watch_machine_next_deadline(w->machine);
-        KubeClient *c = w->client;
-        int r;
+        int r = event_reset_time(w->client->event, &w->retry, CLOCK_BOOTTIME,
+                                 kube_watch_machine_next_deadline(w->machine), 0, watch_on_retry, w,
+                                 "kube-watch-retry");
 
-        if (deadline == USEC_INFINITY) {
-                if (w->retry)
-                        (void) sd_event_source_set_enabled(w->retry, SD_EVENT_OFF);
-                return;
-        }
-        if (w->retry) {
-                r = sd_event_source_set_time(w->retry, deadline);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(w->retry, SD_EVENT_ONESHOT);
-        } else {
-                r = sd_event_add_time(c->event, &w->retry, CLOCK_BOOTTIME, deadline, 0, watch_on_retry, w);
-                if (r >= 0)
-                        (void) sd_event_source_set_description(w->retry, "kube-watch-retry");
-        }
         if (r < 0)
                 /* Without a timer the watch would silently stop: make it loud. */
                 log_error_errno(r, "kube: node %s: cannot arm the reconnect timer, watch stopped: %m", w->node);
@@ -798,23 +775,9 @@ static int mutation_on_retry(sd_event_source *s, uint64_t usec, void *userdata) 
 }
 
 static void mutation_schedule(KubeClient *c, uint64_t delay_usec) {
-        uint64_t now;
-        int r;
+        int r = event_reset_time_relative(c->event, &c->mutation_retry, CLOCK_BOOTTIME, delay_usec, 0,
+                                          mutation_on_retry, c, "kube-mutation-retry");
 
-        r = sd_event_now(c->event, CLOCK_BOOTTIME, &now);
-        if (r >= 0) {
-                now = usec_add(now, delay_usec);
-                if (c->mutation_retry) {
-                        r = sd_event_source_set_time(c->mutation_retry, now);
-                        if (r >= 0)
-                                r = sd_event_source_set_enabled(c->mutation_retry, SD_EVENT_ONESHOT);
-                } else {
-                        r = sd_event_add_time(c->event, &c->mutation_retry, CLOCK_BOOTTIME, now, 0,
-                                              mutation_on_retry, c);
-                        if (r >= 0)
-                                (void) sd_event_source_set_description(c->mutation_retry, "kube-mutation-retry");
-                }
-        }
         if (r < 0)
                 log_error_errno(r, "kube: cannot arm the request retry timer: %m");
 }

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "event-util.h"
 #include "kube-curl.h"
 #include "log.h"
 #include "time-util.h"
@@ -125,29 +126,15 @@ static int curl_glue_socket_callback(CURL *easy, curl_socket_t fd, int what, voi
 /* CURLMOPT_TIMERFUNCTION: curl wants to be called after timeout_ms (-1: never). */
 static int curl_glue_timer_callback(CURLM *multi, long timeout_ms, void *userdata) {
         KubeCurl *g = userdata;
-        uint64_t now;
         int r;
 
-        if (timeout_ms < 0) {
-                if (g->timer)
-                        (void) sd_event_source_set_enabled(g->timer, SD_EVENT_OFF);
-                return 0;
-        }
-
-        r = sd_event_now(g->event, CLOCK_BOOTTIME, &now);
-        if (r < 0)
-                return -1;
-        now = usec_add(now, (uint64_t) timeout_ms * USEC_PER_MSEC);
-
-        if (g->timer) {
-                r = sd_event_source_set_time(g->timer, now);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(g->timer, SD_EVENT_ONESHOT);
-        } else {
-                r = sd_event_add_time(g->event, &g->timer, CLOCK_BOOTTIME, now, 0, curl_glue_on_timer, g);
-                if (r >= 0)
-                        (void) sd_event_source_set_description(g->timer, "kube-curl-timer");
-        }
+        if (timeout_ms < 0)
+                r = event_reset_time(g->event, &g->timer, CLOCK_BOOTTIME, USEC_INFINITY, 0, curl_glue_on_timer, g,
+                                     "kube-curl-timer");
+        else
+                r = event_reset_time_relative(g->event, &g->timer, CLOCK_BOOTTIME,
+                                              (uint64_t) timeout_ms * USEC_PER_MSEC, 0, curl_glue_on_timer, g,
+                                              "kube-curl-timer");
         if (r < 0) {
                 log_error_errno(r, "kube: cannot arm curl timer: %m");
                 return -1;

@@ -225,3 +225,19 @@ int mkdir_p(const char *path, mode_t mode) {
         }
         return 0;
 }
+
+int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_(freep) char *dir = NULL;
+        char *slash;
+
+        if (!path)
+                return -EINVAL;
+        dir = strdup(path);
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return 0;
+        *slash = '\0';
+        return mkdir_p(dir, mode);
+}

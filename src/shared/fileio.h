@@ -18,3 +18,5 @@ int read_file_full(const char *path, size_t max_size, char **ret, size_t *ret_le
 
 /* mkdir -p with mode for created components. Returns 0 or -errno. */
 int mkdir_p(const char *path, mode_t mode);
+/* mkdir -p of the directory path lies in (nothing for "file" or "/file"). */
+int mkdir_parents(const char *path, mode_t mode);

@@ -104,3 +104,41 @@ json_object *json_new_string_array(const char *const *s, size_t n) {
 json_object *json_new_uint64(uint64_t v) {
         return json_object_new_int64(v > (uint64_t) INT64_MAX ? INT64_MAX : (int64_t) v);
 }
+
+int json_parse(const char *text, size_t len, unsigned flags, json_object **ret, const char **ret_error,
+               size_t *ret_offset) {
+        const char *error = NULL;
+        size_t offset = 0;
+        json_tokener *tok;
+        json_object *o;
+
+        if (len == 0 || len > INT32_MAX) {
+                error = len == 0 ? "empty" : "too large";
+                goto bad;
+        }
+        tok = json_tokener_new();
+        if (!tok)
+                return -ENOMEM;
+        if (flags & JSON_PARSE_STRICT)
+                json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        o = json_tokener_parse_ex(tok, text, (int) len);
+        if (!o || json_tokener_get_error(tok) != json_tokener_success)
+                error = json_tokener_error_desc(json_tokener_get_error(tok));
+        else if (!(flags & JSON_PARSE_TRAILING_ANY) && json_tokener_get_parse_end(tok) < len) {
+                error = "trailing data";
+                offset = json_tokener_get_parse_end(tok);
+        }
+        json_tokener_free(tok);
+        if (error) {
+                json_object_put(o);
+                goto bad;
+        }
+        *ret = o;
+        return 0;
+bad:
+        if (ret_error)
+                *ret_error = error;
+        if (ret_offset)
+                *ret_offset = offset;
+        return -EBADMSG;
+}

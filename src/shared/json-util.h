@@ -47,6 +47,19 @@ int json_append(json_object *array, json_object *v);
  */
 json_object *json_build_object(const char *key, ...) __attribute__((sentinel));
 
+/* Parsing a whole text (a file, a message, a response body) as one JSON value.
+ * Whitespace after the value is always fine (json-c consumes it); anything else is
+ * trailing data. */
+enum {
+        JSON_PARSE_STRICT = 1 << 0,       /* RFC 8259 only (no comments, single quotes ...) and valid UTF-8 */
+        JSON_PARSE_TRAILING_ANY = 1 << 1, /* anything may follow the value: it is ignored */
+};
+/* Returns 0 and *ret (owned), -ENOMEM, or -EBADMSG with *ret_error (static text:
+ * json-c's description of the error, or "trailing data") and *ret_offset (where the
+ * trailing data starts; 0 otherwise); both may be NULL. An empty text is -EBADMSG. */
+int json_parse(const char *text, size_t len, unsigned flags, json_object **ret, const char **ret_error,
+               size_t *ret_offset);
+
 /* Constructors that never lose the NULL of a failed allocation. */
 json_object *json_new_address(struct in_addr a);                   /* "10.0.0.1" */
 json_object *json_new_address_array(const struct in_addr *a, size_t n);

@@ -118,22 +118,9 @@ struct VarlinkCall {
 /* Strict JSON (no comments, single quotes, trailing commas), valid UTF-8, and the
  * whole buffer must be exactly one value. Returns NULL when it is not. */
 static json_object *json_parse_exact(const char *buf, size_t len) {
-        json_tokener *tok;
-        json_object *o;
+        json_object *o = NULL;
 
-        if (len == 0 || len > INT32_MAX)
-                return NULL;
-        tok = json_tokener_new();
-        if (!tok)
-                return NULL;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        o = json_tokener_parse_ex(tok, buf, (int)len);
-        if (o && (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len)) {
-                json_object_put(o);
-                o = NULL;
-        }
-        json_tokener_free(tok);
-        return o;
+        return json_parse(buf, len, JSON_PARSE_STRICT, &o, NULL, NULL) < 0 ? NULL : o;
 }
 
 static bool json_is_object(json_object *o) {
@@ -895,9 +882,7 @@ static int unlink_stale_socket(const struct sockaddr_un *sa) {
 
 int varlink_server_listen(VarlinkServer *s, const char *path) {
         _cleanup_(closep) int fd = -1;
-        _cleanup_(freep) char *dir = NULL;
         struct sockaddr_un sa;
-        char *slash;
         int r;
 
         if (s->listen_fd >= 0)
@@ -905,16 +890,9 @@ int varlink_server_listen(VarlinkServer *s, const char *path) {
         r = sockaddr_un_set(&sa, path);
         if (r < 0)
                 return r;
-        dir = strdup(path);
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-                *slash = '\0';
-                r = mkdir_p(dir, 0755);
-                if (r < 0)
-                        return r;
-        }
+        r = mkdir_parents(path, 0755);
+        if (r < 0)
+                return r;
         r = unlink_stale_socket(&sa);
         if (r < 0)
                 return r;

@@ -156,6 +156,20 @@ static void test_time(void **state) {
         assert_true(boottime_to_realtime(0, 0) <= r); /* boot time */
         assert_true(boottime_to_realtime(UINT64_MAX, 0) == UINT64_MAX);
 
+        /* Civil dates: the epoch, a leap day, before the epoch, a round trip over 400 years. */
+        assert_true(days_from_civil(1970, 1, 1) == 0);
+        assert_true(days_from_civil(2000, 3, 1) - days_from_civil(2000, 2, 28) == 2);
+        assert_true(days_from_civil(1969, 12, 31) == -1);
+        assert_true(days_from_civil(2025, 9, 7) == 20338);
+        for (int64_t d = -146097; d <= 146097; d += 37) {
+                int64_t y;
+                unsigned m, dd;
+
+                civil_from_days(d, &y, &m, &dd);
+                assert_true(m >= 1 && m <= 12 && dd >= 1 && dd <= 31);
+                assert_true(days_from_civil(y, m, dd) == d);
+        }
+
         assert_string_equal(format_duration(buf, sizeof(buf), 30 * USEC_PER_SEC), "30s");
         assert_string_equal(format_duration(buf, sizeof(buf), 250 * USEC_PER_MSEC), "250ms");
         assert_string_equal(format_duration(buf, sizeof(buf), 7), "7us");

@@ -243,12 +243,35 @@ static void test_mkdir_p(void **state) {
         assert_int_equal(mkdir_p(NULL, 0755), -EINVAL);
 }
 
+static void test_mkdir_parents(void **state) {
+        char p[256];
+        struct stat st;
+
+        path_in("x/y/z/socket", p);
+        assert_int_equal(mkdir_parents(p, 0755), 0);
+        path_in("x/y/z", p);
+        assert_int_equal(stat(p, &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        path_in("x/y/z/socket", p);
+        assert_int_equal(stat(p, &st), -1); /* the last component is not made */
+        /* Nothing to make: a bare name, a file in /. */
+        assert_int_equal(mkdir_parents("socket", 0755), 0);
+        assert_int_equal(mkdir_parents("/socket", 0755), 0);
+        assert_int_equal(mkdir_parents(NULL, 0755), -EINVAL);
+        /* A file where a directory must be. */
+        path_in("x/file", p);
+        assert_int_equal(write_file_atomic(p, "x", 1, 0644), 0);
+        path_in("x/file/socket", p);
+        assert_int_equal(mkdir_parents(p, 0755), -ENOTDIR);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_write_atomic),
                 cmocka_unit_test(test_write_atomic_failures),
                 cmocka_unit_test(test_read_full),
                 cmocka_unit_test(test_mkdir_p),
+                cmocka_unit_test(test_mkdir_parents),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -94,10 +94,43 @@ static void test_uint64(void **state) {
         assert_true(json_object_get_int64(b) == 42);
 }
 
+static void test_parse(void **state) {
+        json_object *o = NULL;
+        const char *why = NULL;
+        size_t at = 99;
+
+        assert_int_equal(json_parse("{\"a\":1}", 7, JSON_PARSE_STRICT, &o, &why, &at), 0);
+        assert_string_equal(plain(o), "{\"a\":1}");
+        json_object_put(o);
+        /* Trailing whitespace is fine, anything else only when allowed. */
+        assert_int_equal(json_parse("[1]\n \t\n", 7, JSON_PARSE_STRICT, &o, NULL, NULL), 0);
+        json_object_put(o);
+        /* Strict, json-c itself refuses what follows; else it is trailing data. */
+        assert_int_equal(json_parse("[1]\n\n x", 7, JSON_PARSE_STRICT, &o, &why, &at), -EBADMSG);
+        assert_non_null(why);
+        assert_int_equal(json_parse("[1]\n\n x", 7, 0, &o, &why, &at), -EBADMSG);
+        assert_string_equal(why, "trailing data");
+        assert_int_equal(at, 6);
+        assert_int_equal(json_parse("[1] x", 5, JSON_PARSE_TRAILING_ANY, &o, NULL, NULL), 0);
+        json_object_put(o);
+        /* Strict: no single quotes, comments or invalid UTF-8; json-c's reason given. */
+        assert_int_equal(json_parse("['a']", 5, JSON_PARSE_STRICT, &o, &why, &at), -EBADMSG);
+        assert_non_null(why);
+        assert_int_equal(at, 0);
+        assert_int_equal(json_parse("['a']", 5, 0, &o, NULL, NULL), 0);
+        json_object_put(o);
+        assert_int_equal(json_parse("\"\xff\"", 3, JSON_PARSE_STRICT, &o, NULL, NULL), -EBADMSG);
+        /* Truncated, empty, and a top-level null (no object to return). */
+        assert_int_equal(json_parse("{\"a\":", 5, 0, &o, &why, NULL), -EBADMSG);
+        assert_int_equal(json_parse("", 0, 0, &o, &why, NULL), -EBADMSG);
+        assert_string_equal(why, "empty");
+        assert_int_equal(json_parse("null", 4, 0, &o, NULL, NULL), -EBADMSG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_add),    cmocka_unit_test(test_add_many), cmocka_unit_test(test_build),
-                cmocka_unit_test(test_arrays), cmocka_unit_test(test_uint64),
+                cmocka_unit_test(test_arrays), cmocka_unit_test(test_uint64), cmocka_unit_test(test_parse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
