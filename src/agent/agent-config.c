@@ -101,7 +101,7 @@ static int get_uint(json_object *o, const char *key, int64_t min, int64_t max, i
         x = json_object_get_int64(v);
         if (errno != 0 || x < min || x > max)
                 return errmsg(err, errlen, -EINVAL, path, "%s: %s out of range %" PRId64 "..%" PRId64, key,
-                            json_object_to_json_string(v), min, max);
+                              json_object_to_json_string(v), min, max);
         *ret = x;
         return 0;
 }
@@ -125,7 +125,8 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return at > 0 ? errmsg(err, errlen, -EINVAL, path, "trailing data after the JSON object at byte %zu", at)
+                return at > 0 ? errmsg(err, errlen, -EINVAL, path, "trailing data after the JSON object at byte %zu",
+                                       at)
                               : errmsg(err, errlen, -EINVAL, path, "invalid JSON: %s", why);
         if (!json_object_is_type(root, json_type_object)) {
                 r = errmsg(err, errlen, -EINVAL, path, "expected a JSON object");
@@ -157,7 +158,7 @@ int agent_config_parse_host_agent(AgentConfig *c, const char *text, size_t len, 
                         c->encap = AGENT_ENCAP_VLAN;
                 else {
                         r = errmsg(err, errlen, -EINVAL, path, "encap-type: expected \"vxlan\" or \"vlan\", got %s",
-                                 json_object_to_json_string(v));
+                                   json_object_to_json_string(v));
                         goto finish;
                 }
         }

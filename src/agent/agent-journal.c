@@ -146,9 +146,10 @@ int agent_journal_format(const AgentJournal *j, char **ret_text) {
             (r = add_address(o, "opflexAddress", &j->opflex)) < 0 ||
             (j->migration.kind != AGENT_MIGRATION_NONE &&
              (r = json_add(o, "migration", agent_timeline_to_json(&j->migration))) < 0) ||
-            (j->last.kind != AGENT_MIGRATION_NONE && (r = json_add(o, "lastMigration", agent_timeline_to_json(&j->last))) < 0) ||
-            (j->detected_from.kind == AGENT_POD_SET &&
-             ((r = add_pod(o, "detectedFrom", &j->detected_from)) < 0 || (r = add_time(o, "detectedAt", j->detected_at)) < 0)))
+            (j->last.kind != AGENT_MIGRATION_NONE &&
+             (r = json_add(o, "lastMigration", agent_timeline_to_json(&j->last))) < 0) ||
+            (j->detected_from.kind == AGENT_POD_SET && ((r = add_pod(o, "detectedFrom", &j->detected_from)) < 0 ||
+                                                        (r = add_time(o, "detectedAt", j->detected_at)) < 0)))
                 goto fail;
         s = json_object_to_json_string_length(o, JSON_OUT_FORMAT, &n);
         if (!s || !(t = malloc(n + 2))) {
@@ -236,7 +237,8 @@ static int get_enum(json_object *o, const char *key, int (*from_string)(const ch
         }
         k = from_string(json_object_get_string(v));
         if (k < 0)
-                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: unknown value '%s'", key, json_object_get_string(v));
+                return errmsg(c->err, c->errlen, -EBADMSG, NULL, "%s: unknown value '%s'", key,
+                              json_object_get_string(v));
         *ret = k;
         return 0;
 }
@@ -286,9 +288,9 @@ static int parse_timeline(json_object *o, AgentTimeline *t, Ctx *c) {
         if (t->pool.kind != AGENT_POD_SET)
                 return errmsg(c->err, c->errlen, -EBADMSG, NULL, "migration: poolPod must be a pod");
         if ((r = get_address(o, "oldAddress", &t->old_address, c)) < 0 ||
-            (r = get_address(o, "newAddress", &t->new_address, c)) < 0 || (r = get_u64(o, "started", &t->started, c)) < 0 ||
-            (r = get_u64(o, "released", &t->released, c)) < 0 || (r = get_u64(o, "bound", &t->bound, c)) < 0 ||
-            (r = get_u64(o, "filesWritten", &t->files_written, c)) < 0 ||
+            (r = get_address(o, "newAddress", &t->new_address, c)) < 0 ||
+            (r = get_u64(o, "started", &t->started, c)) < 0 || (r = get_u64(o, "released", &t->released, c)) < 0 ||
+            (r = get_u64(o, "bound", &t->bound, c)) < 0 || (r = get_u64(o, "filesWritten", &t->files_written, c)) < 0 ||
             (r = get_u64(o, "finished", &t->finished, c)) < 0 || (r = get_unsigned(o, "calls", &t->calls, c)) < 0 ||
             (r = get_unsigned(o, "failures", &t->failures, c)) < 0)
                 return r;

@@ -185,7 +185,8 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 bool x;
 
                 if (parse_bool(v, &x) < 0)
-                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: expected yes or no", line, k->key, v);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: expected yes or no", line,
+                                      k->key, v);
                 memcpy(field, &x, sizeof(x));
                 return 0;
         }
@@ -195,10 +196,10 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 r = parse_duration_usec(v, &x);
                 if (r < 0 || x < k->min || x > k->max)
                         return errmsg(err, errlen, -EINVAL, NULL,
-                                            "line %u: invalid %s=%s: expected a duration between %s and %s "
-                                            "(e.g. \"250ms\", \"2s\", \"5min\")",
-                                            line, k->key, v, format_duration(a, sizeof(a), k->min),
-                                            format_duration(b, sizeof(b), k->max));
+                                      "line %u: invalid %s=%s: expected a duration between %s and %s "
+                                      "(e.g. \"250ms\", \"2s\", \"5min\")",
+                                      line, k->key, v, format_duration(a, sizeof(a), k->min),
+                                      format_duration(b, sizeof(b), k->max));
                 memcpy(field, &x, sizeof(x));
                 return 0;
         }
@@ -208,18 +209,18 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 r = parse_u32(v, &x);
                 if (r < 0 || x < k->min || x > k->max)
                         return errmsg(err, errlen, -EINVAL, NULL,
-                                            "line %u: invalid %s=%s: expected an integer between %" PRIu64
-                                            " and %" PRIu64,
-                                            line, k->key, v, k->min, k->max);
+                                      "line %u: invalid %s=%s: expected an integer between %" PRIu64
+                                      " and %" PRIu64,
+                                      line, k->key, v, k->min, k->max);
                 memcpy(field, &x, sizeof(x));
                 return 0;
         }
         case VALUE_HOSTNAME:
                 if (!hostname_valid(v))
                         return errmsg(err, errlen, -EINVAL, NULL,
-                                            "line %u: invalid %s=%s: expected a host name of at most %d letters, "
-                                            "digits, '-' and '.'",
-                                            line, k->key, v, LEASE_HOSTNAME_MAX - 1);
+                                      "line %u: invalid %s=%s: expected a host name of at most %d letters, "
+                                      "digits, '-' and '.'",
+                                      line, k->key, v, LEASE_HOSTNAME_MAX - 1);
                 memset(field, 0, k->size);
                 memcpy(field, v, strlen(v));
                 return 0;
@@ -228,10 +229,11 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
 
                 if (parse_ipv4_prefix(v, &s.address, &s.prefixlen) < 0)
                         return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: expected a.b.c.d/len", line,
-                                            k->key, v);
+                                      k->key, v);
                 /* A route destination: host bits set are a typo for another network. */
                 if ((s.address.s_addr & ~lease_prefix_mask(s.prefixlen)) != 0)
-                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: host bits set", line, k->key, v);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: host bits set", line, k->key,
+                                      v);
                 memcpy(field, &s, sizeof(s));
                 return 0;
         }
@@ -248,8 +250,8 @@ static int config_assign(Dhcp4Config *c, const ConfigKey *k, const char *v, unsi
                 Dhcp4AcdProfile x = (Dhcp4AcdProfile) p;
 
                 if (p < 0)
-                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: invalid %s=%s: expected datacenter or rfc5227",
-                                            line, k->key, v);
+                        return errmsg(err, errlen, -EINVAL, NULL,
+                                      "line %u: invalid %s=%s: expected datacenter or rfc5227", line, k->key, v);
                 memcpy(field, &x, sizeof(x));
                 return 0;
         }
@@ -330,7 +332,7 @@ static int config_parse_text(ParseState *st, const char *text, size_t len, char 
                         return errmsg(err, errlen, -EINVAL, NULL, "line %u: NUL byte", line);
                 if (l >= sizeof(buf))
                         return errmsg(err, errlen, -EINVAL, NULL, "line %u: line too long (max %d bytes)", line,
-                                            CONFIG_LINE_MAX - 1);
+                                      CONFIG_LINE_MAX - 1);
                 memcpy(buf, p, l);
                 buf[l] = '\0';
                 p = nl ? nl + 1 : end;
@@ -344,23 +346,24 @@ static int config_parse_text(ParseState *st, const char *text, size_t len, char 
 
                         section = NULL;
                         if (sl < 3 || s[sl - 1] != ']')
-                                return errmsg(err, errlen, -EINVAL, NULL, "line %u: malformed section header %s", line, s);
+                                return errmsg(err, errlen, -EINVAL, NULL, "line %u: malformed section header %s", line,
+                                              s);
                         s[sl - 1] = '\0';
                         for (size_t i = 0; i < ELEMENTSOF(config_sections); i++)
                                 if (strcmp(s + 1, config_sections[i]) == 0)
                                         section = config_sections[i];
                         if (!section)
                                 return errmsg(err, errlen, -EINVAL, NULL,
-                                                    "line %u: unknown section [%s] (known: [DHCPv4], [Timing], "
-                                                    "[Routes], [ACD], [Attachment], [Metrics])",
-                                                    line, s + 1);
+                                              "line %u: unknown section [%s] (known: [DHCPv4], [Timing], "
+                                              "[Routes], [ACD], [Attachment], [Metrics])",
+                                              line, s + 1);
                         continue;
                 }
 
                 eq = strchr(s, '=');
                 if (!eq)
-                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: expected Key=value or [Section], got \"%s\"", line,
-                                            s);
+                        return errmsg(err, errlen, -EINVAL, NULL,
+                                      "line %u: expected Key=value or [Section], got \"%s\"", line, s);
                 *eq = '\0';
                 key = strip(s);
                 value = strip(eq + 1);
@@ -375,7 +378,8 @@ static int config_parse_text(ParseState *st, const char *text, size_t len, char 
                                 break;
                         }
                 if (!k)
-                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: unknown key %s in [%s]", line, key, section);
+                        return errmsg(err, errlen, -EINVAL, NULL, "line %u: unknown key %s in [%s]", line, key,
+                                      section);
 
                 if (*value == '\0') {
                         /* systemd convention: an empty assignment resets to the default. */
@@ -458,24 +462,25 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
         if (!c)
                 return errmsg(err, errlen, -EINVAL, NULL, "invalid arguments");
         if (c->retransmit_initial_usec == 0 || c->retransmit_initial_usec > c->retransmit_max_usec)
-                return errmsg(err, errlen, -EINVAL, NULL, "RetransmitInitialSec= (%s) is greater than RetransmitMaxSec= (%s)",
-                                    format_duration(a, sizeof(a), c->retransmit_initial_usec),
-                                    format_duration(b, sizeof(b), c->retransmit_max_usec));
+                return errmsg(err, errlen, -EINVAL, NULL,
+                              "RetransmitInitialSec= (%s) is greater than RetransmitMaxSec= (%s)",
+                              format_duration(a, sizeof(a), c->retransmit_initial_usec),
+                              format_duration(b, sizeof(b), c->retransmit_max_usec));
         /* Jitter is ± around each timeout: it must not reach zero or below. */
         if (c->retransmit_jitter_usec >= c->retransmit_initial_usec)
                 return errmsg(err, errlen, -EINVAL, NULL,
-                                    "RetransmitJitterSec= (%s) must be less than RetransmitInitialSec= (%s)",
-                                    format_duration(a, sizeof(a), c->retransmit_jitter_usec),
-                                    format_duration(b, sizeof(b), c->retransmit_initial_usec));
+                              "RetransmitJitterSec= (%s) must be less than RetransmitInitialSec= (%s)",
+                              format_duration(a, sizeof(a), c->retransmit_jitter_usec),
+                              format_duration(b, sizeof(b), c->retransmit_initial_usec));
         if (c->request_max_attempts == 0)
                 return errmsg(err, errlen, -EINVAL, NULL, "RequestMaxAttempts= must be at least 1");
         if (c->reboot_timeout_usec == 0 || c->renew_retransmit_min_usec == 0)
                 return errmsg(err, errlen, -EINVAL, NULL, "RebootTimeoutSec= and RenewRetransmitMinSec= must not be 0");
         if (c->decline_backoff_initial_usec == 0 || c->decline_backoff_initial_usec > c->decline_backoff_max_usec)
                 return errmsg(err, errlen, -EINVAL, NULL,
-                                    "DeclineBackoffInitialSec= (%s) is greater than DeclineBackoffMaxSec= (%s)",
-                                    format_duration(a, sizeof(a), c->decline_backoff_initial_usec),
-                                    format_duration(b, sizeof(b), c->decline_backoff_max_usec));
+                              "DeclineBackoffInitialSec= (%s) is greater than DeclineBackoffMaxSec= (%s)",
+                              format_duration(a, sizeof(a), c->decline_backoff_initial_usec),
+                              format_duration(b, sizeof(b), c->decline_backoff_max_usec));
         if (strnlen(c->hostname, sizeof(c->hostname)) >= sizeof(c->hostname) ||
             (c->hostname[0] && !hostname_valid(c->hostname)))
                 return errmsg(err, errlen, -EINVAL, NULL, "Hostname= is not a valid host name");
@@ -490,8 +495,8 @@ int dhcp4_config_verify(const Dhcp4Config *c, char *err, size_t errlen) {
                 return errmsg(err, errlen, -EINVAL, NULL, "[ACD] ProbeNum= must be at least 1");
         if (c->acd.probe_min_usec > c->acd.probe_max_usec)
                 return errmsg(err, errlen, -EINVAL, NULL, "[ACD] ProbeMinSec= (%s) is greater than ProbeMaxSec= (%s)",
-                                    format_duration(a, sizeof(a), c->acd.probe_min_usec),
-                                    format_duration(b, sizeof(b), c->acd.probe_max_usec));
+                              format_duration(a, sizeof(a), c->acd.probe_min_usec),
+                              format_duration(b, sizeof(b), c->acd.probe_max_usec));
         return 0;
 }
 

@@ -162,10 +162,10 @@ static int append_routes(sd_bus_message *reply, const Dhcp4ClientStatus *s, cons
         r = sd_bus_message_open_container(reply, 'a', "(sys)");
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const LeaseRoute *rt = &s->lease.routes[i];
+                const char *g = rt->gateway.s_addr == 0 ? "" : inet_ntop(AF_INET, &rt->gateway, gw, sizeof(gw));
 
                 r = sd_bus_message_append(reply, "(sys)", inet_ntop(AF_INET, &rt->destination, dst, sizeof(dst)) ?: "",
-                                          rt->prefixlen,
-                                          rt->gateway.s_addr == 0 ? "" : inet_ntop(AF_INET, &rt->gateway, gw, sizeof(gw)) ?: "");
+                                          rt->prefixlen, g ?: "");
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -175,7 +175,8 @@ static int append_routes(sd_bus_message *reply, const Dhcp4ClientStatus *s, cons
 static int append_client_id(sd_bus_message *reply, const Dhcp4ClientStatus *s, const void *field) {
         char buf[3 * LEASE_CLIENT_ID_LEN + 1];
 
-        return sd_bus_message_append(reply, "s", format_hex_bytes(s->client_id, s->client_id_len, ':', buf, sizeof(buf)));
+        return sd_bus_message_append(reply, "s",
+                                     format_hex_bytes(s->client_id, s->client_id_len, ':', buf, sizeof(buf)));
 }
 
 static int append_mac(sd_bus_message *reply, const Dhcp4ClientStatus *s, const void *field) {
@@ -431,7 +432,8 @@ static int on_name_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 log_debug("Queued for the D-Bus name %s (another infradhcpd owns it)", name);
                 break;
         case 3: /* EXISTS */
-                log_warning("The D-Bus name %s is owned by another connection; the object stays reachable on the unique name",
+                log_warning("The D-Bus name %s is owned by another connection; the object stays reachable on the "
+                            "unique name",
                             name);
                 break;
         default:

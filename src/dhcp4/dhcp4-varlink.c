@@ -211,7 +211,8 @@ json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
         FIELD(s->has_lease, "address", json_new_address(l->address));
         FIELD(s->has_lease, "prefixlen", json_object_new_int(l->prefixlen));
         FIELD(s->has_lease && l->server_id.s_addr != 0, "server", json_new_address(l->server_id));
-        FIELD(s->has_lease, "routers", json_new_address_array(l->routers, MIN(l->n_routers, (size_t)LEASE_MAX_ROUTERS)));
+        FIELD(s->has_lease, "routers",
+              json_new_address_array(l->routers, MIN(l->n_routers, (size_t) LEASE_MAX_ROUTERS)));
         FIELD(s->has_lease, "dns", json_new_address_array(l->dns, MIN(l->n_dns, (size_t)LEASE_MAX_DNS)));
         FIELD(s->has_lease && l->n_routes > 0, "routes",
               json_routes(l->routes, MIN(l->n_routes, (size_t)LEASE_MAX_ROUTES)));
@@ -229,7 +230,8 @@ json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
         FIELD(true, "capabilities", json_name_list(s->capabilities));
         FIELD(!s->has_lease && s->client_id_len > 0, "clientId", json_object_new_string(cid));
         FIELD(true, "acdState", json_object_new_string(s->acd_state));
-        FIELD(dhcp4_status_has_conflict_mac(s), "conflictMac", json_object_new_string(format_mac(s->conflict_mac, mac)));
+        FIELD(dhcp4_status_has_conflict_mac(s), "conflictMac",
+              json_object_new_string(format_mac(s->conflict_mac, mac)));
         FIELD(true, "conflicts", json_object_new_int((int)MIN(s->conflicts, (unsigned)INT32_MAX)));
         FIELD(true, "declineBackoffMs", json_new_uint64(s->decline_backoff_usec / USEC_PER_MSEC));
         FIELD(true, "declined", json_new_address_array(s->declined, MIN(s->n_declined, ELEMENTSOF(s->declined))));

@@ -200,7 +200,7 @@ static int find_named(Doc *d, yaml_node_t *root, const char *list, const char *i
                 n = map_get(d, entry, inner);
                 if (!n || scalar_is_null(n) || n->type != YAML_MAPPING_NODE)
                         return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s[\"%s\"].%s: missing or not a mapping",
-                                         list, name, inner);
+                                      list, name, inner);
                 *ret = n;
                 return 0;
         }
@@ -330,8 +330,8 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
         if (r == 0)
                 return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.server: missing", field);
         if ((strncmp(s, "https://", 8) != 0 || s[8] == 0) && (strncmp(s, "http://", 7) != 0 || s[7] == 0))
-                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.server: \"%s\" is not an https:// or http:// URL",
-                                 field, s);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path,
+                              "%s.server: \"%s\" is not an https:// or http:// URL", field, s);
         if (has_control_chars(s) || strpbrk(s, " \"<>\\^`{|}"))
                 return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.server: contains invalid characters", field);
         c->server = strdup(s);
@@ -350,11 +350,11 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
         if (r < 0)
                 return r;
         if (r > 0 && parse_yaml_bool(s, &c->insecure_skip_tls_verify) < 0)
-                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.insecure-skip-tls-verify: \"%s\" is not a boolean",
-                                 field, s);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path,
+                              "%s.insecure-skip-tls-verify: \"%s\" is not a boolean", field, s);
         if (c->insecure_skip_tls_verify && (c->ca_file || c->ca_data))
                 return errmsg(d->err, d->errlen, -EINVAL, d->path,
-                                 "%s: certificate-authority and insecure-skip-tls-verify are both set", field);
+                              "%s: certificate-authority and insecure-skip-tls-verify are both set", field);
 
         /* User. */
         r = find_named(d, root, "users", "user", user_name, &user);
@@ -368,7 +368,8 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
                 return r;
         if (r > 0) {
                 if (has_control_chars(s))
-                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.token: contains control characters", field);
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.token: contains control characters",
+                                      field);
                 c->token = strdup(s);
                 if (!c->token)
                         return -ENOMEM;
@@ -399,20 +400,21 @@ static int parse_document(Doc *d, const char *context_override, KubeConfig *c) {
         bool have_cert = c->client_cert_file || c->client_cert_data;
         bool have_key = c->client_key_file || c->client_key_data;
         if (have_cert && !have_key)
-                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.client-key: missing (client-certificate is set)", field);
+                return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.client-key: missing (client-certificate is set)",
+                              field);
         if (have_key && !have_cert)
                 return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.client-certificate: missing (client-key is set)",
-                                 field);
+                              field);
 
         if (!c->token && !c->token_file && !have_cert) {
                 if (map_get(d, user, "exec"))
-                        return errmsg(d->err, d->errlen, -EINVAL, d->path, "%s.exec: credential plugins are not supported",
-                                         field);
+                        return errmsg(d->err, d->errlen, -EINVAL, d->path,
+                                      "%s.exec: credential plugins are not supported", field);
                 if (map_get(d, user, "auth-provider"))
                         return errmsg(d->err, d->errlen, -EINVAL, d->path,
-                                         "%s.auth-provider: auth providers are not supported", field);
+                                      "%s.auth-provider: auth providers are not supported", field);
                 return errmsg(d->err, d->errlen, -EINVAL, d->path,
-                                 "%s: no credentials (token, tokenFile or client-certificate)", field);
+                              "%s: no credentials (token, tokenFile or client-certificate)", field);
         }
 
         return 0;
@@ -440,7 +442,7 @@ int kube_config_parse_kubeconfig(KubeConfig **ret, const char *text, size_t size
         yaml_parser_set_input_string(&parser, (const unsigned char *) (text ?: ""), size);
         if (!yaml_parser_load(&parser, &d.doc)) {
                 r = errmsg(err, errlen, -EINVAL, d.path, "line %zu: malformed YAML: %s", parser.problem_mark.line + 1,
-                              parser.problem ?: "parse error");
+                           parser.problem ?: "parse error");
                 yaml_parser_delete(&parser);
                 return r;
         }
@@ -514,9 +516,11 @@ int kube_config_load_in_cluster(KubeConfig **ret, const char *host, const char *
                 return -EINVAL;
 
         if (!*host || has_control_chars(host) || strpbrk(host, "/[]@ ?#"))
-                return errmsg(err, errlen, -EINVAL, "in-cluster", "KUBERNETES_SERVICE_HOST: \"%s\" is not a host", host);
+                return errmsg(err, errlen, -EINVAL, "in-cluster", "KUBERNETES_SERVICE_HOST: \"%s\" is not a host",
+                              host);
         if (parse_u32(port, &p) < 0 || p == 0 || p > 65535)
-                return errmsg(err, errlen, -EINVAL, "in-cluster", "KUBERNETES_SERVICE_PORT: \"%s\" is not a port", port);
+                return errmsg(err, errlen, -EINVAL, "in-cluster", "KUBERNETES_SERVICE_PORT: \"%s\" is not a port",
+                              port);
 
         c = calloc(1, sizeof(*c));
         if (!c)
@@ -591,8 +595,8 @@ int kube_config_discover(KubeConfig **ret, const KubeConfigSearch *s, char *err,
                 return kube_config_load_kubeconfig(ret, s->kubelet_conf, err, errlen);
 
         errmsg(err, errlen, -EINVAL, "kubernetes",
-                  "no configuration found (no --kubeconfig, not in a pod, no file in $KUBECONFIG, no %s)",
-                  s->kubelet_conf ?: KUBE_KUBELET_CONF);
+               "no configuration found (no --kubeconfig, not in a pod, no file in $KUBECONFIG, no %s)",
+               s->kubelet_conf ?: KUBE_KUBELET_CONF);
         return -ENOENT;
 }
 

@@ -494,8 +494,9 @@ static int connection_dispatch(VarlinkConnection *c, json_object *message /* con
          * string would take "io.infradhcp.Client.Release\u0000x" for Release. */
         dot = strrchr(name, '.');
         if (strlen(name) != name_len || !dot || dot == name || !dot[1]) {
-                r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_FOUND,
-                                       json_build_object("method", json_object_new_string_len(name, (int)name_len), NULL));
+                r = varlink_call_error(
+                        call, VARLINK_ERROR_METHOD_NOT_FOUND,
+                        json_build_object("method", json_object_new_string_len(name, (int) name_len), NULL));
                 goto done;
         }
         iface = c->server ? server_find_interface(c->server, name, (size_t)(dot - name)) : NULL;
