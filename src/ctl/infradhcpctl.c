@@ -461,7 +461,8 @@ static int scan_ifaces(char ***ret, size_t *ret_n) {
                 n++;
         }
         closedir(d);
-        qsort(names, n, sizeof(*names), cmp_str);
+        if (n > 0) /* qsort(NULL, 0, ...) is undefined (its pointer is declared nonnull) */
+                qsort(names, n, sizeof(*names), cmp_str);
         *ret = names;
         *ret_n = n;
         return 0;
