@@ -138,10 +138,11 @@ static json_object *json_attachment(const Dhcp4ClientAttachment *a) {
                         r = json_add(po, "unresponsive", json_object_new_boolean(p->unresponsive));
                 if (r >= 0 && p->last_seen_usec)
                         r = json_add(po, "lastSeen", json_new_uint64(p->last_seen_usec));
-                if (r >= 0)
-                        r = json_object_array_add(peers, po) < 0 ? -ENOMEM : 0;
-                if (r < 0)
-                        json_object_put(po);
+                if (r >= 0) {
+                        r = json_append(peers, po);
+                        po = NULL; /* consumed */
+                }
+                json_object_put(po);
         }
         if (r >= 0 && a->has_check) {
                 const Dhcp4DnaCheck *c = &a->check;
