@@ -8,7 +8,9 @@
  * attachment part, the write waits until DHCP4_TEXTFILE_ROUTINE_USEC after the last
  * one, so an idle node does not rewrite and fsync the file at the rhythm of its
  * periodic attachment checks; else the text is rendered and written, unless it is the
- * text the file holds.
+ * text the file holds. After each write the timer is also armed for the routine
+ * deadline: the periodic checks run in the attachment code, which does not report to
+ * the client's change handler, and are still written once a minute.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -103,6 +105,14 @@ static int textfile_write(Dhcp4Textfile *t, const Dhcp4ClientStatus *s) {
         return 0;
 }
 
+/* After a write: look again at the routine deadline, unless a look is due sooner. */
+static void textfile_arm_routine(Dhcp4Textfile *t) {
+        uint64_t at = usec_add(t->last_attempt_usec, DHCP4_TEXTFILE_ROUTINE_USEC);
+
+        if (textfile_armed_at(t) > at && textfile_arm(t, at) < 0)
+                log_warning("Cannot arm the metrics file timer; %s is written on a later change", t->path);
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Dhcp4Textfile *t = userdata;
         Dhcp4ClientStatus st;
@@ -120,7 +130,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                         return 0;
                 }
         }
-        if (textfile_write(t, &st) < 0 && textfile_arm(t, usec_add(now, DHCP4_TEXTFILE_RETRY_USEC)) < 0)
+        if (textfile_write(t, &st) >= 0)
+                textfile_arm_routine(t);
+        else if (textfile_arm(t, usec_add(now, DHCP4_TEXTFILE_RETRY_USEC)) < 0)
                 log_warning("Cannot arm the retry of the metrics file %s; it is written again on the next change",
                             t->path);
         return 0;

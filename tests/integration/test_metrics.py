@@ -23,7 +23,7 @@
             junk datagrams from port 67 and 1000 from another port to the bound address:
             rejected{reason="too-short"} and dropped{reason="wrong-port"} count exactly
             those, the file is rewritten at most once a second meanwhile; idle, the
-            periodic attachment checks do not rewrite it. The
+            periodic attachment checks do not rewrite it before the minute is up. The
             tmpfs filled up: the file keeps its last complete version, one warning over
             several retries; space back: written again (logged once). `infradhcpctl
             metrics` without IF merges both daemons into one exposition (each HELP and
@@ -445,6 +445,16 @@ def sc_textfile(topo, args):
         idle_writes = watch.renames(os.path.basename(a.textfile), since=t_idle)
         check(periodic(a) >= before + 2 and not idle_writes, "idle: periodic checks %r -> %r, %d writes" % (
             before, periodic(a), len(idle_writes)))
+        # ... and are written once a minute
+        in_file = file_value(a.textfile, "infradhcp_attachment_checks_total", interface=a.ifname, reason="periodic")
+        netns.wait_for(lambda: watch.renames(os.path.basename(a.textfile), since=t_idle), 70,
+                       "the once-a-minute write of the attachment counters", interval=0.5)
+        now_in_file = file_value(a.textfile, "infradhcp_attachment_checks_total", interface=a.ifname,
+                                 reason="periodic")
+        check(now_in_file > in_file, "the minute's write did not bring the periodic checks: %r -> %r" % (
+            in_file, now_in_file))
+        log("idle: no write for the periodic checks; %.0f s later one write: periodic checks %d -> %d" % (
+            time.time() - t_idle, in_file, now_in_file))
 
         # one exposition for both daemons
         out = ctl(args, runtime, "metrics").stdout
