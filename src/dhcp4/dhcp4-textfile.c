@@ -18,6 +18,7 @@
 
 #include "dhcp4-metrics.h"
 #include "dhcp4-textfile.h"
+#include "event-util.h"
 #include "fileio.h"
 #include "log.h"
 
@@ -36,19 +37,8 @@ struct Dhcp4Textfile {
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 static int textfile_arm(Dhcp4Textfile *t, uint64_t at) {
-        int r;
-
-        if (!t->timer) {
-                r = sd_event_add_time(t->event, &t->timer, CLOCK_BOOTTIME, at, 10 * USEC_PER_MSEC, on_timer, t);
-                if (r < 0)
-                        return r;
-                (void) sd_event_source_set_description(t->timer, "metrics-textfile");
-                return 0;
-        }
-        r = sd_event_source_set_time(t->timer, at);
-        if (r < 0)
-                return r;
-        return sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
+        return event_reset_time(t->event, &t->timer, CLOCK_BOOTTIME, at, 10 * USEC_PER_MSEC, on_timer, t,
+                                "metrics-textfile");
 }
 
 /* When the timer fires next; UINT64_MAX when it is off. */
