@@ -29,6 +29,10 @@ opflex files pointing at pod-2's anycast addresses. Then:
                  ACKed, no DISCOVER, the address never changes.
   announce       periodic check off: after the move only the hypervisor's RARP
                  announcement is a hint; it alone moves the node (trigger "announce").
+  link-change    periodic check off: after the move a link flag flips on the node's
+                 interface without a carrier change (IFF_DYNAMIC, which changes nothing
+                 else): that RTM_NEWLINK alone moves the node (trigger "link-change");
+                 the capture's promiscuous mode before it is no hint.
   ctl-check      periodic check off: after the move `infradhcpctl check IF` moves the
                  node; its output names the outcome.
   off            [Attachment] Detect=no: the move changes nothing for 6 s; the
@@ -49,7 +53,7 @@ import netns
 from netns import check, log
 
 SCENARIOS = ["move", "controller-late", "intra-pod", "no-nak", "no-nak-isc", "peer-down", "announce",
-             "ctl-check", "off"]
+             "link-change", "ctl-check", "off"]
 
 
 def daemon_config(topo, **attachment):
@@ -320,6 +324,21 @@ def sc_announce(topo, args):
     moved_end_state(s, t0, s.p1)
     s.log_has(r"announce")
     check(s.attachment()["lastCheck"].get("trigger") in ("announce", "retry"), "lastCheck %r" % s.attachment())
+
+
+def sc_link_change(topo, args):
+    s = Scene(topo, args, agent=False, CheckIntervalSec="0")
+    s.fab.migrate("pod-2", "pod-1")
+    time.sleep(3)
+    check(s.ipv4() == [(s.old, 16)], "the node moved without any hint: %s" % s.ipv4())
+    check(not s.attachment().get("lastCheck"), "a check before the link changed: %r" % s.attachment())
+    t0 = time.time()
+    s.node.ip("link", "set", "dev", fabric.INFRA_IF, "dynamic", "on")
+    log("IFF_DYNAMIC set on %s (no carrier change)" % fabric.INFRA_IF)
+    s.wait_done(s.p1, t0)
+    moved_end_state(s, t0, s.p1)
+    s.check_carrier()
+    check(s.attachment()["lastCheck"].get("trigger") in ("link-change", "retry"), "lastCheck %r" % s.attachment())
 
 
 def sc_ctl_check(topo, args):
