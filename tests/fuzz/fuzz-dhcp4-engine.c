@@ -6,8 +6,9 @@
  * a raw payload, a server reply built with the codec for the xid the engine last sent
  * (so a few bytes walk DISCOVER/OFFER/REQUEST/ACK into BOUND and beyond), timer expiry,
  * time passing, link changes, ACD results, the commands, a MAC change, stop and start
- * with the last persisted lease. The clock only moves forward, and never past the
- * engine's deadline without that timeout being delivered, as in the daemon loop.
+ * with the last persisted lease, a bind the daemon could not configure. The clock only
+ * moves forward, and never past the engine's deadline without that timeout being
+ * delivered, as in the daemon loop.
  *
  * After every step all actions are popped and checked (abort() on a violation):
  * - each input returns what its contract allows, never -ENOBUFS (the queue promise);
@@ -18,7 +19,10 @@
  * - CONFIGURE/PERSIST/PROBE carry a usable lease; a PERSISTed lease formats as a lease
  *   file and parses back to the same lease (the daemon writes exactly that);
  * - after a timeout the next deadline lies in the future (no busy loop);
- * - STOPPED has no deadline, queues nothing, ignores packets and rejects commands.
+ * - STOPPED has no deadline, queues nothing, ignores packets and rejects commands;
+ * - a failed configure of a bind forgets the lease (no DECONFIGURE), sends nothing and
+ *   waits at least half the first retransmission interval before DISCOVER; outside
+ *   BOUND it changes nothing.
  * The byte layout is documented next to each opcode; tests/fuzz/make-corpus-targets.py
  * writes seeds in it. Test code: not part of the daemon.
  */
@@ -56,6 +60,7 @@ enum {
         OP_START,           /* u8: 0 none, 1 last persisted lease, 2 made-up lease (read_lease()) */
         OP_SET_OFFER_POLICY,/* policy */
         OP_CONFIRM,         /* attachment in doubt (dhcp4-dna): confirm() */
+        OP_CONFIGURE_FAILED,/* the daemon could not put the bound address on the link */
         _OP_MAX,
 };
 
@@ -71,6 +76,8 @@ typedef struct Fuzz {
         bool has_sent;
         bool has_persisted;
         Dhcp4Lease persisted;
+        uint64_t backoff_min; /* the first retransmission interval less its jitter (at most half) */
+        unsigned n_sent, n_forget, n_deconfigure, n_actions; /* what the last drain() popped */
         bool trace; /* $FUZZ_TRACE set: print state changes (triage of a crashing input) */
 } Fuzz;
 
@@ -220,8 +227,10 @@ static void drain(Fuzz *f, Dhcp4State before) {
         size_t n = 0;
         int r;
 
+        f->n_sent = f->n_forget = f->n_deconfigure = f->n_actions = 0;
         while ((r = dhcp4_engine_pop_action(f->e, &a)) == 1) {
                 n++;
+                f->n_actions++;
                 CHECK(n <= DHCP4_ENGINE_INPUT_ACTIONS_MAX);
                 switch (a.type) {
                 case DHCP4_ACTION_SEND_BROADCAST:
@@ -231,6 +240,7 @@ static void drain(Fuzz *f, Dhcp4State before) {
                                         a.type == DHCP4_ACTION_SEND_UNICAST ? "unicast" : "broadcast",
                                         a.message_type, ntohl(a.address.s_addr));
                         check_sent(f, &a);
+                        f->n_sent++;
                         f->last_xid = a.xid;
                         f->has_sent = true;
                         break;
@@ -247,8 +257,10 @@ static void drain(Fuzz *f, Dhcp4State before) {
                         break;
                 case DHCP4_ACTION_DECONFIGURE:
                         CHECK(a.address.s_addr != 0 && a.prefixlen <= 32);
+                        f->n_deconfigure++;
                         break;
                 case DHCP4_ACTION_FORGET:
+                        f->n_forget++;
                         break;
                 case DHCP4_ACTION_STATE:
                         CHECK((unsigned) a.new_state < _DHCP4_STATE_MAX);
@@ -517,6 +529,27 @@ static void step(Fuzz *f, uint8_t op) {
                 CHECK(r == (was_stopped ? 0 : -EBUSY));
                 break;
         }
+        case OP_CONFIGURE_FAILED: {
+                bool bound = before == DHCP4_STATE_BOUND && dhcp4_engine_get_lease(f->e);
+                uint64_t next;
+
+                r = dhcp4_engine_configure_failed(f->e, f->now);
+                CHECK(r == 0);
+                drain(f, before);
+                next = dhcp4_engine_next_deadline(f->e);
+                if (!bound) {
+                        /* Only a bind can fail to configure: anything else is left alone. */
+                        CHECK(f->n_actions == 0 && dhcp4_engine_get_state(f->e) == before);
+                        return;
+                }
+                /* The lease is forgotten, not deconfigured (it never reached the link),
+                 * nothing is sent now, and DISCOVER waits for the back-off: a daemon that
+                 * cannot configure never loops fast. */
+                CHECK(dhcp4_engine_get_state(f->e) == DHCP4_STATE_INIT && !dhcp4_engine_get_lease(f->e));
+                CHECK(f->n_forget == 1 && f->n_deconfigure == 0 && f->n_sent == 0);
+                CHECK(next == UINT64_MAX || next >= usec_add(f->now, f->backoff_min));
+                return;
+        }
         default:
                 CHECK(!"unreachable");
         }
@@ -533,6 +566,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0; /* scripts beyond this add nothing but time */
 
         dhcp4_engine_config_init(&c);
+        f.backoff_min = c.retransmit_initial_usec / 2;
         memcpy(c.mac, mac_a, 6);
         memcpy(f.mac, mac_a, 6);
 

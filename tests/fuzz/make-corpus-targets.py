@@ -38,7 +38,7 @@ def u32(v):
 
 # ---- fuzz-dhcp4-engine ------------------------------------------------------------
 (E_RAW, E_REPLY, E_TIMEOUT, E_ADVANCE, E_LINK, E_PROBE, E_LOST, E_RELEASE, E_RENEW, E_REBIND,
- E_RESTART, E_SET_MAC, E_STOP, E_START, E_POLICY, E_CONFIRM) = range(16)
+ E_RESTART, E_SET_MAC, E_STOP, E_START, E_POLICY, E_CONFIRM, E_CONFIGURE_FAILED) = range(17)
 
 # addr_pick selectors: 0 10.0.128.64, 1 10.0.128.65, 2 10.1.0.5, 3 10.2.0.7, 4 0.0.0.0,
 # 5 127.0.0.1, 6 255.255.255.255, 7 u32. server_pick: 0 10.0.0.1, 1 10.0.0.2, 2 0, 3 u32.
@@ -108,6 +108,10 @@ def engine_seeds():
     s["request-timeout"] = e_header(flags=16) + reply(OFFER, STD) + TIMEOUT * 3
     s["conflict-decline"] = e_header() + reply(OFFER, STD) + reply(ACK, STD) + u8(E_PROBE) + u8(3) + TIMEOUT + \
         reply(OFFER, STD) + reply(OFFER, STD, yiaddr=1) + reply(ACK, STD, yiaddr=1) + u8(E_PROBE) + u8(0)
+    # Bound, the address cannot be configured (twice: the back-off grows), then bound for
+    # good; and the command outside BOUND, where it changes nothing.
+    s["configure-failed"] = e_header() + u8(E_CONFIGURE_FAILED) + bound() + u8(E_CONFIGURE_FAILED) + TIMEOUT + \
+        bound() + u8(E_CONFIGURE_FAILED) + TIMEOUT + bound() + TIMEOUT + reply(ACK, STD)
     s["address-lost"] = e_header() + bound() + u8(E_LOST) + TIMEOUT + reply(OFFER, STD)
     s["commands"] = e_header() + bound() + u8(E_RENEW) + reply(ACK, STD) + u8(E_REBIND) + \
         reply(ACK, STD) + u8(E_RELEASE) + u8(E_RENEW) + u8(E_RELEASE) + u8(E_REBIND) + bound()
