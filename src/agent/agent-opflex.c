@@ -34,7 +34,8 @@ void agent_anycast(struct in_addr address, uint8_t prefixlen, struct in_addr *re
 }
 
 /* Whole text must be one JSON value (trailing whitespace allowed). */
-static json_object *parse_json(const char *text, size_t len, char *err, size_t errlen) {
+/* The whole text as one JSON object (every file here is one), or NULL with the reason. */
+static json_object *parse_json_object(const char *text, size_t len, char *err, size_t errlen) {
         json_object *o = NULL;
         const char *why;
         size_t at;
@@ -51,7 +52,14 @@ static json_object *parse_json(const char *text, size_t len, char *err, size_t e
                 else
                         errmsg(err, errlen, -EBADMSG, NULL, "invalid JSON: %s", why);
         }
-        return r < 0 ? NULL : o;
+        if (r < 0)
+                return NULL;
+        if (!json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                errmsg(err, errlen, -EBADMSG, NULL, "not a JSON object");
+                return NULL;
+        }
+        return o;
 }
 
 static int serialize(json_object *root, char **ret_text) {
@@ -93,11 +101,9 @@ int agent_opflex_base_transform(const char *text, size_t len, const char *peer, 
         json_object *opflex, *cur;
         bool bad = false;
 
-        root = parse_json(text, len, err, errlen);
+        root = parse_json_object(text, len, err, errlen);
         if (!root)
                 return -EBADMSG;
-        if (!json_object_is_type(root, json_type_object))
-                return errmsg(err, errlen, -EBADMSG, NULL, "not a JSON object");
         opflex = get_object(root, "opflex", "", &bad, err, errlen);
         if (!opflex)
                 return bad ? -EBADMSG
@@ -124,11 +130,9 @@ int agent_opflex_renderer_transform(const char *text, size_t len, const char *re
         char where[128] = "";
         bool bad = false;
 
-        root = parse_json(text, len, err, errlen);
+        root = parse_json_object(text, len, err, errlen);
         if (!root)
                 return -EBADMSG;
-        if (!json_object_is_type(root, json_type_object))
-                return errmsg(err, errlen, -EBADMSG, NULL, "not a JSON object");
         o = root;
         for (size_t i = 0; i < ELEMENTSOF(path); i++) {
                 o = get_object(o, path[i], where, &bad, err, errlen);
@@ -244,8 +248,8 @@ int agent_platformconfig_notifications_parse(const char *text, size_t len, uint6
         json_object *events, *ev, *v;
         uint64_t t;
 
-        root = parse_json(text, len, NULL, 0);
-        if (!root || !json_object_is_type(root, json_type_object))
+        root = parse_json_object(text, len, NULL, 0);
+        if (!root)
                 return -EBADMSG;
         if (!json_object_object_get_ex(root, "events", &events))
                 return AGENT_INTRA_POD_NO;

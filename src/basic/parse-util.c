@@ -225,3 +225,14 @@ bool ifname_valid(const char *s) {
         }
         return true;
 }
+
+const char *next_word(const char **p, const char *separators, size_t *ret_len) {
+        const char *w = *p + strspn(*p, separators);
+        size_t l = strcspn(w, separators);
+
+        *p = w + l;
+        if (l == 0)
+                return NULL;
+        *ret_len = l;
+        return w;
+}

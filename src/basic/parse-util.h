@@ -29,3 +29,7 @@ char *format_mac(const uint8_t mac[6], char *buf);
  * whitespace (kernel rules), nor control/non-ASCII bytes, '"' or '\\' (the name goes
  * into paths, logs and dhclient-format lease files). */
 bool ifname_valid(const char *s);
+/* Word splitting for lists in config files and command lines: skips the separators at
+ * *p, returns the word there with its length in *ret_len and moves *p past it; NULL
+ * (and *p at the end) when only separators are left. The string is not modified. */
+const char *next_word(const char **p, const char *separators, size_t *ret_len);

@@ -39,26 +39,19 @@ void networkd_network_done(NetworkdNetwork *n) {
  * the list (systemd's convention for list settings). */
 static int strv_extend_words(char **v, size_t *n, const char *value) {
         const char *p = value;
+        size_t l;
 
         if (*value == '\0') {
                 strv_clear(v, n);
                 return 0;
         }
-        while (*p) {
-                size_t l;
-
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                l = strcspn(p, " \t");
-                if (l == 0)
-                        break;
+        for (const char *w; (w = next_word(&p, " \t", &l));) {
                 if (*n >= NETWORKD_PATTERNS_MAX)
                         return -EBADMSG;
-                v[*n] = strndup(p, l);
+                v[*n] = strndup(w, l);
                 if (!v[*n])
                         return -ENOMEM;
                 (*n)++;
-                p += l;
         }
         return 0;
 }
@@ -66,6 +59,7 @@ static int strv_extend_words(char **v, size_t *n, const char *value) {
 static int parse_macs(NetworkdNetwork *n, const char *value) {
         char word[64];
         const char *p = value;
+        size_t l;
 
         if (*value == '\0') {
                 n->n_macs = 0;
@@ -76,22 +70,14 @@ static int parse_macs(NetworkdNetwork *n, const char *value) {
                 n->macs_invert = true;
                 p++;
         }
-        while (*p) {
-                size_t l;
-
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                l = strcspn(p, " \t");
-                if (l == 0)
-                        break;
+        for (const char *w; (w = next_word(&p, " \t", &l));) {
                 if (l >= sizeof(word) || n->n_macs >= NETWORKD_PATTERNS_MAX)
                         return -EBADMSG;
-                memcpy(word, p, l);
+                memcpy(word, w, l);
                 word[l] = '\0';
                 if (parse_mac(word, n->macs[n->n_macs]) < 0)
                         return -EBADMSG;
                 n->n_macs++;
-                p += l;
         }
         return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "doctor-proc.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "string-table.h"
 
 #define ARGS_MAX 128
@@ -116,22 +117,14 @@ static int classify_dhcpcd(const Args *a, const char *ifname, DoctorProc *ret) {
         if (a->n > 0 && strncmp(a->v[0], "dhcpcd: ", 8) == 0) {
                 /* A process title: "dhcpcd: [manager] [ip4] [ip6]", "dhcpcd: eth0 [ip4]". */
                 const char *t = a->v[0] + 8;
+                size_t l;
 
-                while (*t) {
-                        size_t l;
-
-                        while (*t == ' ')
-                                t++;
-                        l = strcspn(t, " ");
-                        if (l == 0)
-                                break;
-                        if (t[0] != '[') {
+                for (const char *w; (w = next_word(&t, " ", &l));)
+                        if (w[0] != '[') {
                                 named = true;
-                                if (l == strlen(ifname) && memcmp(t, ifname, l) == 0)
+                                if (l == strlen(ifname) && memcmp(w, ifname, l) == 0)
                                         ours = true;
                         }
-                        t += l;
-                }
                 ret->all_interfaces = !named;
                 return ours || !named;
         }

@@ -230,6 +230,16 @@ static bool bus_has_name(Doctor *d, const char *name) {
 /* ------------------------------------------------------------------------- */
 /* Facts: the link, infradhcpd, processes */
 
+/* infradhcpctl doctor --link-vlan (and --link-parent) describe the link as the VLAN it
+ * is on the node, whatever the kernel says (the files are matched against the VLAN). */
+static void link_apply_vlan_option(Doctor *d) {
+        if (d->o->vlan_id <= 0)
+                return;
+        doctor_strlcpy(d->link.kind, sizeof(d->link.kind), "vlan");
+        d->link.vlan_id = (uint16_t)d->o->vlan_id;
+        doctor_strlcpy(d->link.parent, sizeof(d->link.parent), d->o->parent ? d->o->parent : "");
+}
+
 static int gather_link(Doctor *d) {
         RtnlLink l, parent;
         int r;
@@ -243,11 +253,7 @@ static int gather_link(Doctor *d) {
                 doctor_strlcpy(d->link.name, sizeof(d->link.name), d->o->ifname);
                 memcpy(d->link.mac, d->o->mac, 6);
                 d->link.has_mac = true;
-                if (d->o->vlan_id > 0) {
-                        doctor_strlcpy(d->link.kind, sizeof(d->link.kind), "vlan");
-                        d->link.vlan_id = (uint16_t)d->o->vlan_id;
-                        doctor_strlcpy(d->link.parent, sizeof(d->link.parent), d->o->parent ? d->o->parent : "");
-                }
+                link_apply_vlan_option(d);
                 return 0;
         }
         if (r < 0)
@@ -265,11 +271,7 @@ static int gather_link(Doctor *d) {
                 memcpy(d->link.mac, d->o->mac, 6);
                 d->link.has_mac = true;
         }
-        if (d->o->vlan_id > 0) {
-                doctor_strlcpy(d->link.kind, sizeof(d->link.kind), "vlan");
-                d->link.vlan_id = (uint16_t)d->o->vlan_id;
-                doctor_strlcpy(d->link.parent, sizeof(d->link.parent), d->o->parent ? d->o->parent : "");
-        }
+        link_apply_vlan_option(d);
         d->link_ok = true;
         return 0;
 }

@@ -158,6 +158,11 @@ static void test_base_transform_shapes(void **state) {
                          -EBADMSG);
         assert_int_equal(agent_opflex_base_transform("{} {}", 5, "10.0.0.30", &out, err, sizeof(err)), -EBADMSG);
         assert_int_equal(agent_opflex_base_transform("", 0, "10.0.0.30", &out, err, sizeof(err)), -EBADMSG);
+        /* Valid JSON that is not an object: said, and nothing leaks (ASan build). */
+        err[0] = 0;
+        assert_int_equal(agent_opflex_base_transform("[{\"opflex\":{}}]", 15, "10.0.0.30", &out, err, sizeof(err)),
+                         -EBADMSG);
+        assert_string_equal(err, "not a JSON object");
         assert_null(out);
 }
 
@@ -194,6 +199,10 @@ static void test_renderer_transform(void **state) {
         assert_int_equal(agent_opflex_renderer_transform(vlan, strlen(vlan), "10.0.0.32", &out, err, sizeof(err)),
                          -EBADMSG);
         assert_non_null(strstr(err, "renderers.stitched-mode.encap.vxlan"));
+        err[0] = 0;
+        assert_int_equal(agent_opflex_renderer_transform("\"x\"", 3, "10.0.0.32", &out, err, sizeof(err)), -EBADMSG);
+        assert_string_equal(err, "not a JSON object");
+        assert_null(out);
 }
 
 static void test_timestamps(void **state) {
@@ -252,6 +261,7 @@ static void test_platformconfig(void **state) {
         assert_int_equal(agent_platformconfig_notifications_parse(badts, strlen(badts), now, max_age, NULL), -EBADMSG);
         assert_int_equal(agent_platformconfig_notifications_parse("{\"events\":{}}", 13, now, max_age, NULL), -EBADMSG);
         assert_int_equal(agent_platformconfig_notifications_parse("nope", 4, now, max_age, NULL), -EBADMSG);
+        assert_int_equal(agent_platformconfig_notifications_parse("[]", 2, now, max_age, NULL), -EBADMSG);
 
         assert_int_equal(agent_platformconfig_subscriptions_format("3f2504e0-4f89-11d3-9a0c-0305e82c3301", &text), 0);
         o = parse(text);

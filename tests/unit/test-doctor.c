@@ -128,6 +128,21 @@ static void test_networkd_match(void **state) {
         assert_false(networkd_network_matches(&n, &l));
         networkd_network_done(&n);
 
+        /* Lists split on spaces and tabs, however many; '!' inverts the whole list. */
+        n = parse_network("[Match]\nMACAddress= \t00:50:56:97:da:25\t \t00:50:56:97:DA:24  \n");
+        assert_int_equal(n.n_macs, 2);
+        assert_true(networkd_network_matches(&n, &l));
+        networkd_network_done(&n);
+        n = parse_network("[Match]\nMACAddress=!00:50:56:97:da:25 00:50:56:97:da:24\n");
+        assert_true(n.macs_invert);
+        assert_false(networkd_network_matches(&n, &l));
+        networkd_network_done(&n);
+        n = parse_network("[Match]\nName=eth0\t\tens192.4093  lo\n");
+        assert_int_equal(n.n_names, 3);
+        assert_string_equal(n.names[1], "ens192.4093");
+        assert_true(networkd_network_matches(&n, &l));
+        networkd_network_done(&n);
+
         n = parse_network("[Match]\nType=ether\n");
         assert_false(networkd_network_matches(&n, &l)); /* a VLAN's Type= is vlan */
         networkd_network_done(&n);
@@ -552,6 +567,10 @@ static void test_proc(void **state) {
         assert_int_equal(doctor_proc_classify("dhcpcd", CMD("dhcpcd: [manager] [ip4] [ip6]"), "ens192.4093", &p), 1);
         assert_true(p.all_interfaces);
         assert_int_equal(doctor_proc_classify("dhcpcd", CMD("dhcpcd: ens192.4093 [ip4]"), "ens192.4093", &p), 1);
+        assert_false(p.all_interfaces);
+        assert_int_equal(doctor_proc_classify("dhcpcd", CMD("dhcpcd:  eth0  ens192.40 [ip4]"), "ens192.4093", &p), 0);
+        assert_false(p.all_interfaces);
+        assert_int_equal(doctor_proc_classify("dhcpcd", CMD("dhcpcd:   eth1 ens192.4093"), "ens192.4093", &p), 1);
         assert_int_equal(doctor_proc_classify("dhcpcd", CMD("dhcpcd\0-k\0ens192.4093"), "ens192.4093", &p), 0);
 
         assert_int_equal(doctor_proc_classify("udhcpc", CMD("udhcpc\0-i\0ens192.4093\0-f"), "ens192.4093", &p), 1);

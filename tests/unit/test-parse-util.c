@@ -229,12 +229,48 @@ static void test_ifname(void **state) {
         assert_false(ifname_valid(NULL));
 }
 
+static void test_next_word(void **state) {
+        const char *p = " \t a bb\t\tccc  ", *w;
+        size_t l = 99;
+
+        w = next_word(&p, " \t", &l);
+        assert_non_null(w);
+        assert_int_equal(l, 1);
+        assert_memory_equal(w, "a", 1);
+        w = next_word(&p, " \t", &l);
+        assert_int_equal(l, 2);
+        assert_memory_equal(w, "bb", 2);
+        w = next_word(&p, " \t", &l);
+        assert_int_equal(l, 3);
+        assert_memory_equal(w, "ccc", 3);
+        l = 99;
+        assert_null(next_word(&p, " \t", &l));
+        assert_int_equal(*p, 0);
+        assert_int_equal(l, 99); /* untouched at the end */
+        assert_null(next_word(&p, " \t", &l));
+
+        p = "";
+        assert_null(next_word(&p, " ", &l));
+        p = "   ";
+        assert_null(next_word(&p, " ", &l));
+        assert_int_equal(*p, 0);
+        p = "one";
+        w = next_word(&p, " ", &l);
+        assert_int_equal(l, 3);
+        assert_ptr_equal(w + 3, p);
+        /* A tab is no separator unless named. */
+        p = "x\ty z";
+        w = next_word(&p, " ", &l);
+        assert_int_equal(l, 3);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_u64),      cmocka_unit_test(test_u32),
                 cmocka_unit_test(test_bool),     cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_ipv4),     cmocka_unit_test(test_ipv4_prefix),
                 cmocka_unit_test(test_mac),      cmocka_unit_test(test_ifname),
+                cmocka_unit_test(test_next_word),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
