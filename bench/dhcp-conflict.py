@@ -159,8 +159,13 @@ def client_spec(topo, g, name, daemon):
         os.makedirs(state, exist_ok=True)
         os.makedirs(os.path.join(d, "run"), exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
-        return {"name": name, "env": env, "forget": [state],
-                "argv": [daemon, "--state-dir", state, "--runtime-dir", os.path.join(d, "run"),
+        # The dhclient-format lease into the run's directory, never the host's.
+        cfg = os.path.join(d, "infradhcpd.conf")
+        export = os.path.join(d, "dhclient.%s.leases" % g.cif)
+        with open(cfg, "w") as f:
+            f.write("[LeaseExport]\nPath=%s\n" % export)
+        return {"name": name, "env": env, "forget": [state, export],
+                "argv": [daemon, "--config", cfg, "--state-dir", state, "--runtime-dir", os.path.join(d, "run"),
                          "--log-level", "info", g.cif]}
     if name == "dhcpcd":
         c = netns.Dhcpcd(topo, g.c, g.cif, arp=True)

@@ -163,13 +163,20 @@ def client_specs(topo, cns, cif, names, daemon, icfg):
             state = os.path.join(d, "state")
             os.makedirs(state, exist_ok=True)
             os.makedirs(os.path.join(d, "run"), exist_ok=True)
-            cfg = icfg
+            text = ""
+            if icfg and name == "infradhcpd":
+                with open(icfg) as f:
+                    text = f.read()
             if name == "infradhcpd-noacd":
                 # issue 2's figure: the ACK's address configured at once (no probing)
-                cfg = os.path.join(d, "noacd.conf")
-                with open(cfg, "w") as f:
-                    f.write("[ACD]\nEnabled=no\n")
-            argv = [daemon] + (["--config", cfg] if cfg else []) + [
+                text = "[ACD]\nEnabled=no\n"
+            # The lease in dhclient's format into the run's directory, as dhclient
+            # writes its own lease file (never the host's /var/lib/dhcp).
+            text += "\n[LeaseExport]\nPath=%s\n" % os.path.join(d, "dhclient.%s.leases" % cif)
+            cfg = os.path.join(d, "infradhcpd.conf")
+            with open(cfg, "w") as f:
+                f.write(text)
+            argv = [daemon, "--config", cfg] + [
                 "--state-dir", state, "--runtime-dir", os.path.join(d, "run"), "--log-level", "info", cif]
             env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
             specs.append({"name": name, "argv": argv, "forget": [state], "env": env})

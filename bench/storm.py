@@ -276,7 +276,9 @@ class Storm:
         conf = os.path.join(nd["dir"], "infradhcpd.conf")
         if not os.path.exists(conf):
             with open(conf, "w") as f:
-                f.write("[ACD]\nEnabled=yes\n")
+                # The dhclient-format lease into the node's directory, never the host's.
+                f.write("[ACD]\nEnabled=yes\n[LeaseExport]\nPath=%s\n" % os.path.join(
+                    nd["dir"], "dhclient.%s.leases" % IF))
         nd["state"] = os.path.join(nd["dir"], "state")
         nd["run"] = os.path.join(nd["dir"], "run")
         os.makedirs(nd["state"], exist_ok=True)

@@ -324,6 +324,22 @@ static void print_acd(json_object *s) {
         }
 }
 
+/* "10.0.128.64/16 removed by NetworkManager (pid 812); put back. Run infradhcpctl doctor
+ * IF" and how long ago. */
+static void print_last_removal(json_object *s) {
+        const char *m = jstr(s, "lastRemoval");
+        char when[160], buf[512];
+        int64_t v;
+
+        if (!m)
+                return;
+        if (jint(s, "lastRemovalAt", &v)) {
+                snprintf(buf, sizeof(buf), "%s (%s)", m, format_timestamp(when, sizeof(when), v));
+                field("Last Removal", buf);
+        } else
+                field("Last Removal", m);
+}
+
 static void print_capabilities(json_object *s) {
         json_object *caps;
         char buf[256] = "";
@@ -407,6 +423,8 @@ static void print_status(json_object *s) {
         print_attachment(s);
         field("Last Error", jstr(s, "lastError"));
         field("Persist Error", jstr(s, "persistError"));
+        field("Export Error", jstr(s, "exportError"));
+        print_last_removal(s);
         print_capabilities(s);
 }
 
@@ -685,7 +703,8 @@ static int verb_lease(int argc, char **argv) {
                 /* The lease fields only: not the client's state, last error or
                  * conflict detection (`status` has those). */
                 static const char *const drop[] = { "state", "lastError", "acdState", "conflictMac",
-                                                    "declined", "attachment" };
+                                                    "declined", "attachment", "exportError", "lastRemoval",
+                                                    "lastRemovalAt" };
                 for (size_t i = 0; i < ELEMENTSOF(drop); i++)
                         json_object_object_del(s, drop[i]);
                 print_json(s);

@@ -35,11 +35,13 @@
 #include "dhcp4-client.h"
 #include "dhcp4-client-dna.h"
 #include "dhcp4-link.h"
+#include "dhcp4-export.h"
 #include "dhcp4-persist.h"
 #include "dhcp4-socket.h"
 #include "event-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "netlink-owner.h"
 #include "parse-util.h"
 #include "ratelimit.h"
 #include "rtnl.h"
@@ -93,6 +95,13 @@ struct Dhcp4Client {
 
         Dhcp4Link link;       /* what is on the interface; the engine may run ahead of it */
         Dhcp4Persist persist; /* lease and offer-policy files; the policy in force */
+        Dhcp4Export export;   /* the lease in dhclient's format, for its readers */
+
+        /* The last removal of our address or multicast route by someone else. */
+        char last_removal[256];
+        uint64_t last_removal_usec; /* CLOCK_REALTIME */
+        unsigned n_removals;
+        RateLimit removal_log;
 
         /* The lease start on CLOCK_REALTIME for the status: once per lease, again after
          * a step of the wall clock (dhcp4_wallclock_convert). */
@@ -831,13 +840,18 @@ static int client_dispatch(Dhcp4Client *c) {
                                 c->bind_failed = true;
                         break;
                 case DHCP4_ACTION_DECONFIGURE:
-                        if (!c->bind_failed) /* keep the older address: the new one is not there */
+                        if (!c->bind_failed) { /* keep the older address: the new one is not there */
                                 client_deconfigure(c, a->address, a->prefixlen);
+                                dhcp4_export_end(&c->export, a->address, clock_now(CLOCK_REALTIME));
+                        }
                         break;
                 case DHCP4_ACTION_PERSIST:
-                        if (!c->bind_failed && dhcp4_persist_save_lease(&c->persist, &a->lease,
-                                                                        engine_to_realtime(a->lease.acquired_usec)) < 0)
+                        if (c->bind_failed)
+                                break;
+                        if (dhcp4_persist_save_lease(&c->persist, &a->lease,
+                                                     engine_to_realtime(a->lease.acquired_usec)) < 0)
                                 client_persist_schedule(c);
+                        dhcp4_export_lease(&c->export, &a->lease, engine_to_realtime(a->lease.acquired_usec));
                         break;
                 case DHCP4_ACTION_FORGET:
                         dhcp4_persist_forget_lease(&c->persist);
@@ -859,6 +873,9 @@ static int client_dispatch(Dhcp4Client *c) {
                 }
         }
         free(a);
+        /* Once per batch: a replaced lease (its end, then the new one) is one write. */
+        if (dhcp4_export_pending(&c->export))
+                dhcp4_export_flush(&c->export, clock_now(CLOCK_REALTIME));
 
         deadline = dhcp4_engine_next_deadline(c->engine);
         r = arm_timer(c, &c->timer_source, deadline, on_timer);
@@ -919,6 +936,30 @@ static bool client_is_bound(const Dhcp4Client *c) {
 
 static int client_attach(Dhcp4Client *c, const RtnlLink *link);
 static int client_detach(Dhcp4Client *c);
+/* "Who removed my address?" (issue 10): the notification carries the port of the
+ * requesting socket; netlink-owner maps it to a process. Said in the log, kept in the
+ * status, and the thing is put back by the caller. */
+static void client_note_removal(Dhcp4Client *c, const char *what, uint32_t portid) {
+        char who[128], msg[sizeof(c->last_removal)], f_by[96], f_pid[32], f_port[32], f_what[64];
+        NetlinkOwner o;
+        uint64_t suppressed = 0;
+
+        (void) netlink_owner_find(NULL, NETLINK_ROUTE, portid, &o);
+        netlink_owner_describe(&o, who, sizeof(who));
+        snprintf(msg, sizeof(msg), "%s removed by %s; put back. Run infradhcpctl doctor %s", what, who, c->ifname);
+        snprintf(c->last_removal, sizeof(c->last_removal), "%s", msg);
+        c->last_removal_usec = clock_now(CLOCK_REALTIME);
+        c->n_removals++;
+        if (!ratelimit_below(&c->removal_log, clock_now(CLOCK_BOOTTIME), &suppressed))
+                return;
+        if (suppressed > 0)
+                log_warning("%" PRIu64 " more removals of the lease's address or route were not logged", suppressed);
+        snprintf(f_by, sizeof(f_by), "REMOVED_BY=%s", o.kernel ? "kernel" : o.name[0] ? o.name : "unknown");
+        snprintf(f_pid, sizeof(f_pid), "REMOVER_PID=%d", (int) o.pid);
+        snprintf(f_port, sizeof(f_port), "NETLINK_PORT=%" PRIu32, portid);
+        snprintf(f_what, sizeof(f_what), "REMOVED=%s", what);
+        log_fields(LOG_WARNING, ((const char *[]) { f_what, f_by, f_pid, f_port, NULL }), "%s", msg);
+}
 
 static void client_resync(Dhcp4Client *c) {
         RtnlLink link;
@@ -941,7 +982,15 @@ static void client_resync(Dhcp4Client *c) {
                 return;
         (void)dhcp4_link_ensure_multicast_route(&c->link);
         if (dhcp4_link_address_present(&c->link) == 0) {
-                log_notice("Leased address was removed from %s by someone else; putting it back", c->ifname);
+                char a[INET_ADDRSTRLEN];
+
+                /* The notification that named the remover is among the lost ones. */
+                snprintf(c->last_removal, sizeof(c->last_removal),
+                         "%s/%u removed while netlink notifications were lost (by whom is not known); put back. "
+                         "Run infradhcpctl doctor %s",
+                         addr_str(c->link.lease.address, a), c->link.lease.prefixlen, c->ifname);
+                c->last_removal_usec = clock_now(CLOCK_REALTIME);
+                log_warning("%s", c->last_removal);
                 (void)client_configure(c, &c->link.lease);
         }
 }
@@ -990,16 +1039,24 @@ static int on_rtnl_event(Rtnl *rtnl, const RtnlEvent *ev, void *userdata) {
                         return client_detach(c);
                 break;
         case RTNL_EVENT_DELROUTE:
-                if (dhcp4_link_is_multicast_route(&c->link, &ev->route) && client_is_bound(c)) {
-                        log_notice("Multicast route on %s was deleted; putting it back", c->ifname);
+                if (dhcp4_link_is_multicast_route(&c->link, &ev->route) && client_is_bound(c) &&
+                    ev->portid != rtnl_request_portid(c->rtnl)) {
+                        char what[64];
+
+                        snprintf(what, sizeof(what), "%s/%u metric %" PRIu32 " route",
+                                 addr_str(ev->route.dst, a), ev->route.dst_len, ev->route.metric);
+                        client_note_removal(c, what, ev->portid);
                         (void)dhcp4_link_ensure_multicast_route(&c->link);
                 }
                 break;
         case RTNL_EVENT_DELADDR:
                 if (ev->addr.ifindex == c->ifindex && client_is_bound(c) &&
-                    ev->addr.address.s_addr == c->link.lease.address.s_addr) {
-                        log_notice("Leased address %s was removed from %s by someone else; putting it back",
-                                   addr_str(ev->addr.address, a), c->ifname);
+                    ev->addr.address.s_addr == c->link.lease.address.s_addr &&
+                    ev->portid != rtnl_request_portid(c->rtnl)) {
+                        char what[32];
+
+                        snprintf(what, sizeof(what), "%s/%u", addr_str(ev->addr.address, a), ev->addr.prefixlen);
+                        client_note_removal(c, what, ev->portid);
                         (void)client_configure(c, &c->link.lease);
                 }
                 break;
@@ -1034,9 +1091,11 @@ int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, con
                 return -ENOMEM;
         c->raw_fd = c->udp_fd = c->arp_fd = -1;
         c->reject_log = RATELIMIT_INIT(REJECT_LOG_INTERVAL_USEC, REJECT_LOG_BURST);
+        c->removal_log = RATELIMIT_INIT(60 * USEC_PER_SEC, 10); /* a manager fighting us: 10 lines a minute */
         c->event = sd_event_ref(event);
         snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
         c->config = *config;
+        dhcp4_export_init(&c->export, ifname, &c->config, NULL);
         if (dhcp4_persist_init(&c->persist, state_dir, ifname) < 0)
                 return -ENOMEM;
         *ret = c;
@@ -1345,6 +1404,9 @@ void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
         }
         snprintf(s.last_error, sizeof(s.last_error), "%s", c->last_error);
         snprintf(s.persist_error, sizeof(s.persist_error), "%s", c->persist.error);
+        snprintf(s.last_removal, sizeof(s.last_removal), "%s", c->last_removal);
+        s.last_removal_usec = c->last_removal_usec;
+        dhcp4_export_error(&c->export, s.export_error, sizeof(s.export_error));
         capability_effective_names(s.capabilities, sizeof(s.capabilities));
         snprintf(s.acd_state, sizeof(s.acd_state), "%s",
                  c->acd ? dhcp4_acd_state_to_string(dhcp4_acd_get_state(c->acd)) : "disabled");
@@ -1360,6 +1422,10 @@ void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret) {
         dhcp4_client_dna_get_status(c->dna, &s.attachment);
         s.counters = c->counters;
         *ret = s;
+}
+
+int dhcp4_client_add_lease_export(Dhcp4Client *c, const char *path) {
+        return dhcp4_export_add(&c->export, path, clock_now(CLOCK_REALTIME));
 }
 
 void dhcp4_client_set_sequence_running(Dhcp4Client *c, bool running) {

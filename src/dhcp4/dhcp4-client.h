@@ -58,6 +58,12 @@ int dhcp4_client_restart(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_ref
 int dhcp4_client_set_offer_policy(Dhcp4Client *c, const Dhcp4Subnet *refuse, size_t n_refuse,
                                   const Dhcp4Subnet *require);
 
+/* Also writes the lease in dhclient's format to path (absolute) from now on, for the
+ * life of the daemon (infradhcp-dhclient -lf). Returns 1 when the current lease was
+ * written there, 0 when there is none yet, -EINVAL, -E2BIG (dhcp4-export.h), or the
+ * -errno of the write. */
+int dhcp4_client_add_lease_export(Dhcp4Client *c, const char *path);
+
 /* A multi-step sequence (varlink ReleaseAndRenew) owns the client while it runs:
  * other control paths (D-Bus) answer Busy instead of interleaving commands. */
 void dhcp4_client_set_sequence_running(Dhcp4Client *c, bool running);

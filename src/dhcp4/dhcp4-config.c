@@ -60,6 +60,11 @@ void dhcp4_config_init(Dhcp4Config *c) {
 
                 .acd = { .enabled = true },
                 .refuse_old_subnet_usec = e.confirm_refuse_usec,
+
+                /* The host agent and operators read dhclient's lease file. */
+                .lease_export = true,
+                .lease_export_path = "",
+                .lease_export_max_blocks = 10,
         };
         dhcp4_acd_config_set_profile(&c->acd, DHCP4_ACD_PROFILE_DATACENTER);
         dhcp4_dna_config_init(&c->dna);
@@ -97,6 +102,7 @@ static const ConfigKey config_keys[] = {
         KEY("DHCPv4", "RequestBroadcast", VALUE_BOOL, request_broadcast, 0, 0, -1),
         KEY("DHCPv4", "RemoveForeignAddresses", VALUE_BOOL, remove_foreign_addresses, 0, 0, -1),
         KEY("DHCPv4", "ExitOnLinkRemoval", VALUE_BOOL, exit_on_link_removal, 0, 0, -1),
+        KEY("DHCPv4", "UseMTU", VALUE_BOOL, use_mtu, 0, 0, -1),
 
         KEY("Timing", "InitialDelaySec", VALUE_DURATION, initial_delay_usec, 0, DURATION_MAX, -1),
         KEY("Timing", "RetransmitInitialSec", VALUE_DURATION, retransmit_initial_usec, 1 * MS, DURATION_MAX, -1),
@@ -139,9 +145,14 @@ static const ConfigKey config_keys[] = {
         KEY("Attachment", "ExtraPeers", VALUE_PEERS, dna.n_extra, 0, 0, -1), /* an empty value clears the list */
 
         KEY("Metrics", "TextfilePath", VALUE_PATH, metrics_textfile_path, 0, 0, -1),
+
+        KEY("LeaseExport", "Enabled", VALUE_BOOL, lease_export, 0, 0, -1),
+        KEY("LeaseExport", "Path", VALUE_PATH, lease_export_path, 0, 0, -1),
+        KEY("LeaseExport", "MaxBlocks", VALUE_UINT, lease_export_max_blocks, 1, 100, -1),
 };
 
-static const char *const config_sections[] = { "DHCPv4", "Timing", "Routes", "ACD", "Attachment", "Metrics" };
+static const char *const config_sections[] = { "DHCPv4", "Timing", "Routes", "ACD", "Attachment", "Metrics",
+                                               "LeaseExport" };
 
 /* An absolute file name: '/' first, not a directory ("/" or a trailing '/'), no control
  * characters, shorter than the field. */
@@ -355,7 +366,7 @@ static int config_parse_text(ParseState *st, const char *text, size_t len, char 
                         if (!section)
                                 return errmsg(err, errlen, -EINVAL, NULL,
                                               "line %u: unknown section [%s] (known: [DHCPv4], [Timing], "
-                                              "[Routes], [ACD], [Attachment], [Metrics])",
+                                              "[Routes], [ACD], [Attachment], [Metrics], [LeaseExport])",
                                               line, s + 1);
                         continue;
                 }

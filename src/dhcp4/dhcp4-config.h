@@ -8,7 +8,7 @@
  * Sections and keys (defaults in brackets; durations take "250ms", "2s", "5min",
  * a bare number is seconds):
  *   [DHCPv4]  Hostname= [none]  RequestBroadcast= [no]  RemoveForeignAddresses= [yes]
- *             ExitOnLinkRemoval= [no]
+ *             ExitOnLinkRemoval= [no]  UseMTU= [no]
  *   [Timing]  InitialDelaySec= [0]  RetransmitInitialSec= [1s]  RetransmitMaxSec= [16s]
  *             RetransmitJitterSec= [100ms]  RebootTimeoutSec= [2s]
  *             RequestMaxAttempts= [4]  RenewRetransmitMinSec= [10s]
@@ -20,6 +20,7 @@
  *   [ACD]     Enabled= [yes]  Profile= [datacenter]  ProbeWaitSec= ProbeNum=
  *             ProbeMinSec= ProbeMaxSec= AnnounceWaitSec= AnnounceNum=
  *             AnnounceIntervalSec= DefendIntervalSec=
+ *   [LeaseExport]  Enabled= [yes]  Path= [from /etc/os-release]  MaxBlocks= [10]
  *   [Attachment] (RFC 4436, docs/dna.md) Detect= [yes]  ProbeTimeoutSec= [50ms]
  *             ProbeAttempts= [2]  CheckIntervalSec= [1.5s; 0: off]  CheckHoldoffSec= [250ms]
  *             ConfirmBurst= [3]  ConfirmIntervalSec= [30s]  RefuseOldSubnetSec= [30s]
@@ -53,12 +54,16 @@
 #include "dhcp4-engine.h"
 #include "infradhcp/lease.h"
 
+/* An absolute path in the configuration: at most this long, NUL included. */
+#define DHCP4_CONFIG_PATH_MAX 256
+
 typedef struct Dhcp4Config {
         /* [DHCPv4] */
         char hostname[LEASE_HOSTNAME_MAX]; /* option 12; "" = not sent */
         bool request_broadcast;            /* BOOTP broadcast flag in DISCOVER/REQUEST */
         bool remove_foreign_addresses;     /* drop IPv4 addresses on the link not from our lease */
         bool exit_on_link_removal;         /* interface deleted: exit (else wait for one of the name) */
+        bool use_mtu;                      /* apply option 26 to the link (RFC 2132 §5.1) */
 
         /* [Timing]: the engine's timings (Dhcp4EngineConfig) */
         uint64_t initial_delay_usec;
@@ -90,6 +95,11 @@ typedef struct Dhcp4Config {
 
         /* [Metrics]: the node-exporter textfile-collector file, "" = none */
         char metrics_textfile_path[512];
+
+        /* [LeaseExport]: the lease in dhclient's format where dhclient keeps it */
+        bool lease_export;
+        char lease_export_path[DHCP4_CONFIG_PATH_MAX]; /* "": from /etc/os-release */
+        unsigned lease_export_max_blocks;
 } Dhcp4Config;
 
 /* The defaults listed above. */

@@ -221,6 +221,9 @@ static int append_attachment_state(sd_bus_message *reply, const Dhcp4ClientStatu
         X("ClientId", "s", append_client_id, client_id, client_id_len, EMITS)                    \
         X("LastError", "s", append_string, last_error, last_error, EMITS)                        \
         X("PersistError", "s", append_string, persist_error, persist_error, EMITS)               \
+        X("ExportError", "s", append_string, export_error, export_error, EMITS)                  \
+        X("LastRemoval", "s", append_string, last_removal, last_removal, EMITS)                  \
+        X("LastRemovalUSec", "t", append_u64, last_removal_usec, last_removal_usec, EMITS)       \
         X("Capabilities", "as", append_name_list, capabilities, capabilities, EMITS)             \
         X("ACDState", "s", append_string, acd_state, acd_state, EMITS)                           \
         X("DeclinedAddresses", "as", append_declined, declined, n_declined, 0)                   \

@@ -435,17 +435,14 @@ int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64
 
 /* ---- dhclient format ---- */
 
-static int tb_dhclient_time(TextBuf *t, const char *what, uint64_t base_sec, uint32_t delta) {
+/* "W YYYY/MM/DD HH:MM:SS" (UTC, W the weekday, 0 = Sunday), as dhclient writes. */
+static int tb_dhclient_at(TextBuf *t, const char *what, uint64_t when_sec) {
         struct tm tm;
         time_t when;
 
-        if (delta == UINT32_MAX) {
-                tb_printf(t, "  %s never;\n", what);
-                return 0;
-        }
-        if (base_sec > (uint64_t) INT64_MAX - delta)
+        if (when_sec > (uint64_t) INT64_MAX)
                 return -EINVAL;
-        when = (time_t) (base_sec + delta);
+        when = (time_t) when_sec;
         /* dhclient's format has four year digits. */
         if (!gmtime_r(&when, &tm) || tm.tm_year > 9999 - 1900)
                 return -EINVAL;
@@ -454,8 +451,35 @@ static int tb_dhclient_time(TextBuf *t, const char *what, uint64_t base_sec, uin
         return 0;
 }
 
-int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
-                                     char *buf, size_t size, size_t *ret_len) {
+static int tb_dhclient_time(TextBuf *t, const char *what, uint64_t base_sec, uint32_t delta, uint64_t ended_sec) {
+        if (ended_sec > 0)
+                return tb_dhclient_at(t, what, ended_sec);
+        if (delta == UINT32_MAX) {
+                tb_printf(t, "  %s never;\n", what);
+                return 0;
+        }
+        if (base_sec > (uint64_t) INT64_MAX - delta)
+                return -EINVAL;
+        return tb_dhclient_at(t, what, base_sec + delta);
+}
+
+/* A quoted string as dhclient's pretty_escape() writes one: the shell and quoting
+ * characters behind a backslash, other bytes outside ' '..'~' as \ooo. */
+static void tb_dhclient_string(TextBuf *t, const char *s) {
+        tb_printf(t, "\"");
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\'' || *p == '$' || *p == '`' || *p == '\\')
+                        tb_printf(t, "\\%c", *p);
+                else if (*p < ' ' || *p > '~')
+                        tb_printf(t, "\\%03o", *p);
+                else
+                        tb_printf(t, "%c", *p);
+        }
+        tb_printf(t, "\"");
+}
+
+static int format_dhclient(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
+                           uint64_t ended_sec, char *buf, size_t size, size_t *ret_len) {
         TextBuf t = { .buf = buf, .size = size };
         uint64_t base = acquired_realtime_usec / USEC_PER_SEC;
         struct in_addr mask;
@@ -468,6 +492,11 @@ int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, ui
         if (r < 0)
                 return r;
 
+        /* The statements and option names of dhclient.leases(5), in the order dhclient
+         * writes them; options by the names every dhclient knows without a definition
+         * in dhclient.conf. Not option 121: dhclient names it only through such a
+         * definition (rfc3442-classless-static-routes), and a reader without one drops
+         * the whole block. */
         mask.s_addr = lease_prefix_mask(l->prefixlen);
         tb_printf(&t, "lease {\n");
         tb_printf(&t, "  interface \"%s\";\n", ifname);
@@ -478,14 +507,42 @@ int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, ui
                 tb_addr_list(&t, ",", l->routers, l->n_routers);
                 tb_printf(&t, ";\n");
         }
+        if (l->n_dns > 0) {
+                tb_printf(&t, "  option domain-name-servers ");
+                tb_addr_list(&t, ",", l->dns, l->n_dns);
+                tb_printf(&t, ";\n");
+        }
+        if (l->hostname[0]) {
+                tb_printf(&t, "  option host-name ");
+                tb_dhclient_string(&t, l->hostname);
+                tb_printf(&t, ";\n");
+        }
+        if (l->domain[0]) {
+                tb_printf(&t, "  option domain-name ");
+                tb_dhclient_string(&t, l->domain);
+                tb_printf(&t, ";\n");
+        }
+        if (l->mtu != 0)
+                tb_printf(&t, "  option interface-mtu %u;\n", l->mtu);
+        if (l->broadcast.s_addr != 0)
+                tb_printf(&t, "  option broadcast-address %s;\n", addr_str(l->broadcast, s));
         tb_printf(&t, "  option dhcp-lease-time %" PRIu32 ";\n", l->lifetime);
         tb_printf(&t, "  option dhcp-message-type 5;\n"); /* DHCPACK */
         tb_printf(&t, "  option dhcp-server-identifier %s;\n", addr_str(l->server_id, s));
-        r = tb_dhclient_time(&t, "renew", base, l->t1);
+        if (l->lifetime != UINT32_MAX) {
+                tb_printf(&t, "  option dhcp-renewal-time %" PRIu32 ";\n", l->t1);
+                tb_printf(&t, "  option dhcp-rebinding-time %" PRIu32 ";\n", l->t2);
+        }
+        /* Option 61 as dhclient prints bytes: lower-case hex, no leading zeros. */
+        tb_printf(&t, "  option dhcp-client-identifier ");
+        for (size_t i = 0; i < LEASE_CLIENT_ID_LEN; i++)
+                tb_printf(&t, "%s%x", i ? ":" : "", l->client_id[i]);
+        tb_printf(&t, ";\n");
+        r = tb_dhclient_time(&t, "renew", base, l->t1, ended_sec);
         if (r >= 0)
-                r = tb_dhclient_time(&t, "rebind", base, l->t2);
+                r = tb_dhclient_time(&t, "rebind", base, l->t2, ended_sec);
         if (r >= 0)
-                r = tb_dhclient_time(&t, "expire", base, l->lifetime);
+                r = tb_dhclient_time(&t, "expire", base, l->lifetime, ended_sec);
         if (r < 0)
                 return r;
         tb_printf(&t, "}\n");
@@ -495,6 +552,21 @@ int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, ui
         if (ret_len)
                 *ret_len = t.len;
         return 0;
+}
+
+int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
+                                     char *buf, size_t size, size_t *ret_len) {
+        return format_dhclient(l, ifname, acquired_realtime_usec, 0, buf, size, ret_len);
+}
+
+int dhcp4_lease_file_format_dhclient_ended(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
+                                           uint64_t ended_realtime_usec, char *buf, size_t size, size_t *ret_len) {
+        uint64_t ended = ended_realtime_usec / USEC_PER_SEC;
+
+        /* 0 means "not ended" inside: the first second of 1970 is no release time. */
+        if (ended == 0)
+                return -EINVAL;
+        return format_dhclient(l, ifname, acquired_realtime_usec, ended, buf, size, ret_len);
 }
 
 /* ---- offer policy file ------------------------------------------------------- */

@@ -33,17 +33,26 @@
  *    instead and the daemon converts it back (acquired_usec = now_boottime -
  *    (now_realtime - acquired_realtime)).
  *
- * 2. A dhclient-compatible lease block, for tools that read dhclient's lease files
- *    (ACI host agent: the block with the latest "expire" for the interface wins):
+ * 2. A dhclient-compatible lease block (dhclient.leases(5)), for tools that read
+ *    dhclient's lease files (ACI host agent: the block with the latest "expire" for
+ *    the interface wins) and for dhclient itself:
  *
  *      lease {
  *        interface "ens192.4093";
  *        fixed-address 10.0.128.64;
  *        option subnet-mask 255.255.0.0;
- *        option routers 10.0.0.1;           (only when the lease has routers)
+ *        option routers 10.0.0.1;                  (the optional options only when
+ *        option domain-name-servers 10.0.0.53;      the lease has them)
+ *        option host-name "node-1";
+ *        option domain-name "example.com";
+ *        option interface-mtu 9000;
+ *        option broadcast-address 10.0.255.255;
  *        option dhcp-lease-time 604800;
  *        option dhcp-message-type 5;
  *        option dhcp-server-identifier 10.0.0.1;
+ *        option dhcp-renewal-time 302400;          (not for an infinite lease)
+ *        option dhcp-rebinding-time 529200;
+ *        option dhcp-client-identifier 1:52:54:0:12:34:56;
  *        renew 0 2025/09/07 10:03:50;
  *        rebind 3 2025/09/10 13:39:35;
  *        expire 4 2025/09/11 10:39:35;
@@ -51,7 +60,11 @@
  *
  *    Times are UTC, "W YYYY/MM/DD HH:MM:SS" with W the weekday (0 = Sunday), computed
  *    as acquired_realtime + T1 / T2 / LIFETIME; "never" for an infinite time, as
- *    dhclient writes it.
+ *    dhclient writes it. Strings are quoted with dhclient's escapes. Option 121 is
+ *    not written: dhclient knows it only by a definition in dhclient.conf, and a
+ *    reader without that definition would drop the whole block. A lease that ended
+ *    (released, expired, replaced) is written with renew, rebind and expire at the
+ *    moment it ended.
  */
 #pragma once
 
@@ -84,6 +97,10 @@ int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64
  * ifname_valid()). Returns 0, -EINVAL or -ENOBUFS like dhcp4_lease_file_format(). */
 int dhcp4_lease_file_format_dhclient(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
                                      char *buf, size_t size, size_t *ret_len);
+/* The same block for a lease that ended at ended_realtime_usec (CLOCK_REALTIME, at
+ * least one second after the epoch): renew, rebind and expire all say that moment. */
+int dhcp4_lease_file_format_dhclient_ended(const Dhcp4Lease *l, const char *ifname, uint64_t acquired_realtime_usec,
+                                           uint64_t ended_realtime_usec, char *buf, size_t size, size_t *ret_len);
 
 /* 3. The offer policy file /var/lib/infradhcp/IFNAME.policy: the subnets restart()
  *    refuses and the one it requires (multipod), so a daemon restarted in the middle

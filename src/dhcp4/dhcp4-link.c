@@ -160,6 +160,72 @@ void dhcp4_link_remove_foreign_addresses(Dhcp4Link *l, const struct in_addr *kee
         }
 }
 
+/* RFC 2132 §5.1: "The minimum legal value for the MTU is 68." */
+#define MTU_MIN 68
+
+/* Puts the MTU the link had before we changed it back (the lease went, or the new one
+ * carries no option 26). */
+static void link_restore_mtu(Dhcp4Link *l) {
+        int r;
+
+        if (l->saved_mtu == 0)
+                return;
+        r = rtnl_link_set_mtu(l->rtnl, l->ifindex, l->saved_mtu);
+        if (r < 0)
+                log_warning_errno(r, "Failed to restore the MTU of %s to %" PRIu32 ": %m", l->ifname, l->saved_mtu);
+        else
+                log_info("MTU of %s restored to %" PRIu32, l->ifname, l->saved_mtu);
+        l->saved_mtu = 0;
+}
+
+/* UseMTU=: option 26 on the link, within what the link accepts. */
+static void link_apply_mtu(Dhcp4Link *l, const Dhcp4Lease *lease) {
+        uint32_t want = lease->mtu;
+        RtnlLink k;
+        int r;
+
+        if (!l->config->use_mtu)
+                return;
+        if (want == 0) {
+                link_restore_mtu(l);
+                return;
+        }
+        if (want < MTU_MIN) {
+                log_warning("The lease's MTU %" PRIu32 " (option 26) is below the minimum of %d (RFC 2132 §5.1); "
+                            "the MTU of %s is left as it is", want, MTU_MIN, l->ifname);
+                return;
+        }
+        r = rtnl_link_get_by_index(l->rtnl, l->ifindex, &k);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read the MTU of %s; option 26 not applied: %m", l->ifname);
+                return;
+        }
+        if (k.max_mtu > 0 && want > k.max_mtu) {
+                log_notice("The lease's MTU %" PRIu32 " is above the largest %s accepts (%" PRIu32 "); using %" PRIu32,
+                           want, l->ifname, k.max_mtu, k.max_mtu);
+                want = k.max_mtu;
+        }
+        if (k.min_mtu > 0 && want < k.min_mtu) {
+                log_warning("The lease's MTU %" PRIu32 " is below the smallest %s accepts (%" PRIu32 "); the MTU "
+                            "is left as it is", want, l->ifname, k.min_mtu);
+                return;
+        }
+        if (k.mtu == want)
+                return;
+        r = rtnl_link_set_mtu(l->rtnl, l->ifindex, want);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to set the MTU of %s to %" PRIu32 " (option 26): %m%s%s%s", l->ifname,
+                                  want, rtnl_last_error_message(l->rtnl)[0] ? " (" : "",
+                                  rtnl_last_error_message(l->rtnl), rtnl_last_error_message(l->rtnl)[0] ? ")" : "");
+                return;
+        }
+        /* The MTU before the first change is what comes back when the lease goes. */
+        if (l->saved_mtu == 0)
+                l->saved_mtu = k.mtu;
+        log_info("MTU of %s set to %" PRIu32 " from the lease (option 26; %" PRIu32 " before, restored when the "
+                 "lease goes)", l->ifname, want, l->saved_mtu);
+}
+
 int dhcp4_link_configure(Dhcp4Link *l, const Dhcp4Lease *lease, uint64_t now, char *err, size_t errlen) {
         char a[INET_ADDRSTRLEN], field[64];
         uint32_t left = lease_remaining_sec(lease, now);
@@ -189,6 +255,7 @@ int dhcp4_link_configure(Dhcp4Link *l, const Dhcp4Lease *lease, uint64_t now, ch
         dhcp4_link_remove_foreign_addresses(l, &lease->address, lease->prefixlen);
         (void) dhcp4_link_ensure_multicast_route(l);
         link_install_lease_routes(l, lease);
+        link_apply_mtu(l, lease);
 
         snprintf(field, sizeof(field), "ADDRESS=%s/%u", addr_str(lease->address, a), lease->prefixlen);
         if (lease->lifetime == UINT32_MAX)
@@ -214,6 +281,9 @@ void dhcp4_link_deconfigure(Dhcp4Link *l, struct in_addr address, uint8_t prefix
                 log_info("Removed %s/%u from %s", addr_str(address, a), prefixlen, l->ifname);
         if (l->configured && l->lease.address.s_addr == address.s_addr)
                 l->configured = false;
+        /* The lease went (not replaced by another, which would be configured by now). */
+        if (!l->configured)
+                link_restore_mtu(l);
 }
 
 int dhcp4_link_address_present(Dhcp4Link *l) {

@@ -3,8 +3,10 @@
  * Applying a lease to the link and removing it again, over rtnetlink (as systemd's
  * networkd-dhcp4.c does beside sd-dhcp-client.c): the address with lifetimes equal to
  * the remaining lease (make before break when it changes), the routes a lease asks for
- * (option 121, else option 3, when configured), the multicast route, and sole
- * ownership of IPv4 on the interface (every other address goes). It remembers what it
+ * (option 121, else option 3, when configured), the multicast route, the MTU of
+ * option 26 (UseMTU=: at least 68, at most the link's IFLA_MAX_MTU, the previous MTU
+ * back when the lease goes), and sole ownership of IPv4 on the interface (every other
+ * address goes). It remembers what it
  * put on the interface, which may lag behind the engine's view.
  *
  * Not here: when to do any of it (the engine's CONFIGURE/DECONFIGURE actions, the
@@ -28,6 +30,10 @@ typedef struct Dhcp4Link {
 
         bool configured;           /* `lease` is on the interface */
         Dhcp4Lease lease;
+        /* UseMTU=: the MTU the link had before option 26 changed it, 0 while we have
+         * not changed it. Restored when the lease goes (as networkd does, it is what the
+         * link had when this daemon first changed it). */
+        uint32_t saved_mtu;
 } Dhcp4Link;
 
 void dhcp4_link_init(Dhcp4Link *l, Rtnl *rtnl, int ifindex, const char *ifname, const Dhcp4Config *config);

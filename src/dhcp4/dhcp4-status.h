@@ -93,6 +93,13 @@ typedef struct Dhcp4ClientStatus {
 
         char last_error[256];  /* "" when none */
         char persist_error[192]; /* a lease/policy file that cannot be written (retried); "" when none */
+        /* The dhclient-format export that cannot be written ("PATH: reason"; retried at
+         * every change); "" when every target holds the lease. */
+        char export_error[192];
+        /* "10.0.128.64/16 removed by NetworkManager (pid 812); put back. Run ..." for
+         * the last time someone else removed our address or multicast route; "" never. */
+        char last_removal[256];
+        uint64_t last_removal_usec; /* CLOCK_REALTIME; 0 never */
         char capabilities[128];  /* the effective capability set, "cap_net_admin,cap_net_raw,..." */
 
         /* Conflict detection (RFC 5227): "disabled", or "IDLE", "PROBING", ... */

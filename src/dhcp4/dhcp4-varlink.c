@@ -34,6 +34,9 @@
 #define ERROR_CANCELLED "io.infradhcp.Client.Cancelled"
 #define ERROR_DETECTION_OFF "io.infradhcp.Client.DetectionOff"
 #define ERROR_NOT_BOUND "io.infradhcp.Client.NotBound"
+#define ERROR_INVALID_PATH "io.infradhcp.Client.InvalidPath"
+#define ERROR_TOO_MANY_EXPORTS "io.infradhcp.Client.TooManyExports"
+#define ERROR_EXPORT_FAILED "io.infradhcp.Client.ExportFailed"
 
 #define RR_DELAY_MAX_MS (3600U * 1000U)
 #define RR_RETRIES_MAX 100
@@ -228,6 +231,9 @@ json_object *dhcp4_varlink_build_status(const Dhcp4ClientStatus *s) {
         FIELD(s->has_lease, "clientId", json_object_new_string(cid));
         FIELD(s->last_error[0], "lastError", json_object_new_string(s->last_error));
         FIELD(s->persist_error[0], "persistError", json_object_new_string(s->persist_error));
+        FIELD(s->export_error[0], "exportError", json_object_new_string(s->export_error));
+        FIELD(s->last_removal[0], "lastRemoval", json_object_new_string(s->last_removal));
+        FIELD(s->last_removal_usec, "lastRemovalAt", json_new_uint64(s->last_removal_usec));
         FIELD(true, "capabilities", json_name_list(s->capabilities));
         FIELD(!s->has_lease && s->client_id_len > 0, "clientId", json_object_new_string(cid));
         FIELD(true, "acdState", json_object_new_string(s->acd_state));
@@ -709,6 +715,34 @@ static int method_check(VarlinkCall *call, json_object *params, void *userdata) 
         return varlink_call_reply(call, o);
 }
 
+/* infradhcp-dhclient -lf FILE: one more dhclient-format target. */
+static int method_add_lease_export(VarlinkCall *call, json_object *params, void *userdata) {
+        Dhcp4Varlink *v = userdata;
+        json_object *o, *reply;
+        const char *path;
+        int r;
+
+        if (!json_object_object_get_ex(params, "path", &o) || !json_object_is_type(o, json_type_string))
+                return varlink_call_error_invalid_parameter(call, "path");
+        path = json_object_get_string(o);
+        log_info("Lease export to %s requested over varlink (uid %d)", path, (int) varlink_call_get_peer_uid(call));
+        r = dhcp4_client_add_lease_export(v->client, path);
+        if (r == -EINVAL)
+                return varlink_call_error(call, ERROR_INVALID_PATH,
+                                          json_build_object("path", json_object_new_string(path), NULL));
+        if (r == -E2BIG)
+                return varlink_call_error(call, ERROR_TOO_MANY_EXPORTS, NULL);
+        if (r < 0)
+                return varlink_call_error(call, ERROR_EXPORT_FAILED,
+                                          json_build_object("path", json_object_new_string(path), "errno",
+                                                            json_object_new_int(-r), "message",
+                                                            json_object_new_string(strerror(-r)), NULL));
+        reply = json_build_object("written", json_object_new_boolean(r > 0), NULL);
+        if (!reply)
+                return -ENOMEM;
+        return varlink_call_reply(call, reply);
+}
+
 static const VarlinkMethod client_methods[] = {
         { "GetStatus", method_get_status, false },
         { "GetMetrics", method_get_metrics, false },
@@ -719,6 +753,7 @@ static const VarlinkMethod client_methods[] = {
         { "Restart", method_restart, true },
         { "ReleaseAndRenew", method_release_and_renew, true },
         { "Monitor", method_monitor, false },
+        { "AddLeaseExport", method_add_lease_export, true },
         {}
 };
 

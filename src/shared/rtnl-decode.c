@@ -130,6 +130,10 @@ bool rtnl_link_decode(const struct nlmsghdr *nlh, RtnlLink *ret) {
         }
         if (tb[IFLA_MTU] && !attr_get_u32(tb[IFLA_MTU], &l.mtu))
                 return false;
+        if (tb[IFLA_MIN_MTU] && !attr_get_u32(tb[IFLA_MIN_MTU], &l.min_mtu))
+                return false;
+        if (tb[IFLA_MAX_MTU] && !attr_get_u32(tb[IFLA_MAX_MTU], &l.max_mtu))
+                return false;
         if (tb[IFLA_OPERSTATE] && !attr_get_u8(tb[IFLA_OPERSTATE], &l.operstate))
                 return false;
         if (tb[IFLA_LINK]) {
@@ -299,6 +303,9 @@ bool rtnl_event_decode(const struct nlmsghdr *nlh, RtnlEvent *ret) {
                 return false;
         }
 
+        /* The port of the socket whose request caused the change (0: the kernel itself,
+         * e.g. an expired lifetime or a link going down). */
+        ev.portid = nlh->nlmsg_pid;
         *ret = ev;
         return true;
 }

@@ -434,6 +434,19 @@ int rtnl_link_set_up(Rtnl *rtnl, int ifindex, bool up) {
         return rtnl_request(rtnl, nlh, NULL, NULL);
 }
 
+int rtnl_link_set_mtu(Rtnl *rtnl, int ifindex, uint32_t mtu) {
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh;
+
+        if (!rtnl || ifindex <= 0 || mtu == 0)
+                return -EINVAL;
+        nlh = rtnl_msg_start(rtnl, RTM_SETLINK, 0, (void **) &ifi, sizeof(*ifi));
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = ifindex;
+        mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+        return rtnl_request(rtnl, nlh, NULL, NULL);
+}
+
 /* ---- addresses ---- */
 
 int rtnl_addr_replace(Rtnl *rtnl, int ifindex, struct in_addr address, uint8_t prefixlen,
@@ -681,6 +694,10 @@ static const char *const rtnl_event_type_table[_RTNL_EVENT_MAX] = {
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(rtnl_event_type, RtnlEventType)
+
+uint32_t rtnl_request_portid(const Rtnl *rtnl) {
+        return rtnl ? rtnl->portid : 0;
+}
 
 int rtnl_monitor_fd(const Rtnl *rtnl) {
         return rtnl ? mnl_socket_get_fd(rtnl->mon) : -EINVAL;

@@ -44,6 +44,8 @@ typedef struct RtnlLink {
         bool carrier;
         uint8_t operstate;       /* IFLA_OPERSTATE (IF_OPER_*), 0 = unknown */
         uint32_t mtu;            /* IFLA_MTU, 0 if absent */
+        uint32_t min_mtu;        /* IFLA_MIN_MTU, 0 if absent */
+        uint32_t max_mtu;        /* IFLA_MAX_MTU: the largest MTU the driver accepts, 0 if absent */
         int parent_ifindex;      /* IFLA_LINK (lower device of a VLAN/veth peer), 0 if absent */
         char kind[16];           /* IFLA_LINKINFO/IFLA_INFO_KIND ("vlan", "veth", ...), "" if none */
         uint16_t vlan_id;        /* IFLA_INFO_DATA/IFLA_VLAN_ID when kind is "vlan", else 0 */
@@ -86,6 +88,10 @@ static inline void rtnl_freep(Rtnl **p) {
                 *p = rtnl_free(*p);
 }
 
+/* The netlink port of the request socket: the portid of the notifications our own
+ * requests cause (so the monitor can tell them from someone else's). */
+uint32_t rtnl_request_portid(const Rtnl *rtnl);
+
 /* The kernel's extended-ACK message for the last failed request ("" if none), for logs. */
 const char *rtnl_last_error_message(const Rtnl *rtnl);
 
@@ -104,6 +110,9 @@ int rtnl_link_find_vlan(Rtnl *rtnl, uint16_t vlan_id, RtnlLink *ret);
 int rtnl_link_set_promote_secondaries(Rtnl *rtnl, int ifindex, bool enable);
 /* Sets the link administratively up or down (RTM_SETLINK, IFF_UP). 0 or -errno. */
 int rtnl_link_set_up(Rtnl *rtnl, int ifindex, bool up);
+/* Sets the link's MTU (RTM_SETLINK, IFLA_MTU). 0 or -errno (-EINVAL from the kernel
+ * outside the driver's IFLA_MIN_MTU..IFLA_MAX_MTU). */
+int rtnl_link_set_mtu(Rtnl *rtnl, int ifindex, uint32_t mtu);
 
 /* Adds or replaces an IPv4 address (RTM_NEWADDR, NLM_F_CREATE|NLM_F_REPLACE).
  * broadcast 0.0.0.0: computed from the prefix, none for /31 and /32 (RFC 3021).
@@ -147,6 +156,10 @@ typedef enum RtnlEventType {
 
 typedef struct RtnlEvent {
         RtnlEventType type;
+        /* nlmsg_pid: the netlink port of the socket whose request made this change,
+         * 0 when the kernel made it on its own (lifetime expiry, link down) or for
+         * OVERRUN. For who did it (netlink-owner.h). */
+        uint32_t portid;
         union {
                 RtnlLink link;   /* NEWLINK, DELLINK */
                 RtnlAddr addr;   /* NEWADDR, DELADDR (addr.ifindex says which link) */

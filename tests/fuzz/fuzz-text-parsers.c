@@ -37,6 +37,7 @@
 #include "dhcp4-acd.h"
 #include "dhcp4-config.h"
 #include "dhcp4-engine.h"
+#include "dhcp4-lease-export.h"
 #include "dhcp4-lease-file.h"
 #include "fuzz-util.h"
 #include "macro.h"
@@ -366,6 +367,38 @@ static void fuzz_platformconfig(const char *text, size_t len) {
         free(s);
 }
 
+/* A dhclient lease file found at the export path (any content: dhclient's, an
+ * operator's, garbage) updated with a new block: the update never fails on content,
+ * the new block ends the file, and the result is itself a file the update reads back
+ * with the same foreign blocks and one more block of ours. */
+static void fuzz_dhclient_export(const char *text, size_t len) {
+        static const char block[] = "lease {\n  interface \"eth0.4093\";\n  fixed-address 10.0.128.64;\n"
+                                    "  renew never;\n  rebind never;\n  expire never;\n}\n";
+        const uint64_t now = REALTIME / USEC_PER_SEC;
+        Dhcp4LeaseExportStats st, st2;
+        char *out = NULL, *out2 = NULL;
+        size_t n, n2;
+        int r;
+
+        r = dhcp4_lease_export_update(text, len, "eth0.4093", block, sizeof(block) - 1, now, 4, &out, &n, &st);
+        CHECK(r == 0);
+        CHECK(n == strlen(out) && n >= sizeof(block) - 1);
+        CHECK(memcmp(out + n - (sizeof(block) - 1), block, sizeof(block) - 1) == 0);
+        CHECK(st.kept <= 3);
+        CHECK(!st.corrupt || (st.kept == 0 && st.others == 0 && n == sizeof(block) - 1));
+
+        r = dhcp4_lease_export_update(out, n, "eth0.4093", block, sizeof(block) - 1, now + 1, 4, &out2, &n2, &st2);
+        CHECK(r == 0);
+        CHECK(!st2.corrupt);
+        CHECK(st2.others == st.others);
+        CHECK(st2.kept + st2.dropped == st.kept + 1);
+        CHECK(st2.kept <= 3);
+        /* The newest block of the first update was moved back: it ended after now. */
+        CHECK(st2.clamped >= 1);
+        free(out);
+        free(out2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *text;
         size_t len;
@@ -378,7 +411,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (len > 0)
                 memcpy(text, data + 1, len);
 
-        switch (data[0] % 9) {
+        switch (data[0] % 10) {
         case 0:
                 fuzz_lease_file(text, len);
                 break;
@@ -403,8 +436,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         case 7:
                 fuzz_opflex(text, len);
                 break;
-        default:
+        case 8:
                 fuzz_platformconfig(text, len);
+                break;
+        default:
+                fuzz_dhclient_export(text, len);
         }
         free(text);
         return 0;

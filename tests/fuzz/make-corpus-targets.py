@@ -443,6 +443,14 @@ RENDERER_CONF = json.dumps({"renderers": {"stitched-mode": {
     "flowid-cache-dir": "/usr/local/var/lib/opflex-agent-ovs/ids"}}}, indent=4).encode() + b"\n"
 
 
+DHCLIENT_LEASES = (b'lease {\n  interface "eth1";\n  fixed-address 192.168.1.5;\n'
+                   b'  option domain-name "a \\"b\\" {c};";\n  renew 5 2099/01/02 03:04:05;\n'
+                   b'  rebind epoch 4102444800;\n  expire never;\n}\n'
+                   b'lease {\n  interface "eth0.4093";\n  fixed-address 10.0.128.64;\n'
+                   b'  renew 0 2025/09/07 10:03:50;\n  rebind 3 2025/09/10 13:39:35;\n'
+                   b'  expire 4 2025/09/11 10:39:35;\n}\n')
+
+
 def notification(events):
     return json.dumps({"uuid": "d6c0e2c4", "events": events}).encode()
 
@@ -499,6 +507,14 @@ def text_seeds():
     s["platformconfig-created"] = T(8, notification([{"state": "created", "timestamp": "2025-09-07T07:26:00Z"}]))
     s["platformconfig-bad-ts"] = T(8, notification([{"state": "deleted", "timestamp": "2025-02-29T07:26:00Z"}]))
     s["timestamp"] = T(8, b"2024-02-29T23:59:60.123456789Z")
+    # The file at the dhclient export path before an update (issue 10).
+    s["dhclient-leases"] = T(9, DHCLIENT_LEASES)
+    s["dhclient-leases-ours"] = T(9, DHCLIENT_LEASES.replace(b'"eth1"', b'"eth0.4093"'))
+    s["dhclient-leases-nested"] = T(9, b'default-duid "\\000\\001";\nlease6 {\n  interface "eth0.4093";\n'
+                                       b'  ia-na 1a:2b { iaaddr 2001:db8::1 { max-life 100; } }\n}\n')
+    s["dhclient-leases-bad-open"] = T(9, b'lease {\n  interface "eth0.4093";\n')
+    s["dhclient-leases-bad-string"] = T(9, b'lease {\n  interface "eth0.4093;\n}\n')
+    s["dhclient-leases-empty"] = T(9, b"")
     return s
 
 

@@ -1089,12 +1089,32 @@ class InfraDhcpd(Client):
         os.makedirs(self.state_dir, exist_ok=True)
         os.makedirs(self.runtime_dir, exist_ok=True)
 
-    def argv(self):
-        a = [self.daemon]
+    @property
+    def dhclient_lease_path(self):
+        """Where this daemon exports its lease in dhclient's format: inside the test's
+        directory, never the host's /var/lib/dhcp (the default on this Debian host)."""
+        return os.path.join(self.dir, "dhclient.%s.leases" % self.ifname)
+
+    def effective_config(self):
+        """The test's configuration with [LeaseExport] Path= pointing into the test's
+        directory (unless the test sets [LeaseExport] itself); FILE.d/ drop-ins of the
+        test's file stay in effect."""
+        text = ""
         if self.config:
-            a += ["--config", self.config]
-        return a + ["--state-dir", self.state_dir, "--runtime-dir", self.runtime_dir,
-                    "--log-level", "debug", self.ifname]
+            with open(self.config) as f:
+                text = f.read()
+        if "[LeaseExport]" not in text:
+            text += "\n[LeaseExport]\nPath=%s\n" % self.dhclient_lease_path
+        path = os.path.join(self.dir, "infradhcpd.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        if self.config and os.path.isdir(self.config + ".d") and not os.path.exists(path + ".d"):
+            os.symlink(os.path.abspath(self.config + ".d"), path + ".d")
+        return path
+
+    def argv(self):
+        return [self.daemon, "--config", self.effective_config(), "--state-dir", self.state_dir,
+                "--runtime-dir", self.runtime_dir, "--log-level", "debug", self.ifname]
 
     def env(self):
         e = dict(os.environ)

@@ -53,7 +53,8 @@ PROPERTIES = {
     "Hostname": ("s", None), "Domain": ("s", None), "LeaseStartUSec": ("t", None),
     "LifetimeUSec": ("t", None), "T1USec": ("t", None), "T2USec": ("t", None),
     "ExpiryUSec": ("t", None), "ClientId": ("s", None), "LastError": ("s", None),
-    "PersistError": ("s", None), "Capabilities": ("as", None),
+    "PersistError": ("s", None), "ExportError": ("s", None), "LastRemoval": ("s", None),
+    "LastRemovalUSec": ("t", None), "Capabilities": ("as", None),
     "ACDState": ("s", None), "DeclinedAddresses": ("as", "false"), "ConflictMAC": ("s", None),
     "Conflicts": ("u", None), "DeclineBackoffUSec": ("t", None),
     "AttachmentState": ("s", "false"), "AttachmentOutcome": ("s", "false"), "AttachmentReason": ("s", "false"),
@@ -264,6 +265,8 @@ def check_status(bus, name, path, ifname, addr, mac, subnet, user=None):
     check(allp["ClientId"] == "01:" + mac, "ClientId %s, want 01:%s" % (allp["ClientId"], mac))
     check(allp["LastError"] == "", "LastError %r" % allp["LastError"])
     check(allp["PersistError"] == "", "PersistError %r" % allp["PersistError"])
+    check(allp["ExportError"] == "" and allp["LastRemoval"] == "" and allp["LastRemovalUSec"] == 0,
+          "ExportError %r LastRemoval %r at %r" % (allp["ExportError"], allp["LastRemoval"], allp["LastRemovalUSec"]))
     check(allp["Capabilities"] == ["cap_net_bind_service", "cap_net_admin", "cap_net_raw"],
           "Capabilities %r, want the three kept (docs/security.md)" % allp["Capabilities"])
     check(allp["DeclinedAddresses"] == [], "DeclinedAddresses %s" % allp["DeclinedAddresses"])

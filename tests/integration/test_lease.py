@@ -412,7 +412,109 @@ def scenario_notify(topo, args):
         addr, len(pings), max(gaps) * 1000))
 
 
+class MtuDnsmasq(netns.Dnsmasq):
+    """dnsmasq handing out option 26 (interface MTU), when mtu is set."""
+
+    mtu = None
+
+    def argv(self):
+        a = super().argv()
+        if self.mtu is not None:
+            a.append("--dhcp-option=option:mtu,%d" % self.mtu)
+        return a
+
+
+XDP_PASS_C = """__attribute__((section("xdp"), used)) int xdp_pass(void *ctx) { return 2; }
+char _license[] __attribute__((section("license"), used)) = "GPL";
+"""
+
+
+def scenario_mtu(topo, args):
+    """UseMTU= (issue 10): option 26 applied only when asked, at least 68, at most the
+    link's IFLA_MAX_MTU, and the MTU before it back when the lease goes."""
+    import os
+    check(args.client == "infradhcpd", "mtu scenario is infradhcpd's UseMTU=")
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    server = MtuDnsmasq(topo, s, sif, subnet, lease=600)
+    server.mtu = 1400
+    server.start()
+
+    def mtu():
+        return c.ip_json("-d", "link", "show", "dev", cif)[0]
+
+    def daemon(use):
+        cfg = topo.path("mtu-%s.conf" % use)
+        with open(cfg, "w") as f:
+            f.write("[DHCPv4]\nUseMTU=%s\n" % use)
+        return netns.InfraDhcpd(topo, c, cif, args.daemon, config=cfg, state_dir=topo.mkdir("mtu-state")).start()
+
+    # The default (the issue's case against OVN's responder: the MTU left at 1500) is
+    # now deliberate: off on the infra VLAN unless UseMTU=yes.
+    before = mtu()["mtu"]
+    check(before == 1500, "veth MTU %s" % before)
+    d = daemon("no")
+    addr = d.wait_address(timeout=20, pred=subnet.in_pool)
+    d.wait_state("BOUND", 5)
+    time.sleep(0.3)
+    check(mtu()["mtu"] == 1500, "UseMTU=no changed the MTU to %s" % mtu()["mtu"])
+    d.stop()
+
+    # UseMTU=yes: the restarted daemon confirms the lease, whose ACK carries 1400.
+    d = daemon("yes")
+    netns.wait_for(lambda: mtu()["mtu"] == 1400, 10, "MTU 1400 from option 26")
+    d.proc.wait_log(r"MTU of %s set to 1400 from the lease" % cif, 5)
+    check(addr in c.ipv4(cif), "address lost while applying the MTU")
+    # The lease goes (release): the MTU before it comes back.
+    d.proc.send_signal(signal.SIGUSR2)
+    netns.wait_for(lambda: addr not in c.ipv4(cif), 5, "the release")
+    netns.wait_for(lambda: mtu()["mtu"] == 1500, 5, "MTU 1500 restored after the release")
+    d.proc.wait_log(r"MTU of %s restored to 1500" % cif, 5)
+
+    # Below RFC 2132's minimum of 68: the codec refuses such a message as malformed
+    # (bad-option-value), so it never reaches the link.
+    server.mtu = 40
+    server.restart()
+    n = len(d.proc.text())
+    d.proc.send_signal(signal.SIGUSR1)
+    d.proc.wait_log(r"REJECT=bad-option-value", 10, start=n)
+    time.sleep(1.0)
+    check(not c.ipv4(cif) and mtu()["mtu"] == 1500, "an offer with MTU 40 was used: %s, MTU %s" % (
+        c.ipv4(cif), mtu()["mtu"]))
+    d.proc.send_signal(signal.SIGUSR2)  # back to RELEASED: the next SIGUSR1 DISCOVERs at once
+    d.proc.wait_log(r"STATE=RELEASED", 5, start=n)
+
+    # Above what the link accepts: an XDP program on the server side of the veth caps
+    # the client side's IFLA_MAX_MTU at what fits one page; the server says 9000.
+    src, obj = topo.path("xdp-pass.c"), topo.path("xdp-pass.o")
+    with open(src, "w") as f:
+        f.write(XDP_PASS_C)
+    netns.run(["clang", "-O2", "-target", "bpf", "-c", src, "-o", obj])
+    s.ip("link", "set", "dev", sif, "xdp", "obj", obj, "sec", "xdp")
+    cap_mtu = mtu()["max_mtu"]
+    check(1500 < cap_mtu < 9000, "XDP did not cap the peer's max MTU: %s" % cap_mtu)
+    server.mtu = 9000
+    server.restart()
+    n = len(d.proc.text())
+    d.proc.send_signal(signal.SIGUSR1)
+    d.wait_address(timeout=10, pred=subnet.in_pool)
+    netns.wait_for(lambda: mtu()["mtu"] == cap_mtu, 10, "the MTU capped at IFLA_MAX_MTU %d" % cap_mtu)
+    d.proc.wait_log(r"MTU 9000 is above the largest %s accepts \(%d\)" % (cif, cap_mtu), 5, start=n)
+
+    # A renewal without option 26: the MTU before it comes back, the address stays.
+    server.mtu = None
+    server.restart()
+    t0 = time.time()
+    d.proc.send_signal(signal.SIGUSR1)
+    netns.wait_for(lambda: mtu()["mtu"] == 1500, 10, "MTU 1500 restored when the lease has no option 26")
+    check(len(c.ipv4(cif)) == 1, "addresses after the renewal: %s" % c.ipv4(cif))
+    log("PASS mtu: off by default; 1400 applied and restored at release; an offer with 40 refused; "
+        "9000 capped at %d; "
+        "restored when option 26 went (%.1f s)" % (cap_mtu, time.time() - t0))
+
+
 SCENARIOS = {
+    "mtu": scenario_mtu,
     "renew": scenario_renew,
     "rebind": scenario_rebind,
     "expiry": scenario_expiry,

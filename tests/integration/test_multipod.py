@@ -64,6 +64,7 @@ import signal
 import sys
 import time
 
+import dhclient_leases as dl
 import fabric
 import promparse
 import netns
@@ -170,7 +171,29 @@ class Scene:
         reqs = [p for p in self.client_packets_after(t_flip)
                 if p.type == "REQUEST" and self.p2.contains(p.requested_ip or p.ciaddr)]
         check(old_requests_allowed or not reqs, "old-pod address requested after the flip: %r" % reqs)
+        self.check_dhclient_file(a[0][0])
         return a[0][0]
+
+    def check_dhclient_file(self, new):
+        """The lease exported in dhclient's format (issue 10): its newest block is the new
+        pod's address and the ACI host agent's rule (latest expire) picks it; the old
+        address's blocks end before it."""
+        def look():
+            try:
+                with open(self.dhcpd.dhclient_lease_path) as f:
+                    text = f.read()
+            except FileNotFoundError:
+                return None
+            bs = [b for b in dl.blocks(text) if b.interface == fabric.INFRA_IF]
+            return (text, bs) if bs and bs[-1].address == new else None
+        text, bs = netns.wait_for(look, 5, "the dhclient lease file's newest block to be %s" % new)
+        pick = dl.host_agent_pick(text, fabric.INFRA_IF)
+        check(pick is not None and pick.index == bs[-1].index,
+              "the host agent's rule picks %r, not the newest block (%s)" % (pick, new))
+        old = [b for b in bs if b.address == self.old]
+        check(old and all(b.expire is not None and b.expire < bs[-1].expire for b in old),
+              "the old address's blocks (%r) must be there and end before the new one" % old)
+        log("dhclient lease file: newest block %s, the host agent picks it" % new)
 
     def controller_confirms(self, pod):
         """The new pod's opflexODev connected: the controller writes the new pod. The

@@ -104,7 +104,7 @@ def expected_files(src, version):
     return [
         "/usr/sbin/infradhcpd", "/usr/sbin/infradhcp-agent", "/usr/bin/infradhcpctl",
         "/lib/systemd/system/infradhcpd@.service", "/lib/systemd/system/infradhcp-agent.service",
-        "/usr/lib/sysusers.d/infradhcp.conf", "/etc/default/infradhcp-agent",
+        "/usr/lib/sysusers.d/infradhcp.conf", "/usr/lib/tmpfiles.d/infradhcp.conf", "/etc/default/infradhcp-agent",
         "/usr/share/dbus-1/system.d/io.infradhcp.conf",
         "/usr/share/infradhcp/varlink/io.infradhcp.Client.varlink",
         "/usr/share/infradhcp/varlink/io.infradhcp.Agent.varlink",
@@ -135,6 +135,16 @@ def test_deb(src, deb, changes, version):
                     check("was-enabled" in prev, "%s enables a unit: %s" % (script, m.group(0).strip()))
             if script == "postinst":
                 check("systemd-sysusers" in text, "postinst does not create the user (systemd-sysusers)")
+                check(re.search(r"systemd-tmpfiles\b.*--create\b.*\binfradhcp\.conf", text) is not None,
+                      "postinst does not apply usr/lib/tmpfiles.d/infradhcp.conf (the lease export directory)")
+        subprocess.run(["dpkg-deb", "-x", deb, os.path.join(d, "root")], check=True)
+        with open(os.path.join(d, "root", "usr/lib/tmpfiles.d/infradhcp.conf")) as fh:
+            tmpfiles = fh.read()
+        # Debian and Ubuntu: dhclient's /var/lib/dhcp, writable for user infradhcp by ACL.
+        check("a+ /var/lib/dhcp - - - - u:infradhcp:rwx" in tmpfiles and "/var/lib/dhclient" not in tmpfiles,
+              "tmpfiles.d entry of the .deb:\n%s" % tmpfiles)
+        with open(os.path.join(d, "root", "lib/systemd/system/infradhcpd@.service")) as fh:
+            check("ReadWritePaths=-/var/lib/dhcp\n" in fh.read(), "infradhcpd@.service may not write /var/lib/dhcp")
     fields = out(["dpkg-deb", "-f", deb, "Version", "Package", "Depends"])
     print("deb: %s, %d files\n%s" % (os.path.basename(deb), len(files), fields.strip()))
     check(re.search(r"^Version: %s$" % re.escape(version), fields, re.M) is not None,

@@ -63,6 +63,10 @@ static void assert_config_equal(const Dhcp4Config *a, const Dhcp4Config *b) {
         assert_int_equal(a->dna.n_extra, b->dna.n_extra);
         assert_memory_equal(a->dna.extra, b->dna.extra, sizeof(a->dna.extra[0]) * a->dna.n_extra);
         assert_true(a->refuse_old_subnet_usec == b->refuse_old_subnet_usec);
+        assert_int_equal(a->use_mtu, b->use_mtu);
+        assert_int_equal(a->lease_export, b->lease_export);
+        assert_string_equal(a->lease_export_path, b->lease_export_path);
+        assert_int_equal(a->lease_export_max_blocks, b->lease_export_max_blocks);
 }
 
 static void parse_ok(Dhcp4Config *c, const char *text) {
@@ -120,6 +124,11 @@ static void test_defaults(void **state) {
         assert_true(c.dna.confirm_interval_usec == 30 * SEC);
         assert_int_equal(c.dna.n_extra, 0);
         assert_true(c.refuse_old_subnet_usec == 30 * SEC);
+        /* MTU left alone; the lease exported where the distribution's dhclient keeps it. */
+        assert_false(c.use_mtu);
+        assert_true(c.lease_export);
+        assert_string_equal(c.lease_export_path, "");
+        assert_int_equal(c.lease_export_max_blocks, 10);
         /* The documented datacenter budget: worst-case probing ≤ 200 ms. */
         assert_true(c.acd.probe_wait_usec + (c.acd.probe_num - 1) * c.acd.probe_max_usec +
                             c.acd.announce_wait_usec <=
@@ -226,7 +235,13 @@ static const char every_key[] =
         "ExtraPeers=.30   10.0.0.99\n"
         "\n"
         "[Metrics]\n"
-        "TextfilePath=/var/lib/prometheus/node-exporter/infradhcp-ens192.4093.prom\n";
+        "TextfilePath=/var/lib/prometheus/node-exporter/infradhcp-ens192.4093.prom\n"
+        "[DHCPv4]\n"
+        "UseMTU=yes\n"
+        "[LeaseExport]\n"
+        "Enabled=no\n"
+        "Path=/var/lib/NetworkManager/dhclient-5b0a1d3e-ens192.4093.lease\n"
+        "MaxBlocks=100\n";
 
 static void test_every_key(void **state) {
         Dhcp4Config c;
@@ -280,6 +295,10 @@ static void test_every_key(void **state) {
         assert_false(c.dna.extra[1].relative);
         assert_int_equal(ntohl(c.dna.extra[1].address.s_addr), 0x0a000063);
         assert_string_equal(c.metrics_textfile_path, "/var/lib/prometheus/node-exporter/infradhcp-ens192.4093.prom");
+        assert_true(c.use_mtu);
+        assert_false(c.lease_export);
+        assert_string_equal(c.lease_export_path, "/var/lib/NetworkManager/dhclient-5b0a1d3e-ens192.4093.lease");
+        assert_int_equal(c.lease_export_max_blocks, 100);
 
         assert_int_equal(dhcp4_config_to_engine(&c, &e), 0);
         assert_true(e.confirm_refuse_usec == 0);
@@ -298,7 +317,7 @@ static void test_every_key(void **state) {
 
         /* Empty assignments put every key back to its default. */
         static const char reset[] =
-                "[DHCPv4]\nHostname=\nRequestBroadcast=\nRemoveForeignAddresses=\nExitOnLinkRemoval=\n"
+                "[DHCPv4]\nHostname=\nRequestBroadcast=\nRemoveForeignAddresses=\nExitOnLinkRemoval=\nUseMTU=\n"
                 "[Timing]\nInitialDelaySec=\nRetransmitInitialSec=\nRetransmitMaxSec=\nRetransmitJitterSec=\n"
                 "RebootTimeoutSec=\nRequestMaxAttempts=\nRenewRetransmitMinSec=\nDeclineBackoffInitialSec=\n"
                 "DeclineBackoffMaxSec=\nDeclineQuarantineSec=\n"
@@ -308,7 +327,8 @@ static void test_every_key(void **state) {
                 "AnnounceWaitSec=\nAnnounceNum=\nAnnounceIntervalSec=\nDefendIntervalSec=\n"
                 "[Attachment]\nDetect=\nProbeTimeoutSec=\nProbeAttempts=\nCheckIntervalSec=\nCheckHoldoffSec=\n"
                 "ConfirmBurst=\nConfirmIntervalSec=\nRefuseOldSubnetSec=\nExtraPeers=\n"
-                "[Metrics]\nTextfilePath=\n";
+                "[Metrics]\nTextfilePath=\n"
+                "[LeaseExport]\nEnabled=\nPath=\nMaxBlocks=\n";
         Dhcp4Config d;
         dhcp4_config_init(&d);
         parse_ok(&c, reset);
@@ -398,9 +418,15 @@ static void test_errors(void **state) {
                 { "[DHCPv4]\nUseGateway=yes\n", "line 2: unknown key UseGateway in [DHCPv4]" },
                 { "\n# c\n[Routes]\n\nusegateway=yes\n", "line 5: unknown key usegateway in [Routes]" },
                 { "[Route]\n", "line 1: unknown section [Route] (known: [DHCPv4], [Timing], [Routes], [ACD], "
-                                "[Attachment], [Metrics])" },
+                                "[Attachment], [Metrics], [LeaseExport])" },
                 { "[dhcpv4]\n", "line 1: unknown section [dhcpv4] (known: [DHCPv4], [Timing], [Routes], [ACD], "
-                                 "[Attachment], [Metrics])" },
+                                 "[Attachment], [Metrics], [LeaseExport])" },
+                { "[LeaseExport]\nPath=var/lib/dhcp/x.leases\n",
+                  "line 2: invalid Path=var/lib/dhcp/x.leases: expected an absolute file name of at most 255 bytes" },
+                { "[LeaseExport]\nPath=/var/lib/dhcp/\n",
+                  "line 2: invalid Path=/var/lib/dhcp/: expected an absolute file name of at most 255 bytes" },
+                { "[LeaseExport]\nMaxBlocks=0\n", "line 2: invalid MaxBlocks=0: expected an integer between 1 and 100" },
+                { "[DHCPv4]\nUseMTU=maybe\n", "line 2: invalid UseMTU=maybe: expected yes or no" },
                 { "[Attachment]\nExtraPeers=.0\n", "line 2: invalid ExtraPeers= entry .0: expected .N (1..254, the "
                                                      "leased network with last octet N) or a.b.c.d" },
                 { "[Attachment]\nExtraPeers=10.0.0.1 .x\n", "line 2: invalid ExtraPeers= entry .x: expected .N (1..254, "

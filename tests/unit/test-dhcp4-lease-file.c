@@ -501,9 +501,17 @@ static void test_dhclient_exact(void **state) {
                             "  fixed-address 10.0.128.64;\n"
                             "  option subnet-mask 255.255.0.0;\n"
                             "  option routers 10.0.0.1,10.0.0.2;\n"
+                            "  option domain-name-servers 10.0.0.53;\n"
+                            "  option host-name \"node-1\";\n"
+                            "  option domain-name \"infra.example.com\";\n"
+                            "  option interface-mtu 9000;\n"
+                            "  option broadcast-address 10.0.255.255;\n"
                             "  option dhcp-lease-time 604800;\n"
                             "  option dhcp-message-type 5;\n"
                             "  option dhcp-server-identifier 10.0.0.1;\n"
+                            "  option dhcp-renewal-time 302400;\n"
+                            "  option dhcp-rebinding-time 529200;\n"
+                            "  option dhcp-client-identifier 1:52:54:0:12:34:56;\n"
                             "  renew 0 2025/09/07 22:39:35;\n"
                             "  rebind 3 2025/09/10 13:39:35;\n"
                             "  expire 4 2025/09/11 10:39:35;\n"
@@ -528,6 +536,9 @@ static void test_dhclient_exact(void **state) {
                             "  option dhcp-lease-time 5184000;\n"
                             "  option dhcp-message-type 5;\n"
                             "  option dhcp-server-identifier 192.168.7.1;\n"
+                            "  option dhcp-renewal-time 1;\n"
+                            "  option dhcp-rebinding-time 3600;\n"
+                            "  option dhcp-client-identifier 1:aa:bb:cc:dd:ee:ff;\n"
                             "  renew 3 2025/01/01 00:00:00;\n"
                             "  rebind 3 2025/01/01 00:59:59;\n"
                             "  expire 6 2025/03/01 23:59:59;\n"
@@ -539,6 +550,7 @@ static void test_dhclient_exact(void **state) {
         assert_non_null(strstr(buf, "  option dhcp-lease-time 4294967295;\n"
                                     "  option dhcp-message-type 5;\n"
                                     "  option dhcp-server-identifier 192.168.7.1;\n"
+                                    "  option dhcp-client-identifier 1:aa:bb:cc:dd:ee:ff;\n"
                                     "  renew never;\n"
                                     "  rebind never;\n"
                                     "  expire never;\n"
@@ -559,6 +571,47 @@ static void test_dhclient_exact(void **state) {
         assert_int_equal(dhcp4_lease_file_format_dhclient(&l, NULL, 0, buf, sizeof(buf), &len), -EINVAL);
         /* Times past year 9999 do not fit dhclient's "YYYY". */
         assert_int_equal(dhcp4_lease_file_format_dhclient(&l, "eth0", UINT64_MAX, buf, sizeof(buf), &len), -EINVAL);
+
+        /* Strings with dhclient's escapes: quote, backslash, shell characters behind a
+         * backslash, control and 8-bit bytes in octal. */
+        l = minimal_lease();
+        strcpy(l.hostname, "a\"b\\c$d`e'f");
+        strcpy(l.domain, "x\ty\xc3\xa9");
+        assert_int_equal(dhcp4_lease_file_format_dhclient(&l, "eth0", 0, buf, sizeof(buf), &len), 0);
+        assert_non_null(strstr(buf, "  option host-name \"a\\\"b\\\\c\\$d\\`e\\'f\";\n"
+                                    "  option domain-name \"x\\011y\\303\\251\";\n"));
+}
+
+static void test_dhclient_ended(void **state) {
+        Dhcp4Lease l = full_lease();
+        char buf[DHCP4_LEASE_FILE_MAX], want[DHCP4_LEASE_FILE_MAX];
+        size_t len = 0;
+
+        /* Released two hours after the bind: every time says the release, the rest as
+         * the lease had it. */
+        assert_int_equal(dhcp4_lease_file_format_dhclient_ended(&l, "ens192.4093", ACQ_REALTIME,
+                                                                ACQ_REALTIME + 7200 * USEC_PER_SEC + 5, buf,
+                                                                sizeof(buf), &len),
+                         0);
+        assert_int_equal(dhcp4_lease_file_format_dhclient(&l, "ens192.4093", ACQ_REALTIME, want, sizeof(want), NULL),
+                         0);
+        assert_non_null(strstr(buf, "  renew 4 2025/09/04 12:39:35;\n"
+                                    "  rebind 4 2025/09/04 12:39:35;\n"
+                                    "  expire 4 2025/09/04 12:39:35;\n"
+                                    "}\n"));
+        /* Everything before the times is the same as the bound lease's block. */
+        assert_int_equal(memcmp(buf, want, (size_t) (strstr(want, "  renew") - want)), 0);
+
+        /* An infinite lease ends too. */
+        l.lifetime = l.t1 = l.t2 = UINT32_MAX;
+        assert_int_equal(dhcp4_lease_file_format_dhclient_ended(&l, "eth0", 0, 86400 * USEC_PER_SEC, buf, sizeof(buf),
+                                                                &len),
+                         0);
+        assert_non_null(strstr(buf, "  expire 5 1970/01/02 00:00:00;\n"));
+        assert_null(strstr(buf, "never"));
+        assert_null(strstr(buf, "dhcp-renewal-time"));
+        assert_int_equal(dhcp4_lease_file_format_dhclient_ended(&l, "eth0", 0, 999999, buf, sizeof(buf), &len),
+                         -EINVAL);
 }
 
 
@@ -649,6 +702,7 @@ int main(void) {
                 cmocka_unit_test(test_missing_mandatory), cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_structure),         cmocka_unit_test(test_garbage),
                 cmocka_unit_test(test_format_errors),     cmocka_unit_test(test_dhclient_exact),
+                cmocka_unit_test(test_dhclient_ended),
                 cmocka_unit_test(test_policy_round_trip), cmocka_unit_test(test_policy_corrupt),
         };
 
