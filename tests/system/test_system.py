@@ -375,6 +375,19 @@ class System:
         lease = self.ct.path("/var/lib/infradhcp/%s.lease" % IFNAME)
         check(os.path.exists(lease), "no lease file %s" % lease)
         check(str(os.stat(lease).st_uid) == uid, "lease file not owned by infradhcp")
+        # The lease in dhclient's format where Debian's dhclient keeps it ([LeaseExport]):
+        # under ProtectSystem=strict the unit may write /var/lib/dhcp, and the package's
+        # tmpfiles.d ACL lets user infradhcp create the file there.
+        export = self.ct.path("/var/lib/dhcp/dhclient.%s.leases" % IFNAME)
+        wait_for(lambda: os.path.exists(export), 5, "the dhclient-format lease %s" % export)
+        with open(export) as f:
+            text = f.read()
+        check(("fixed-address %s;" % addr) in text and ('interface "%s";' % IFNAME) in text,
+              "%s does not hold the lease:\n%s" % (export, text))
+        check(str(os.stat(export).st_uid) == uid, "%s not owned by infradhcp" % export)
+        st = os.stat(os.path.dirname(export))
+        check(st.st_uid == 0 and (st.st_mode & 0o777) == 0o755, "/var/lib/dhcp owner/mode changed: %o %d" % (
+            st.st_mode & 0o777, st.st_uid))
         en = self.ct.run(["systemctl", "is-enabled", UNIT]).stdout.strip()
         check(en == "enabled", "%s is %s" % (UNIT, en))
 
