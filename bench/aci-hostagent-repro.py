@@ -193,6 +193,7 @@ class Repro:
                     break
                 log("dhcp release and renew done, iteration %d" % (i + 1))
             log("dhcp renew %s: %s" % ("succeeded" if success else "FAILED", self.ipv4()))
+            log("lease file: %s" % (self.lease_ip() or "(none)"))  # what checkDhclientLease reads now
         r = subprocess.run([IP, "-j", "-4", "route", "show", "224.0.0.0/4", "dev", self.ifname],
                            stdout=subprocess.PIPE, text=True).stdout.strip()
         if not r or r == "[]":

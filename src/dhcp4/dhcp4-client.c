@@ -1187,6 +1187,8 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
                 c->last_address = remembered.address; /* ours already: confirming it is no change */
                 log_info("Remembered lease %s/%u found: confirming it (INIT-REBOOT)",
                          addr_str(remembered.address, a), remembered.prefixlen);
+                /* The export files hold it from the previous run: a NAK must end it there. */
+                dhcp4_export_remembered(&c->export, &remembered, engine_to_realtime(remembered.acquired_usec));
         } else {
                 /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
                 dhcp4_link_remove_foreign_addresses(&c->link, NULL, 0);

@@ -80,6 +80,13 @@ static void set_pending(Dhcp4Export *e) {
                 e->targets[i].pending = true;
 }
 
+void dhcp4_export_remembered(Dhcp4Export *e, const Dhcp4Lease *l, uint64_t acquired_realtime_usec) {
+        e->have_lease = true;
+        e->lease = *l;
+        e->acquired_realtime_usec = acquired_realtime_usec;
+        e->ended_realtime_usec = 0;
+}
+
 void dhcp4_export_lease(Dhcp4Export *e, const Dhcp4Lease *l, uint64_t acquired_realtime_usec) {
         e->have_lease = true;
         e->lease = *l;

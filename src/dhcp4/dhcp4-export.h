@@ -51,6 +51,9 @@ typedef struct Dhcp4Export {
  * where the lease goes, or why nowhere. */
 void dhcp4_export_init(Dhcp4Export *e, const char *ifname, const Dhcp4Config *config, const char *os_release_path);
 
+/* The lease remembered at start, before it is confirmed: the files hold it from the
+ * previous run, so nothing is written now, but its end (a NAK) is. */
+void dhcp4_export_remembered(Dhcp4Export *e, const Dhcp4Lease *l, uint64_t acquired_realtime_usec);
 /* A lease was bound, renewed or rebound at acquired_realtime_usec (PERSIST). */
 void dhcp4_export_lease(Dhcp4Export *e, const Dhcp4Lease *l, uint64_t acquired_realtime_usec);
 /* The address left the interface (DECONFIGURE) at now_realtime_usec: if it is the

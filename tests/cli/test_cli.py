@@ -85,7 +85,7 @@ class FakeAgent:
 
 
 def main():
-    daemon, agent, ctl = sys.argv[1:4]
+    daemon, agent, ctl, dhc = sys.argv[1:5]
     with tempfile.TemporaryDirectory() as tmp:
         def write(name, text):
             path = os.path.join(tmp, name)
@@ -186,6 +186,27 @@ def main():
             fake.phase = phase
             expect("ctl agent --ready %s" % phase, [ctl, "--runtime-dir", rt, "--timeout", "5s", "agent", "--ready"],
                    rc, "%s: fake %s" % (phase, phase))
+        # infradhcp-dhclient (no daemon needed for these)
+        expect("dhclient --help", [dhc, "--help"], 0, "Usage: infradhcp-dhclient", "-nw", "--timeout")
+        expect("dhclient --version", [dhc, "--version"], 0, "infradhcp-dhclient ")
+        expect("dhclient -6", [dhc, "-6", "eth0"], 1, "DHCPv6 is not handled by infradhcp")
+        expect("dhclient unknown option", [dhc, "-z", "eth0"], 1, "unknown option '-z'")
+        expect("dhclient -r -x", [dhc, "-r", "-x", "eth0"], 1, "-r and -x exclude each other")
+        expect("dhclient no interface", [dhc], 1, "name the interface")
+        expect("dhclient bad interface name", [dhc, "a/b"], 1, "'a/b' is not a valid interface name")
+        expect("dhclient bad --timeout", [dhc, "--timeout", "0", "eth0"], 1, "invalid --timeout '0'")
+        expect("dhclient -cf without a value", [dhc, "eth0", "-cf"], 1, "option -cf needs a value")
+        c = write("broken-dhclient.conf", "send dhcp-client-identifier = hardware;\ninterface \"eth0\" {\n")
+        expect("dhclient -cf that does not parse", [dhc, "--runtime-dir", rt, "-cf", c, "-r", "eth0"], 1,
+               "%s:3: cannot parse: a block without its '}'" % c)
+        expect("dhclient -cf missing", [dhc, "--runtime-dir", rt, "-cf", os.path.join(tmp, "nope.conf"), "-r", "eth0"],
+               1, "cannot read", "nope.conf")
+        expect("dhclient -r, nothing running", [dhc, "--runtime-dir", rt, "-r", "eth0"], 0,
+               "infradhcpd is not running on eth0: nothing to release")
+        expect("dhclient -x, nothing anywhere", [dhc, "--runtime-dir", os.path.join(tmp, "none"), "-x"], 0,
+               "infradhcpd is not running on any interface")
+        expect("dhclient no such interface", [dhc, "--runtime-dir", rt, "nosuchif0"], 1,
+               "no interface named nosuchif0")
     print("%d passed, %d failed" % (passed, failures))
     return 1 if failures else 0
 

@@ -20,6 +20,9 @@ One scenario per run (--scenario):
                    it, and dhclient started on the file begins with a DISCOVER (nothing
                    left to reboot with). AddLeaseExport over varlink writes the current
                    block to a second file at once; the next bind goes to both.
+  nak              infradhcpd restarted where its remembered lease is NAKed (the pool
+                   moved): the file gets the old lease's block ended at the NAK, then
+                   the new lease's block, which the host agent's rule picks.
   location         without [LeaseExport] Path= the file goes where the distribution's
                    dhclient keeps it, from /etc/os-release (bind-mounted in a private
                    mount namespace over a private /var/lib): Ubuntu (ID_LIKE=debian)
@@ -260,6 +263,32 @@ def scenario_release(topo, args):
     log("PASS release: release block ends at the release, dhclient DISCOVERs, AddLeaseExport, re-bound %s" % addr2)
 
 
+def scenario_nak(topo, args):
+    """A daemon restarted in another network: its remembered lease is NAKed at the
+    INIT-REBOOT, and the file says so at once (an ended block of the old address),
+    then gets the new lease."""
+    s, c, cif, cap, server, client, subnet = setup(topo, args)
+    path = client.dhclient_lease_path
+    client.start()
+    addr = client.wait_address(timeout=20, pred=subnet.in_pool)
+    wait_blocks(path, cif, lambda bs: bs and bs[-1].address == addr, "the exported block")
+    client.stop()
+    server.stop()
+    server.subnet = netns.Subnet(str(subnet.net), pool=(160, 200))  # the old address in no range
+    server.start()
+    t0 = time.time()
+    client.start()
+    nak = cap.wait(lambda ps: [p for p in ps if p.type == "NAK" and p.time >= t0], 10, "the NAK of the INIT-REBOOT")[0]
+    new = client.wait_address(timeout=15, pred=server.subnet.in_pool)
+    text, bs = wait_blocks(path, cif, lambda bs: bs[-1].address == new, "the new lease's block")
+    check([b.address for b in bs] == [addr, addr, new], "blocks after the NAK: %r" % bs)
+    ended = bs[1]
+    check(len(set(ended.times.values())) == 1 and int(nak.time) - 1 <= ended.expire <= int(nak.time) + 2,
+          "the old lease's block must end at the NAK (%.0f): %r" % (nak.time, ended.times))
+    check(dl.host_agent_pick(text, cif).index == bs[-1].index, "the host agent does not pick the new lease")
+    log("PASS nak: %s ended at the NAK in the file, then %s" % (addr, new))
+
+
 class PrivateLib(netns.InfraDhcpd):
     """infradhcpd with a private /var/lib and a given /etc/os-release (bind mounts in a
     private mount namespace), the rest as usual."""
@@ -324,6 +353,7 @@ SCENARIOS = {
     "dhclient-reboot": scenario_dhclient_reboot,
     "release": scenario_release,
     "location": scenario_location,
+    "nak": scenario_nak,
 }
 
 

@@ -102,13 +102,15 @@ def expected_files(src, version):
     docs = ["/usr/share/doc/infradhcp/%s" % f for f in ["README.md"] + sorted(
         os.path.basename(p) for p in os.listdir(os.path.join(src, "docs")) if p.endswith(".md"))]
     return [
-        "/usr/sbin/infradhcpd", "/usr/sbin/infradhcp-agent", "/usr/bin/infradhcpctl",
+        "/usr/sbin/infradhcpd", "/usr/sbin/infradhcp-agent", "/usr/bin/infradhcpctl", "/usr/sbin/infradhcp-dhclient",
         "/lib/systemd/system/infradhcpd@.service", "/lib/systemd/system/infradhcp-agent.service",
         "/usr/lib/sysusers.d/infradhcp.conf", "/usr/lib/tmpfiles.d/infradhcp.conf", "/etc/default/infradhcp-agent",
         "/usr/share/dbus-1/system.d/io.infradhcp.conf",
         "/usr/share/infradhcp/varlink/io.infradhcp.Client.varlink",
         "/usr/share/infradhcp/varlink/io.infradhcp.Agent.varlink",
         "/usr/share/bash-completion/completions/infradhcpctl",
+        "/usr/share/bash-completion/completions/infradhcp-dhclient",
+        "/usr/share/man/man8/infradhcp-dhclient.8.gz",
         "/usr/share/man/man1/infradhcpctl.1.gz", "/usr/share/man/man5/infradhcpd.conf.5.gz",
         "/usr/share/man/man8/infradhcpd.8.gz", "/usr/share/man/man8/infradhcp-agent.8.gz",
     ] + docs
@@ -135,8 +137,21 @@ def test_deb(src, deb, changes, version):
                     check("was-enabled" in prev, "%s enables a unit: %s" % (script, m.group(0).strip()))
             if script == "postinst":
                 check("systemd-sysusers" in text, "postinst does not create the user (systemd-sysusers)")
-                check(re.search(r"systemd-tmpfiles\b.*--create\b.*\binfradhcp\.conf", text) is not None,
-                      "postinst does not apply usr/lib/tmpfiles.d/infradhcp.conf (the lease export directory)")
+                m = re.search(r"systemd-tmpfiles\b.*--create\b.*\binfradhcp\.conf", text)
+                check(m is not None, "postinst does not apply usr/lib/tmpfiles.d/infradhcp.conf (the lease export "
+                                     "directory)")
+                # Its ACL entry names user infradhcp: the user must exist by then.
+                u = re.search(r"systemd-sysusers\b", text)
+                check(m is None or (u is not None and u.start() < m.start()),
+                      "postinst applies tmpfiles.d before systemd-sysusers created the user")
+                check(re.search(r"update-alternatives --install /usr/sbin/dhclient dhclient "
+                                r"/usr/sbin/infradhcp-dhclient \d+", text) is not None,
+                      "postinst does not offer infradhcp-dhclient as dhclient")
+        with open(os.path.join(d, "prerm")) as fh:
+            check("update-alternatives --remove dhclient /usr/sbin/infradhcp-dhclient" in fh.read(),
+                  "prerm does not withdraw the dhclient alternative")
+        # Never over a real dhclient: the package ships no /usr/sbin/dhclient or /sbin/dhclient.
+        check(not [f for f in files if f.endswith("/sbin/dhclient")], ".deb ships a dhclient file")
         subprocess.run(["dpkg-deb", "-x", deb, os.path.join(d, "root")], check=True)
         with open(os.path.join(d, "root", "usr/lib/tmpfiles.d/infradhcp.conf")) as fh:
             tmpfiles = fh.read()
@@ -195,6 +210,12 @@ def test_rpm(rpm, deb_list):
     scripts = out(["rpm", "-qp", "--scripts", rpm])
     check("useradd" in scripts and "infradhcp" in scripts, "the .rpm does not create the user")
     check("systemctl" in scripts, "the .rpm has no systemd scriptlets")
+    check(re.search(r"alternatives --install /usr/sbin/dhclient dhclient /usr/sbin/infradhcp-dhclient", scripts)
+          is not None and "alternatives --remove dhclient /usr/sbin/infradhcp-dhclient" in scripts,
+          "the .rpm does not offer/withdraw infradhcp-dhclient as dhclient:\n%s" % scripts)
+    check(re.search(r"\[ -L /usr/sbin/dhclient \]", scripts) is not None,
+          "the .rpm's %post would put the alternative over a real dhclient")
+    check("systemd-tmpfiles" in scripts and "infradhcp.conf" in scripts, "the .rpm does not apply its tmpfiles.d")
 
 
 def test_units(deb):

@@ -65,6 +65,24 @@ SUBNET = netns.Subnet("10.79.0.0/24")
 PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
 
+def posix_acl(path):
+    """The access ACL of path as {(kind, id): perms} (kind user, group, mask, other;
+    id None for the owner, owning group, mask and other entries)."""
+    import struct
+    try:
+        raw = os.getxattr(path, "system.posix_acl_access")
+    except OSError:
+        return {}
+    kinds = {1: ("user", False), 2: ("user", True), 4: ("group", False), 8: ("group", True),
+             0x10: ("mask", False), 0x20: ("other", False)}
+    out = {}
+    for off in range(4, len(raw) - 7, 8):
+        tag, perm, ident = struct.unpack("<HHI", raw[off:off + 8])
+        kind, named = kinds.get(tag, ("?", False))
+        out[(kind, ident if named else None)] = perm
+    return out
+
+
 def escape(name):
     return subprocess.run(["systemd-escape", name], check=True, capture_output=True,
                           text=True).stdout.strip()
@@ -273,7 +291,8 @@ class Container:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-SCENARIOS = ("install", "enable", "dbus", "journal", "metrics", "kill", "stop", "watchdog", "reboot", "agent", "remove")
+SCENARIOS = ("install", "enable", "dbus", "journal", "metrics", "kill", "stop", "dhclient", "watchdog", "reboot",
+             "agent", "remove")
 
 
 class System:
@@ -385,9 +404,15 @@ class System:
         check(("fixed-address %s;" % addr) in text and ('interface "%s";' % IFNAME) in text,
               "%s does not hold the lease:\n%s" % (export, text))
         check(str(os.stat(export).st_uid) == uid, "%s not owned by infradhcp" % export)
-        st = os.stat(os.path.dirname(export))
-        check(st.st_uid == 0 and (st.st_mode & 0o777) == 0o755, "/var/lib/dhcp owner/mode changed: %o %d" % (
-            st.st_mode & 0o777, st.st_uid))
+        # /var/lib/dhcp stays root's: owner, group and other keep rwx, r-x, r-x; the
+        # ACL adds user:infradhcp:rwx (and its mask, which ls shows as the group bits).
+        d = os.path.dirname(export)
+        st = os.stat(d)
+        acl = posix_acl(d)
+        check(st.st_uid == 0 and st.st_gid == 0 and (st.st_mode & 0o707) == 0o705,
+              "/var/lib/dhcp owner/mode changed: %o %d:%d" % (st.st_mode & 0o777, st.st_uid, st.st_gid))
+        check(acl.get(("group", None)) == 5 and acl.get(("user", int(uid))) == 7,
+              "/var/lib/dhcp ACL: %r" % acl)
         en = self.ct.run(["systemctl", "is-enabled", UNIT]).stdout.strip()
         check(en == "enabled", "%s is %s" % (UNIT, en))
 
@@ -530,6 +555,39 @@ class System:
         self.addr = addr
         log("infradhcpctl release: RELEASE on the wire, address removed; renew: %s" % addr)
 
+    def dhclient(self):
+        """infradhcp-dhclient as `dhclient` (issue 10): the package's alternative (no real
+        dhclient in this root), and with systemd as PID 1 a plain `dhclient IF` starts
+        infradhcpd@IF.service, -x stops it through systemd, -r releases."""
+        q = self.ct.run(["update-alternatives", "--query", "dhclient"]).stdout
+        check("Value: /usr/sbin/infradhcp-dhclient" in q, "update-alternatives --query dhclient:\n%s" % q)
+        target = self.ct.run(["readlink", "-f", "/usr/sbin/dhclient"]).stdout.strip()
+        check(target == "/usr/sbin/infradhcp-dhclient", "/usr/sbin/dhclient -> %s" % target)
+        self.ct.run(["systemctl", "stop", UNIT])
+        # Not running: started through systemd (the escaped instance name), then a lease.
+        p = self.ct.run(["dhclient", "-v", IFNAME], timeout=90)
+        check("bound to" in p.stderr, "dhclient IF:\n%s" % p.stderr)
+        s, addr = self.wait_status_bound()
+        self.addr = addr
+        log("dhclient %s: started %s, %s" % (IFNAME, UNIT, p.stderr.strip().splitlines()[-1]))
+        # -x: stopped through systemd (inactive, not failed), the address kept, no RELEASE.
+        t0 = time.time()
+        self.ct.run(["dhclient", "-x", IFNAME])
+        check(self.ct.show(UNIT, "ActiveState")["ActiveState"] == "inactive", "%s not inactive after -x" % UNIT)
+        check(self.addr in self.addresses() and not self.packets_since(t0, "RELEASE"),
+              "-x released: %s, %s" % (self.addresses(), self.packets_since(t0, "RELEASE")))
+        # Started again; -r releases through it and leaves it running.
+        self.ct.run(["dhclient", IFNAME], timeout=90)
+        self.wait_status_bound()
+        t1 = time.time()
+        self.ct.run(["dhclient", "-r", IFNAME])
+        self.cap.wait(lambda ps: [x for x in ps if x.time >= t1 and x.type == "RELEASE"], 10, "dhclient -r's RELEASE")
+        s = self.ct.show(UNIT, "StatusText", "ActiveState")
+        check(s["ActiveState"] == "active" and s["StatusText"].startswith("RELEASED"), "after dhclient -r: %s" % s)
+        self.ct.run(["dhclient", IFNAME], timeout=90)
+        _, self.addr = self.wait_status_bound()
+        log("dhclient -x: stopped through systemd; -r: released, still running; renewed: %s" % self.addr)
+
     def watchdog(self):
         # WatchdogSec=30s in the unit; a drop-in makes the wait 5 s. No core file.
         self.ct.write("/etc/systemd/system/%s.d/50-test-watchdog.conf" % UNIT,
@@ -619,7 +677,20 @@ class System:
         for p in ("/var/lib/infradhcp", "/var/lib/infradhcp-agent", "/etc/default/infradhcp-agent"):
             check(not os.path.exists(self.ct.path(p)), "%s left after purge" % p)
         check(not os.path.exists(self.ct.path("/usr/sbin/infradhcpd")), "binary left after purge")
-        log("apt-get purge: state directories and the environment file gone")
+        check(not os.path.lexists(self.ct.path("/usr/sbin/dhclient")), "the dhclient alternative left after remove")
+        log("apt-get purge: state directories, the environment file and the dhclient alternative gone")
+        # Never over a real dhclient: with one there (a stand-in for isc-dhcp-client's
+        # file), installing offers the alternative but leaves the file as it is.
+        self.ct.write("/usr/sbin/dhclient", "#!/bin/sh\necho real dhclient\n", mode=0o755)
+        deb = "/root/" + os.path.basename(self.deb)
+        self.ct.run(["apt-get", "install", "-y", deb], timeout=180)
+        check(not os.path.islink(self.ct.path("/usr/sbin/dhclient")) and
+              self.ct.run(["dhclient"]).stdout.strip() == "real dhclient",
+              "installing infradhcp replaced a real /usr/sbin/dhclient")
+        self.ct.run(["apt-get", "purge", "-y", "infradhcp"], timeout=120)
+        check(self.ct.run(["dhclient"]).stdout.strip() == "real dhclient", "removing infradhcp took the real dhclient")
+        self.ct.run(["rm", "-f", "/usr/sbin/dhclient"])
+        log("a real dhclient stays in place through install and purge")
 
     # --- the run ---------------------------------------------------------------
 
