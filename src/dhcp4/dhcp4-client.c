@@ -100,7 +100,6 @@ struct Dhcp4Client {
         /* The last removal of our address or multicast route by someone else. */
         char last_removal[256];
         uint64_t last_removal_usec; /* CLOCK_REALTIME */
-        unsigned n_removals;
         RateLimit removal_log;
 
         /* The lease start on CLOCK_REALTIME for the status: once per lease, again after
@@ -939,7 +938,7 @@ static int client_detach(Dhcp4Client *c);
 /* "Who removed my address?" (issue 10): the notification carries the port of the
  * requesting socket; netlink-owner maps it to a process. Said in the log, kept in the
  * status, and the thing is put back by the caller. */
-static void client_note_removal(Dhcp4Client *c, const char *what, uint32_t portid) {
+static void client_note_removal(Dhcp4Client *c, const char *what, bool route, uint32_t portid) {
         char who[128], msg[sizeof(c->last_removal)], f_by[96], f_pid[32], f_port[32], f_what[64];
         NetlinkOwner o;
         uint64_t suppressed = 0;
@@ -949,7 +948,10 @@ static void client_note_removal(Dhcp4Client *c, const char *what, uint32_t porti
         snprintf(msg, sizeof(msg), "%s removed by %s; put back. Run infradhcpctl doctor %s", what, who, c->ifname);
         snprintf(c->last_removal, sizeof(c->last_removal), "%s", msg);
         c->last_removal_usec = clock_now(CLOCK_REALTIME);
-        c->n_removals++;
+        if (route)
+                c->counters.route_removals++;
+        else
+                c->counters.address_removals++;
         if (!ratelimit_below(&c->removal_log, clock_now(CLOCK_BOOTTIME), &suppressed))
                 return;
         if (suppressed > 0)
@@ -990,6 +992,7 @@ static void client_resync(Dhcp4Client *c) {
                          "Run infradhcpctl doctor %s",
                          addr_str(c->link.lease.address, a), c->link.lease.prefixlen, c->ifname);
                 c->last_removal_usec = clock_now(CLOCK_REALTIME);
+                c->counters.address_removals++;
                 log_warning("%s", c->last_removal);
                 (void)client_configure(c, &c->link.lease);
         }
@@ -1045,7 +1048,7 @@ static int on_rtnl_event(Rtnl *rtnl, const RtnlEvent *ev, void *userdata) {
 
                         snprintf(what, sizeof(what), "%s/%u metric %" PRIu32 " route",
                                  addr_str(ev->route.dst, a), ev->route.dst_len, ev->route.metric);
-                        client_note_removal(c, what, ev->portid);
+                        client_note_removal(c, what, true, ev->portid);
                         (void)dhcp4_link_ensure_multicast_route(&c->link);
                 }
                 break;
@@ -1056,7 +1059,7 @@ static int on_rtnl_event(Rtnl *rtnl, const RtnlEvent *ev, void *userdata) {
                         char what[32];
 
                         snprintf(what, sizeof(what), "%s/%u", addr_str(ev->addr.address, a), ev->addr.prefixlen);
-                        client_note_removal(c, what, ev->portid);
+                        client_note_removal(c, what, false, ev->portid);
                         (void)client_configure(c, &c->link.lease);
                 }
                 break;

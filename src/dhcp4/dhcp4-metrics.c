@@ -52,6 +52,13 @@ static const Counter counters[] = {
         COUNTER("acd_announcements_sent_total",
                 "ARP announcements sent for our address (RFC 5227 section 2.3, and each defence of section 2.4).",
                 acd_announcements),
+        COUNTER("address_removed_total",
+                "Times another process (or the kernel) removed the leased address; it was put back (lastRemoval "
+                "of the status names who).",
+                address_removals),
+        COUNTER("multicast_route_removed_total",
+                "Times another process (or the kernel) removed the multicast route; it was put back.",
+                route_removals),
 };
 
 static uint64_t counter_value(const Dhcp4ClientCounters *c, const Counter *k) {

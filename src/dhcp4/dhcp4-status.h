@@ -69,6 +69,8 @@ typedef struct Dhcp4ClientCounters {
         uint64_t acd_probes;                           /* ARP probes sent (RFC 5227 §2.1.1) */
         uint64_t acd_announcements;                    /* ARP announcements sent (§2.3; defences included) */
         uint64_t acd_conflicts[_DHCP4_ACD_CONFLICT_MAX];
+        uint64_t address_removals; /* the leased address removed by someone else (and put back) */
+        uint64_t route_removals;   /* the multicast route removed by someone else (and put back) */
 } Dhcp4ClientCounters;
 
 typedef struct Dhcp4ClientStatus {

@@ -12,7 +12,8 @@ One scenario per run (--scenario):
             the ip process, REMOVED_BY=ip REMOVER_PID=P, put back, and shown by
             `infradhcpctl status` and --json; then a plain `ip addr del` (gone before
             it can be named, or named if infradhcpd is quicker): its pid is in the
-            message either way. Our own removals (a release) are nobody's.
+            message either way. `infradhcpctl metrics` counts 2 address and 1 route
+            removals. Our own removals (a release) are nobody's.
   networkd  a real systemd-networkd (private mount namespace, DHCP=ipv4 for the
             interface) removes infradhcpd's address at `networkctl reconfigure`: the
             message names systemd-networkd and its pid.
@@ -106,6 +107,13 @@ def scenario_ip(topo, args):
                           p.pid)
     netns.wait_for(lambda: addr in c.ipv4(cif), 5, "the address put back after the plain ip addr del")
     log("plain ip addr del (pid %d): %s" % (p.pid, re.search(r"removed by ([^;]+);", line).group(1)))
+
+    # Counted for the metrics front end: two address removals, one of the route.
+    text = netns.run([args.ctl, "--runtime-dir", client.runtime_dir, "metrics", cif]).stdout
+    for name, want in (("infradhcp_address_removed_total", 2), ("infradhcp_multicast_route_removed_total", 1)):
+        check(re.search(r"^%s\{interface=\"%s\"\} %d$" % (name, re.escape(cif), want), text, re.M) is not None,
+              "infradhcpctl metrics: %s is not %d:\n%s" % (name, want, "\n".join(
+                  l for l in text.splitlines() if "removed" in l)))
 
     # infradhcpd's own removal (a release) is nobody's to report.
     n = len(client.proc.text())

@@ -175,6 +175,8 @@ static void test_counters(void **state) {
         c->rejected[DHCP4_RX_WRONG_SERVER] = 16;
         c->rejected[DHCP4_RX_FORCERENEW] = 17;
         c->dropped[DHCP4_PACKET_BAD_UDP_CHECKSUM] = 18;
+        c->address_removals = 19;
+        c->route_removals = 20;
         c->sent[DHCP4_INFORM] = 99; /* never sent by this client: not rendered */
         t = render(&s);
         check_structure(t);
@@ -199,6 +201,8 @@ static void test_counters(void **state) {
                 "infradhcp_dhcp_messages_rejected_total{interface=\"eth1\",reason=\"too-short\"} 0",
                 "infradhcp_dhcp_datagrams_dropped_total{interface=\"eth1\",reason=\"bad-udp-checksum\"} 18",
                 "infradhcp_dhcp_datagrams_dropped_total{interface=\"eth1\",reason=\"fragment\"} 0",
+                "infradhcp_address_removed_total{interface=\"eth1\"} 19",
+                "infradhcp_multicast_route_removed_total{interface=\"eth1\"} 20",
         };
         for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
                 if (!has_line(t, lines[i]))
