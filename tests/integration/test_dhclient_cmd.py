@@ -16,7 +16,9 @@ One scenario per run (--scenario):
              released), `dhclient -v ...` again (a DISCOVER, one address, L's newest block
              that address, picked by the host agent's rule), the poll (15 x 1 s: exactly one
              address).
-  options    -x stops infradhcpd without a release (address kept, exit 0); with no
+  options    -d stays in the foreground and prints the state changes (a renewal:
+             RENEWING, BOUND), exits 0 on SIGTERM and leaves infradhcpd running;
+             -x stops infradhcpd without a release (address kept, exit 0); with no
              infradhcpd and no systemd as PID 1 plain `dhclient IF` says how to start it
              (exit 1); no lease in time (server gone, --timeout 3) exits 2 after ~3 s and
              -1 says so; -nw returns at once; -cf with Debian's stock dhclient.conf warns
@@ -206,6 +208,27 @@ def scenario_options(topo, args):
         check(p.returncode == 1 and p.stderr.startswith("infradhcp-dhclient: "), "%s: exit %d %r" % (
             argv, p.returncode, p.stderr))
 
+    # -d: stays in the foreground after the lease, prints infradhcpd's state changes,
+    # exits 0 on SIGTERM and leaves infradhcpd running.
+    out = topo.path("dhclient-d.out")
+    with open(out, "w") as f:
+        fg = subprocess.Popen(c.argv(["env", "PATH=" + cmd.env["PATH"], "INFRADHCP_RUNTIME_DIR=" + client.runtime_dir,
+                                      "dhclient", "-d", cif]), stdout=f, stderr=subprocess.STDOUT)
+    try:
+        netns.wait_for(lambda: "bound to" in read(out), 20, "dhclient -d bound")
+        n = len(read(out))
+        client.proc.send_signal(signal.SIGUSR1)
+        netns.wait_for(lambda: re.search(r"%s: RENEWING %s" % (re.escape(cif), re.escape(addr)), read(out)[n:]) and
+                       re.search(r"%s: BOUND %s" % (re.escape(cif), re.escape(addr)), read(out)[n:]), 10,
+                       "dhclient -d printing the renewal")
+        check(fg.poll() is None, "dhclient -d exited: %s" % read(out))
+    finally:
+        fg.send_signal(signal.SIGTERM)
+        rc = fg.wait(timeout=10)
+    check(rc == 0 and client.proc.alive(), "dhclient -d on SIGTERM: exit %d, infradhcpd alive %s" % (
+        rc, client.proc.alive()))
+    log("dhclient -d %s: followed a renewal, exit %d on SIGTERM, infradhcpd still running" % (cif, rc))
+
     # -x: stopped, no release, the address kept.
     t0 = time.time()
     p, dt = cmd.run("-x", "-v", cif)
@@ -238,7 +261,7 @@ def scenario_options(topo, args):
     check(p.returncode == 0 and dt < 5, "-nw: exit %d after %.1f s" % (p.returncode, dt))
     server.start()
     netns.wait_for(lambda: c.ipv4(cif), 30, "infradhcpd's lease once the server is back")
-    log("PASS options: -cf warnings by line, -q, refusals, -x, not running, exit 2 after --timeout, -nw")
+    log("PASS options: -d follows, -cf warnings by line, -q, refusals, -x, not running, exit 2 after --timeout, -nw")
 
 
 def scenario_repro(topo, args):
