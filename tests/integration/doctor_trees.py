@@ -71,7 +71,7 @@ NETPLAN_2204 = """# This file is generated from information provided by the data
 # network: {config: disabled}
 network:
     ethernets:
-        ens160:
+        ens192:
             dhcp4: false
             addresses: [192.168.10.5/24]
     version: 2
@@ -90,8 +90,8 @@ UBUNTU2204 = {
     "etc/netplan/50-cloud-init.yaml": NETPLAN_2204,
     "etc/netplan/01-netcfg.yaml": "network:\n  version: 2\n  renderer: networkd\n",
     # What netplan generate wrote into /run from that (networkd renderer).
-    "run/systemd/network/10-netplan-ens160.network":
-        "[Match]\nName=ens160\n\n[Network]\nLinkLocalAddressing=ipv6\nAddress=192.168.10.5/24\n",
+    "run/systemd/network/10-netplan-ens192.network":
+        "[Match]\nName=ens192\n\n[Network]\nLinkLocalAddressing=ipv6\nAddress=192.168.10.5/24\nVLAN=ens192.4093\n",
     "run/systemd/network/10-netplan-ens192.4093.network":
         "[Match]\nName=ens192.4093\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=ipv6\n\n"
         "[Route]\nDestination=224.0.0.0/4\nScope=link\n\n[DHCP]\nRouteMetric=100\nUseMTU=true\n",

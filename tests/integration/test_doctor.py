@@ -96,6 +96,32 @@ def assert_problems(out, expected, what):
     check(not errors, f"{what}: checks not done: {errors}")
 
 
+NETPLAN = "/usr/sbin/netplan"
+
+
+def netplan_generate(root, what):
+    """The real netplan (netplan.io) run on a copy of the tree's netplan YAML: the
+    `[Network]` lines networkd would get for IF (None: netplan defines no such link)."""
+    gen = tempfile.mkdtemp(prefix="idh-doctor-netplan-")
+    try:
+        for d in ("etc/netplan", "run/netplan", "lib/netplan"):
+            if os.path.isdir(os.path.join(root, d)):
+                shutil.copytree(os.path.join(root, d), os.path.join(gen, d), symlinks=True)
+        p = subprocess.run([NETPLAN, "generate", "--root-dir", gen], capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, f"{what}: netplan generate refused the tree: {p.stderr}")
+        path = os.path.join(gen, f"run/systemd/network/10-netplan-{trees.IF}.network")
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return f.read()
+    finally:
+        shutil.rmtree(gen, ignore_errors=True)
+
+
+def netplan_dhcp4(text):
+    return text is not None and any(line.strip() in ("DHCP=ipv4", "DHCP=yes") for line in text.splitlines())
+
+
 def expected_files(name):
     """What --fix must have written for each tree."""
     IF = trees.IF
@@ -114,6 +140,10 @@ def scenario_tree(name):
     try:
         write_tree(root, files)
         before = snapshot(root)
+        uses_netplan = any(rel.startswith("etc/netplan/") for rel in files)
+        if uses_netplan:
+            gen = netplan_generate(root, f"{name}: before --fix")
+            check(netplan_dhcp4(gen), f"{name}: netplan does not run DHCPv4 on {trees.IF} before --fix:\n{gen}")
 
         out = doctor(root, expect=1)
         assert_problems(out, expected, f"{name}: before --fix")
@@ -135,6 +165,11 @@ def scenario_tree(name):
                     text = f.read()
                 check("vlans:" in text and f'"{trees.IF}":' in text and "dhcp4: false" in text,
                       f"{name}: netplan override:\n{text}")
+        if uses_netplan:
+            gen = netplan_generate(root, f"{name}: after --fix")
+            check(gen is not None and not netplan_dhcp4(gen),
+                  f"{name}: netplan generate still runs DHCPv4 on {trees.IF} after --fix:\n{gen}")
+            log(f"{name}: netplan generate after --fix: {trees.IF} defined, without DHCP")
         if name == "debian12":
             with open(os.path.join(root, "etc/network/interfaces.d/infra")) as f:
                 text = f.read()
@@ -158,6 +193,9 @@ def scenario_tree(name):
               f"{name}: the undo record is still there")
         out = doctor(root, expect=1)
         assert_problems(out, expected, f"{name}: after --undo")
+        if uses_netplan:
+            check(netplan_dhcp4(netplan_generate(root, f"{name}: after --undo")),
+                  f"{name}: netplan generate without DHCPv4 on {trees.IF} after --undo")
         p = subprocess.run([CTL, "--root", root, "doctor", "--undo", trees.IF, "--link-mac", trees.MAC],
                            capture_output=True, text=True, timeout=30)
         check(p.returncode == 0 and "Nothing to undo" in p.stdout, f"{name}: second --undo: {p.stdout}")
