@@ -236,3 +236,23 @@ const char *next_word(const char **p, const char *separators, size_t *ret_len) {
         *ret_len = l;
         return w;
 }
+
+int table_column(const char *header, size_t len, const char *name) {
+        size_t i = 0, k = 0, nl = strlen(name);
+
+        while (i < len) {
+                size_t start;
+
+                while (i < len && (header[i] == ' ' || header[i] == '\t'))
+                        i++;
+                if (i >= len)
+                        break;
+                start = i;
+                while (i < len && header[i] != ' ' && header[i] != '\t')
+                        i++;
+                if (i - start == nl && memcmp(header + start, name, nl) == 0)
+                        return (int) k;
+                k++;
+        }
+        return -1;
+}

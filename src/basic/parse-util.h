@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 int parse_u32(const char *s, uint32_t *ret);               /* decimal only, no sign, no junk, -ERANGE */
@@ -22,6 +23,9 @@ int parse_ipv4(const char *s, struct in_addr *ret);        /* dotted quad, exact
  * bits are NOT cleared or rejected ("10.0.128.64/16" is an interface address); callers
  * that need a network check (address & mask) == address themselves. */
 int parse_ipv4_prefix(const char *s, struct in_addr *ret, uint8_t *ret_prefixlen);
+/* The index of `name` among the space- or tab-separated words of a table's header
+ * line header[0..len) (/proc/net/netlink, /proc/net/packet), or -1. */
+int table_column(const char *header, size_t len, const char *name);
 int parse_mac(const char *s, uint8_t ret[6]);              /* aa:bb:cc:dd:ee:ff, any hex case */
 /* Formats "aa:bb:cc:dd:ee:ff"; buf >= 18 bytes. Returns buf. */
 char *format_mac(const uint8_t mac[6], char *buf);

@@ -38,6 +38,7 @@
 #include "doctor-networkd.h"
 #include "doctor-nm.h"
 #include "doctor-proc.h"
+#include "doctor-socket.h"
 #include "doctor.h"
 #include "fileio.h"
 #include "json-util.h"
@@ -350,11 +351,109 @@ static char *cmdline_display(const char *cmdline, size_t len) {
         return s;
 }
 
+/* The DHCPv4 client sockets on the interface in this network namespace's tables
+ * (doctor-socket.h): NetworkManager's and networkd's internal clients have no
+ * process of their own. */
+#define SOCKETS_MAX 64
+
+static size_t client_sockets(Doctor *d, DoctorSocket *out, size_t max) {
+        _cleanup_(freep) char *packet = NULL, *udp = NULL;
+        RtnlAddr addrs[64];
+        struct in_addr a[64];
+        size_t len, n = 0, na = 0;
+
+        if (!d->link_ok)
+                return 0;
+        if (read_file_full("/proc/self/net/packet", FILE_MAX, &packet, &len) >= 0)
+                (void)doctor_socket_parse_packet(packet, len, d->ifindex, out, max, &n);
+        if (rtnl_addr_list(d->rtnl, d->ifindex, addrs, ELEMENTSOF(addrs), &na) >= 0 && na > 0 &&
+            read_file_full("/proc/self/net/udp", FILE_MAX, &udp, &len) >= 0) {
+                na = MIN(na, ELEMENTSOF(addrs));
+                for (size_t i = 0; i < na; i++)
+                        a[i] = addrs[i].address;
+                (void)doctor_socket_parse_udp(udp, len, a, na, out, max, &n);
+        }
+        return n;
+}
+
+/* The first of socks[] that pid holds (/proc/PID/fd), or NULL. */
+static const DoctorSocket *pid_client_socket(pid_t pid, const DoctorSocket *socks, size_t n) {
+        char path[64];
+        DIR *dir;
+        struct dirent *de;
+        const DoctorSocket *found = NULL;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+        dir = opendir(path);
+        if (!dir)
+                return NULL;
+        while (!found && (de = readdir(dir))) {
+                char target[64];
+                ssize_t l = readlinkat(dirfd(dir), de->d_name, target, sizeof(target) - 1);
+                uint64_t inode;
+
+                if (l <= 0)
+                        continue;
+                target[l] = '\0';
+                if (strncmp(target, "socket:[", 8) != 0 || target[l - 1] != ']')
+                        continue;
+                target[l - 1] = '\0';
+                if (parse_u64(target + 8, &inode) >= 0)
+                        found = doctor_socket_find(socks, n, inode);
+        }
+        closedir(dir);
+        return found;
+}
+
+static char *nm_fix_text(const Doctor *d);
+static void nm_fix_finding(Doctor *d, Finding *f);
+
+/* A process that is no DHCP client by name but holds one's socket on the interface. */
+static void check_client_socket(Doctor *d, pid_t pid, const char *comm, DoctorProcKind kind,
+                                const DoctorSocket *socks, size_t n) {
+        const DoctorSocket *s = n > 0 ? pid_client_socket(pid, socks, n) : NULL;
+        _cleanup_(freep) char *src = NULL, *what = NULL, *fix = NULL;
+        char a[INET_ADDRSTRLEN];
+        Finding *f;
+
+        if (!s)
+                return;
+        src = strdupf("pid %d", (int)pid);
+        if (s->kind == DOCTOR_SOCKET_PACKET)
+                what = strdupf("a packet socket bound to %s for IPv4: it is asking for a lease", d->o->ifname);
+        else
+                what = strdupf("a UDP socket on %s:68: it holds a lease on %s and renews it",
+                               inet_ntop(AF_INET, &s->local, a, sizeof(a)) ?: "?", d->o->ifname);
+        switch (kind) {
+        case DOCTOR_PROC_NETWORKMANAGER:
+                fix = nm_fix_text(d);
+                f = add(d, "process", STATUS_PROBLEM, src, fix,
+                        "NetworkManager runs its internal DHCPv4 client on %s (%s)", d->o->ifname, what);
+                nm_fix_finding(d, f);
+                break;
+        case DOCTOR_PROC_NETWORKD:
+                fix = strdupf("make systemd-networkd leave %s alone (see the networkd finding: a .network file "
+                              "with [Link] Unmanaged=yes)",
+                              d->o->ifname);
+                add(d, "process", STATUS_PROBLEM, src, fix, "systemd-networkd runs its DHCPv4 client on %s (%s)",
+                    d->o->ifname, what);
+                break;
+        default:
+                fix = strdupf("find out what started %s (pid %d) and stop it managing %s", comm, (int)pid,
+                              d->o->ifname);
+                add(d, "process", STATUS_PROBLEM, src, fix, "%s (pid %d) runs a DHCPv4 client on %s (%s)", comm,
+                    (int)pid, d->o->ifname, what);
+                break;
+        }
+}
+
 static void check_processes(Doctor *d) {
         struct stat self;
         DIR *dir;
         struct dirent *de;
         unsigned n_infradhcpd = 0;
+        DoctorSocket socks[SOCKETS_MAX];
+        size_t n_socks = client_sockets(d, socks, ELEMENTSOF(socks));
 
         if (stat("/proc/self/ns/net", &self) < 0 || !(dir = opendir("/proc"))) {
                 add(d, "process", STATUS_ERROR, "/proc", NULL, "cannot read /proc: %s", strerror(errno));
@@ -376,21 +475,22 @@ static void check_processes(Doctor *d) {
                 if (cl > 0 && comm[cl - 1] == '\n')
                         comm[cl - 1] = '\0';
                 m = doctor_proc_classify(comm, cmdline, clen, d->o->ifname, &p);
-                if (p.kind == DOCTOR_PROC_OTHER)
+                if (p.kind == DOCTOR_PROC_OTHER && n_socks == 0)
                         continue;
                 /* A process in another network namespace manages another interface. */
                 if (!same_netns(pid, &self))
                         continue;
-                if (p.kind == DOCTOR_PROC_NETWORKMANAGER) {
+                if (p.kind == DOCTOR_PROC_NETWORKMANAGER)
                         d->nm_running = true;
-                        continue;
-                }
-                if (p.kind == DOCTOR_PROC_NETWORKD) {
+                if (p.kind == DOCTOR_PROC_NETWORKD)
                         d->networkd_running = true;
+                if (m <= 0) {
+                        /* Named clients of other interfaces, NM, networkd, anything else:
+                         * by the sockets they hold. infradhcpd's own are its to hold. */
+                        if (p.kind != DOCTOR_PROC_INFRADHCPD)
+                                check_client_socket(d, pid, comm, p.kind, socks, n_socks);
                         continue;
                 }
-                if (m <= 0)
-                        continue;
                 shown_cmd = cmdline_display(cmdline, clen);
                 if (p.kind == DOCTOR_PROC_INFRADHCPD) {
                         n_infradhcpd++;

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "netlink-owner.h"
+#include "parse-util.h"
 
 /* libnl's generate_local_port(): pid in the low 22 bits, a socket number above. */
 #define LIBNL_PID_BITS 22
@@ -31,27 +32,6 @@ size_t netlink_owner_candidates(uint32_t portid, pid_t ret[2]) {
         return ret[0] > 0;
 }
 
-/* The index of `name` among the whitespace-separated words of the header line. */
-static int column(const char *header, size_t len, const char *name) {
-        size_t i = 0, k = 0, nl = strlen(name);
-
-        while (i < len) {
-                size_t start;
-
-                while (i < len && (header[i] == ' ' || header[i] == '\t'))
-                        i++;
-                if (i >= len)
-                        break;
-                start = i;
-                while (i < len && header[i] != ' ' && header[i] != '\t')
-                        i++;
-                if (i - start == nl && memcmp(header + start, name, nl) == 0)
-                        return (int) k;
-                k++;
-        }
-        return -1;
-}
-
 int netlink_owner_parse_table(const char *text, size_t len, int protocol, uint32_t portid, uint64_t *ret_inode) {
         const char *p = text, *end = text + len, *nl;
         int c_eth, c_pid, c_ino;
@@ -61,9 +41,9 @@ int netlink_owner_parse_table(const char *text, size_t len, int protocol, uint32
         nl = memchr(p, '\n', len);
         if (!nl)
                 return -EBADMSG;
-        c_eth = column(p, (size_t) (nl - p), "Eth");
-        c_pid = column(p, (size_t) (nl - p), "Pid");
-        c_ino = column(p, (size_t) (nl - p), "Inode");
+        c_eth = table_column(p, (size_t) (nl - p), "Eth");
+        c_pid = table_column(p, (size_t) (nl - p), "Pid");
+        c_ino = table_column(p, (size_t) (nl - p), "Inode");
         if (c_eth < 0 || c_pid < 0 || c_ino < 0)
                 return -EBADMSG;
         for (p = nl + 1; p < end; p = nl ? nl + 1 : end) {

@@ -2,7 +2,8 @@
 /*
  * Fuzz target: every file format infradhcpctl doctor reads from someone else's
  * configuration (src/doctor): .network files, NetworkManager.conf and keyfiles, ifcfg,
- * netplan and cloud-init YAML, ifupdown interfaces(5), /proc/PID/cmdline, dhclient and
+ * netplan and cloud-init YAML, ifupdown interfaces(5), /proc/PID/cmdline (and, the same
+ * bytes, /proc/net/packet and /proc/net/udp), dhclient and
  * systemd lease files. The first byte picks the parser. Invariants: a failure names a
  * line within the text and a reason; results stay within their documented bounds; the
  * ifupdown rewrite changes exactly "dhcp" to "manual" and the stanza is gone after it;
@@ -19,6 +20,7 @@
 #include "doctor-networkd.h"
 #include "doctor-nm.h"
 #include "doctor-proc.h"
+#include "doctor-socket.h"
 #include "fuzz-util.h"
 #include "macro.h"
 
@@ -195,11 +197,23 @@ static void fuzz_proc(const char *t, size_t len) {
         DoctorProc p;
         static const char *const comms[] = { "dhclient", "dhcpcd", "udhcpc", "busybox", "infradhcpd" };
 
+        static const struct in_addr addrs[2] = { { .s_addr = 0 }, { .s_addr = 0x4080000a } };
+        DoctorSocket socks[4];
+        size_t n = 0;
+        int r;
+
         for (size_t i = 0; i < ELEMENTSOF(comms); i++) {
-                int r = doctor_proc_classify(comms[i], t, len, "ens192.4093", &p);
+                r = doctor_proc_classify(comms[i], t, len, "ens192.4093", &p);
                 CHECK(r == 0 || r == 1);
                 CHECK(doctor_proc_kind_to_string(p.kind));
         }
+        /* The same bytes as the kernel's socket tables. */
+        r = doctor_socket_parse_packet(t, len, 7, socks, ELEMENTSOF(socks), &n);
+        CHECK((r == 0 || r == -EBADMSG) && n <= ELEMENTSOF(socks));
+        r = doctor_socket_parse_udp(t, len, addrs, ELEMENTSOF(addrs), socks, ELEMENTSOF(socks), &n);
+        CHECK((r == 0 || r == -EBADMSG) && n <= ELEMENTSOF(socks));
+        for (size_t i = 0; i < n; i++)
+                CHECK(socks[i].inode != 0 && doctor_socket_find(socks, n, socks[i].inode));
 }
 
 static void fuzz_leases(const char *t, size_t len) {

@@ -4,14 +4,17 @@ stray-dhclient   infradhcpd bound on a veth, then a real dhclient started on it:
                  names the dhclient's pid, --fix stops it (infradhcpd keeps its address),
                  --undo starts the same dhclient command line again.
 networkd         a real systemd-networkd with DHCP=ipv4 for the interface removes
-                 infradhcpd's address; after --fix (Unmanaged=yes file + Reload over
+                 infradhcpd's address (its client named by its socket on the link);
+                 after --fix (Unmanaged=yes file + Reload over
                  D-Bus) networkd leaves it alone through a reload and a reconfigure;
                  --undo hands the link back to networkd.
 link-state       a foreign address (removed, put back by --undo), opflex files that
                  disagree with the address, a missing 224.0.0.0/4 route while infradhcpd
                  is stopped (added, removed by --undo).
 networkmanager   a real NetworkManager 1.42 (dns=none, rc-manager=unmanaged) with its
-                 automatic "Wired connection" flushes infradhcpd's address; after --fix
+                 automatic "Wired connection" flushes infradhcpd's address; doctor names
+                 NM's internal DHCP client by the socket NM holds on the link (also with
+                 no D-Bus to ask); after --fix
                  (unmanaged-devices drop-in, Reload, Managed=false) it leaves it alone
                  through an infradhcpd rebind; --undo makes NM manage the device again.
 
@@ -215,6 +218,11 @@ def scenario_networkd(topo, ctl, daemon):
     check(rc == 1 and problems(out, "networkd"), f"doctor must name networkd: exit {rc} {out}")
     check(any("50-infra.network" in (f.get("source") or "") for f in problems(out, "networkd")),
           f"the networkd finding must name 50-infra.network: {problems(out, 'networkd')}")
+    # Its DHCP client is inside networkd: found by the socket it holds on the link.
+    sock = [f for f in problems(out, "process") if f.get("source") == f"pid {nd.pid}"]
+    check(len(sock) == 1 and "systemd-networkd runs its DHCPv4 client" in sock[0]["message"],
+          f"networkd's own DHCP client socket not reported (pid {nd.pid}): {problems(out, 'process')}")
+    log(f"networkd's client by its socket: {sock[0]['message']}")
 
     rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir, "--fix")
     check(os.path.exists(os.path.join(netdir, f"00-infradhcp-{cif}.network")), "--fix wrote no .network file")
@@ -286,6 +294,16 @@ def scenario_networkmanager(topo, ctl, daemon):
     check(rc == 1 and problems(out, "networkmanager"), f"doctor must name NetworkManager: exit {rc}")
     check(any(f.get("source") == "D-Bus" and "manages" in f["message"] for f in problems(out, "networkmanager")),
           f"the live D-Bus state must be reported: {problems(out, 'networkmanager')}")
+    # NM's internal client (n-dhcp4) has no process: the socket NM holds on the link.
+    sock = [f for f in problems(out, "process") if f.get("source") == f"pid {nm.pid}"]
+    check(len(sock) == 1 and "NetworkManager runs its internal DHCPv4 client" in sock[0]["message"] and
+          sock[0].get("autoFix"), f"NM's internal DHCP client not reported (pid {nm.pid}): {problems(out, 'process')}")
+    log(f"NM's internal client by its socket: {sock[0]['message']}")
+    # Without the bus (doctor outside the sandbox's mount namespace) the socket still
+    # names it; the live D-Bus state is then an error.
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir)
+    check(any(f.get("source") == f"pid {nm.pid}" for f in problems(out, "process")),
+          f"without D-Bus NM's internal client was not found: exit {rc} {problems(out)}")
 
     rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir, "--fix")
     check(os.path.exists(os.path.join(etc, "conf.d", f"99-infradhcp-{cif}.conf")), "--fix wrote no NM drop-in")
@@ -306,7 +324,7 @@ def scenario_networkmanager(topo, ctl, daemon):
     check(addr in c.ipv4(cif), f"{addr} missing after --fix")
     check(nm.alive(), "NetworkManager died")
     rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir)
-    check(rc == 0, f"doctor after --fix: exit {rc}: {problems(out)}")
+    check(rc == 0 and not problems(out, "process"), f"doctor after --fix: exit {rc}: {problems(out)}")
     log(f"after --fix NetworkManager leaves {cif} alone (unmanaged; no deletion in 5 s of reload and renew)")
 
     rc, out = doctor(ctl, sb.argv, cif, state, client.runtime_dir, "--undo")

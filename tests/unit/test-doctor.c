@@ -4,6 +4,7 @@
  * conf_files_resolve()): networkd matching, order and verdicts; NetworkManager
  * configuration merging, device specs, keyfiles and ifcfg; netplan merging and
  * cloud-init rendering; ifupdown stanzas and the rewrite; process classification;
+ * DHCP client sockets in the kernel's socket tables;
  * dhclient lease blocks and the host agent's pick rule.
  */
 
@@ -24,6 +25,7 @@
 #include "doctor-networkd.h"
 #include "doctor-nm.h"
 #include "doctor-proc.h"
+#include "doctor-socket.h"
 #include "macro.h"
 #include "ini.h"
 
@@ -665,6 +667,72 @@ static void test_leases(void **state) {
         }
 }
 
+/* /proc/net/packet and /proc/net/udp as Linux 6.1 prints them. */
+static void test_sockets(void **state) {
+        static const char packet[] =
+                "sk               RefCnt Type Proto  Iface R Rmem   User   Inode\n"
+                "0000000000000000 3      2    0800   7     1 0      0      41001\n" /* n-dhcp4: DGRAM, IP, IF */
+                "0000000000000000 3      3    0003   7     1 0      0      41002\n" /* tcpdump: ETH_P_ALL */
+                "0000000000000000 3      2    0806   7     1 0      0      41003\n" /* ACD: ARP */
+                "0000000000000000 3      2    0800   9     1 0      0      41004\n" /* another interface */
+                "0000000000000000 3      3    0800   7     1 0      0      41005\n" /* RAW, IP, IF */
+                "0000000000000000 3      2    08zz   7     1 0      0      41006\n" /* junk */
+                "short line\n"
+                "0000000000000000 3      2    0800   7     1 0      0      0\n";
+        char udp[2048];
+        struct in_addr ours = { .s_addr = htonl(0x0a008040) }, theirs = { .s_addr = htonl(0x0a008046) },
+                       other = { .s_addr = htonl(0xc0a80a05) }, any = { .s_addr = 0 };
+        struct in_addr addrs[2] = { ours, theirs };
+        DoctorSocket out[8];
+        size_t n = 0;
+
+        (void)state;
+        assert_int_equal(doctor_socket_parse_packet(packet, strlen(packet), 7, out, ELEMENTSOF(out), &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(out[0].inode, 41001);
+        assert_int_equal(out[0].kind, DOCTOR_SOCKET_PACKET);
+        assert_int_equal(out[1].inode, 41005);
+        assert_non_null(doctor_socket_find(out, n, 41005));
+        assert_null(doctor_socket_find(out, n, 41002));
+        /* Bounded by max; a table without the columns is refused. */
+        n = 0;
+        assert_int_equal(doctor_socket_parse_packet(packet, strlen(packet), 7, out, 1, &n), 0);
+        assert_int_equal(n, 1);
+        n = 0;
+        assert_int_equal(doctor_socket_parse_packet("sk RefCnt Type\n0 1 2\n", 21, 7, out, 8, &n), -EBADMSG);
+        assert_int_equal(doctor_socket_parse_packet("", 0, 7, out, 8, &n), -EBADMSG);
+
+        /* The kernel prints the address as the raw 32-bit value, %08X. */
+        snprintf(udp, sizeof(udp),
+                 "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+                 "inode ref pointer drops\n"
+                 "  1: %08X:0044 0A000001:0043 01 00000000:00000000 00:00000000 00000000     0        0 52001 2 "
+                 "0000000000000000 0\n"
+                 "  2: %08X:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 52002 2 "
+                 "0000000000000000 0\n"
+                 "  3: %08X:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 52003 2 "
+                 "0000000000000000 0\n"
+                 "  4: %08X:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 52004 2 "
+                 "0000000000000000 0\n"
+                 "  5: %08X:0043 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 52005 2 "
+                 "0000000000000000 0\n"
+                 "  6: %08X:44 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 52006 2 "
+                 "0000000000000000 0\n",
+                 (unsigned)theirs.s_addr, (unsigned)any.s_addr, (unsigned)other.s_addr, (unsigned)ours.s_addr,
+                 (unsigned)theirs.s_addr, (unsigned)theirs.s_addr);
+        n = 0;
+        assert_int_equal(doctor_socket_parse_udp(udp, strlen(udp), addrs, 2, out, ELEMENTSOF(out), &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(out[0].inode, 52001);
+        assert_int_equal(out[0].kind, DOCTOR_SOCKET_UDP);
+        assert_int_equal(out[0].local.s_addr, theirs.s_addr);
+        assert_int_equal(out[1].inode, 52004);
+        n = 0;
+        assert_int_equal(doctor_socket_parse_udp(udp, strlen(udp), NULL, 0, out, ELEMENTSOF(out), &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(doctor_socket_parse_udp("sl local\n", 9, addrs, 2, out, 8, &n), -EBADMSG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ini),
@@ -678,6 +746,7 @@ int main(void) {
                 cmocka_unit_test(test_cloud_init),
                 cmocka_unit_test(test_ifupdown),
                 cmocka_unit_test(test_proc),
+                cmocka_unit_test(test_sockets),
                 cmocka_unit_test(test_leases),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
