@@ -847,8 +847,8 @@ static int client_dispatch(Dhcp4Client *c) {
                 case DHCP4_ACTION_PERSIST:
                         if (c->bind_failed)
                                 break;
-                        if (dhcp4_persist_save_lease(&c->persist, &a->lease,
-                                                     engine_to_realtime(a->lease.acquired_usec)) < 0)
+                        if (dhcp4_persist_save_lease(&c->persist, &a->lease, engine_to_realtime(a->lease.acquired_usec),
+                                                     usec_sub(a->lease.acquired_usec, ENGINE_CLOCK_OFFSET)) < 0)
                                 client_persist_schedule(c);
                         dhcp4_export_lease(&c->export, &a->lease, engine_to_realtime(a->lease.acquired_usec));
                         break;
@@ -1150,6 +1150,7 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
         bool first = !c->attached_once;
         Dhcp4Lease remembered;
         bool have_lease;
+        uint64_t now;
         char m[18];
         int r;
 
@@ -1183,8 +1184,9 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
         }
         c->attached_once = true;
 
-        have_lease = dhcp4_persist_load_lease(&c->persist, c->ifname, c->mac, engine_now(),
-                                              clock_now(CLOCK_REALTIME), &remembered) > 0;
+        now = clock_now(CLOCK_BOOTTIME);
+        have_lease = dhcp4_persist_load_lease(&c->persist, c->ifname, c->mac, now + ENGINE_CLOCK_OFFSET,
+                                              clock_now(CLOCK_REALTIME), now, &remembered) > 0;
         if (have_lease) {
                 char a[INET_ADDRSTRLEN];
                 c->last_address = remembered.address; /* ours already: confirming it is no change */

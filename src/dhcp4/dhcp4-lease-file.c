@@ -97,13 +97,27 @@ static void tb_lifetime(TextBuf *t, const char *key, uint32_t v) {
                 tb_printf(t, "%s=%" PRIu32 "\n", key, v);
 }
 
-int dhcp4_lease_file_format(const Dhcp4Lease *l, uint64_t acquired_realtime_usec, char *buf, size_t size,
+bool dhcp4_boot_id_valid(const char *s) {
+        if (!s || strlen(s) != DHCP4_BOOT_ID_LEN)
+                return false;
+        for (size_t i = 0; i < DHCP4_BOOT_ID_LEN; i++) {
+                bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+                if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        }
+        return true;
+}
+
+int dhcp4_lease_file_format(const Dhcp4Lease *l, const Dhcp4LeaseStamp *stamp, char *buf, size_t size,
                             size_t *ret_len) {
         TextBuf t = { .buf = buf, .size = size };
         char s[INET_ADDRSTRLEN], cid[LEASE_CLIENT_ID_LEN * 3];
         int r;
 
-        if (!l || !buf || size == 0)
+        if (!l || !stamp || !buf || size == 0)
+                return -EINVAL;
+        if (stamp->boot_id[0] && !dhcp4_boot_id_valid(stamp->boot_id))
                 return -EINVAL;
         r = lease_check(l);
         if (r < 0)
@@ -150,7 +164,11 @@ int dhcp4_lease_file_format(const Dhcp4Lease *l, uint64_t acquired_realtime_usec
         tb_lifetime(&t, "T1", l->t1);
         tb_lifetime(&t, "T2", l->t2);
         tb_printf(&t, "CLIENTID=%s\n", format_hex_bytes(l->client_id, LEASE_CLIENT_ID_LEN, ':', cid, sizeof(cid)));
-        tb_printf(&t, "ACQUIRED_REALTIME_USEC=%" PRIu64 "\n", acquired_realtime_usec);
+        tb_printf(&t, "ACQUIRED_REALTIME_USEC=%" PRIu64 "\n", stamp->realtime_usec);
+        if (stamp->boot_id[0]) {
+                tb_printf(&t, "BOOT_ID=%s\n", stamp->boot_id);
+                tb_printf(&t, "ACQUIRED_BOOTTIME_USEC=%" PRIu64 "\n", stamp->boottime_usec);
+        }
 
         if (t.overflow)
                 return -ENOBUFS;
@@ -177,6 +195,8 @@ typedef enum LeaseKey {
         KEY_T2,
         KEY_CLIENTID,
         KEY_ACQUIRED_REALTIME_USEC,
+        KEY_BOOT_ID,
+        KEY_ACQUIRED_BOOTTIME_USEC,
         _KEY_MAX,
 } LeaseKey;
 
@@ -193,6 +213,7 @@ static const struct {
         KEY_ENTRY(LIFETIME, true),  KEY_ENTRY(T1, false),
         KEY_ENTRY(T2, false),       KEY_ENTRY(CLIENTID, true),
         KEY_ENTRY(ACQUIRED_REALTIME_USEC, true),
+        KEY_ENTRY(BOOT_ID, false),  KEY_ENTRY(ACQUIRED_BOOTTIME_USEC, false),
 };
 
 static int parse_addr_nonzero(const char *v, struct in_addr *ret) {
@@ -302,7 +323,7 @@ static int parse_client_id(const char *v, uint8_t ret[LEASE_CLIENT_ID_LEN]) {
         return 0;
 }
 
-static int parse_value(LeaseKey k, char *v, Dhcp4Lease *l, uint64_t *realtime) {
+static int parse_value(LeaseKey k, char *v, Dhcp4Lease *l, Dhcp4LeaseStamp *stamp) {
         uint32_t u;
         int r;
 
@@ -347,7 +368,14 @@ static int parse_value(LeaseKey k, char *v, Dhcp4Lease *l, uint64_t *realtime) {
         case KEY_CLIENTID:
                 return parse_client_id(v, l->client_id);
         case KEY_ACQUIRED_REALTIME_USEC:
-                return parse_u64(v, realtime);
+                return parse_u64(v, &stamp->realtime_usec);
+        case KEY_BOOT_ID:
+                if (!dhcp4_boot_id_valid(v))
+                        return -EINVAL;
+                memcpy(stamp->boot_id, v, DHCP4_BOOT_ID_LEN + 1);
+                return 0;
+        case KEY_ACQUIRED_BOOTTIME_USEC:
+                return parse_u64(v, &stamp->boottime_usec);
         default:
                 return -EINVAL;
         }
@@ -359,14 +387,14 @@ static int bad(const char **ret_error, const char *reason) {
         return -EBADMSG;
 }
 
-int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64_t *ret_acquired_realtime_usec,
+int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, Dhcp4LeaseStamp *ret_stamp,
                            const char **ret_error) {
         Dhcp4Lease l = {};
-        uint64_t realtime = 0;
+        Dhcp4LeaseStamp stamp = {};
         unsigned seen = 0;
         const char *p = text, *end;
 
-        if (!text || !ret || !ret_acquired_realtime_usec)
+        if (!text || !ret || !ret_stamp)
                 return -EINVAL;
         end = text + len;
 
@@ -413,7 +441,7 @@ int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64
                         return bad(ret_error, lease_keys[k].malformed);
                 memcpy(value, eq + 1, vlen);
                 value[vlen] = '\0';
-                if (parse_value(k, value, &l, &realtime) < 0)
+                if (parse_value(k, value, &l, &stamp) < 0)
                         return bad(ret_error, lease_keys[k].malformed);
         }
 
@@ -421,15 +449,20 @@ int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64
                 if (lease_keys[k].mandatory && !(seen & (1u << k)))
                         return bad(ret_error, lease_keys[k].missing);
 
+        /* The boot clock means something only with the boot it counts from. */
+        if (!(seen & (1u << KEY_BOOT_ID)) != !(seen & (1u << KEY_ACQUIRED_BOOTTIME_USEC)))
+                return bad(ret_error, (seen & (1u << KEY_BOOT_ID)) ? "BOOT_ID without ACQUIRED_BOOTTIME_USEC"
+                                                                   : "ACQUIRED_BOOTTIME_USEC without BOOT_ID");
+
         /* RFC 2131 §4.4.5 defaults when the file does not say. */
         if (!(seen & (1u << KEY_T1)))
                 l.t1 = l.lifetime == UINT32_MAX ? UINT32_MAX : l.lifetime / 2;
         if (!(seen & (1u << KEY_T2)))
                 l.t2 = l.lifetime == UINT32_MAX ? UINT32_MAX : (uint32_t) ((uint64_t) l.lifetime * 7 / 8);
 
-        l.acquired_usec = 0; /* engine clock: the daemon sets it from the realtime value */
+        l.acquired_usec = 0; /* engine clock: the daemon sets it from the stamp */
         *ret = l;
-        *ret_acquired_realtime_usec = realtime;
+        *ret_stamp = stamp;
         return 0;
 }
 

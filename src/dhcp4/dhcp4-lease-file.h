@@ -21,6 +21,8 @@
  *      T2=529200
  *      CLIENTID=01:52:54:00:12:34:56
  *      ACQUIRED_REALTIME_USEC=1757230000000000
+ *      BOOT_ID=0f6c3a1e-8d2b-4c55-9b1a-2f0e7d6c5b4a   (with the next: both or neither)
+ *      ACQUIRED_BOOTTIME_USEC=12345678
  *
  *    Mandatory: ADDRESS, PREFIXLEN, SERVER_ADDRESS, LIFETIME, CLIENTID,
  *    ACQUIRED_REALTIME_USEC. T1/T2 default to 0.5/0.875 × LIFETIME (RFC 2131
@@ -28,10 +30,11 @@
  *    (forward compatibility); a duplicate key, a line without '=', a NUL byte, a
  *    last line without '\n' (truncated file) or any malformed value makes the file
  *    corrupt. HOSTNAME/DOMAINNAME escape bytes outside '!'..'~' and '\' as "\xHH".
- *    The lease's acquired_usec (engine clock, CLOCK_BOOTTIME) is NOT stored: it
- *    means nothing after a reboot. The wall-clock time of acquisition is stored
- *    instead and the daemon converts it back (acquired_usec = now_boottime -
- *    (now_realtime - acquired_realtime)).
+ *    When the lease was acquired is stored on two clocks (Dhcp4LeaseStamp): the
+ *    wall clock, which survives a reboot but jumps when someone sets it, and
+ *    CLOCK_BOOTTIME with the kernel's boot id, which never jumps but means nothing
+ *    after a reboot. The daemon uses the boot clock for a file of this boot and the
+ *    wall clock otherwise (dhcp4-persist.c).
  *
  * 2. A dhclient-compatible lease block (dhclient.leases(5)), for tools that read
  *    dhclient's lease files (ACI host agent: the block with the latest "expire" for
@@ -82,15 +85,27 @@
  * be NULL); -EINVAL for a lease the parser would refuse (address or server 0.0.0.0,
  * lifetime 0, prefixlen > 32, counts above LEASE_MAX_*, unterminated hostname or
  * domain, client id not 0x01 + MAC); -ENOBUFS when size is too small. */
-int dhcp4_lease_file_format(const Dhcp4Lease *l, uint64_t acquired_realtime_usec, char *buf, size_t size,
+/* When a lease was acquired, as the state file stores it. */
+#define DHCP4_BOOT_ID_LEN 36 /* /proc/sys/kernel/random/boot_id: 8-4-4-4-12 hex digits */
+typedef struct Dhcp4LeaseStamp {
+        uint64_t realtime_usec;          /* CLOCK_REALTIME */
+        uint64_t boottime_usec;          /* CLOCK_BOOTTIME (not the engine clock); with boot_id */
+        char boot_id[DHCP4_BOOT_ID_LEN + 1]; /* "" = unknown: realtime only */
+} Dhcp4LeaseStamp;
+
+/* A kernel boot id: 36 characters, lower-case hex digits and dashes at 8, 13, 18, 23. */
+bool dhcp4_boot_id_valid(const char *s);
+
+int dhcp4_lease_file_format(const Dhcp4Lease *l, const Dhcp4LeaseStamp *stamp, char *buf, size_t size,
                             size_t *ret_len);
 
 /* Parses the state file text (need not be NUL-terminated). Returns 0 and fills *ret
- * (acquired_usec = 0) and *ret_acquired_realtime_usec; or -EBADMSG with *ret_error
- * (may be NULL) set to a static reason such as "ADDRESS missing", "LIFETIME
- * malformed" or "line without '='" (then *ret and *ret_acquired_realtime_usec are
- * untouched); -EINVAL for NULL arguments. */
-int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, uint64_t *ret_acquired_realtime_usec,
+ * (acquired_usec = 0) and *ret_stamp (boot_id "" when the file has none); or -EBADMSG
+ * with *ret_error (may be NULL) set to a static reason such as "ADDRESS missing",
+ * "LIFETIME malformed", "line without '='" or "BOOT_ID without
+ * ACQUIRED_BOOTTIME_USEC" (then *ret and *ret_stamp are untouched); -EINVAL for NULL
+ * arguments. */
+int dhcp4_lease_file_parse(const char *text, size_t len, Dhcp4Lease *ret, Dhcp4LeaseStamp *ret_stamp,
                            const char **ret_error);
 
 /* Formats one dhclient lease block (see above) for ifname (must pass

@@ -17,6 +17,23 @@
 #include "macro.h"
 #include "time-util.h"
 
+/* The kernel's id of this boot, "" when it cannot be read (then lease files are aged on
+ * the wall clock alone, as before boot ids were stored). */
+static void read_boot_id(const char *path, char ret[DHCP4_BOOT_ID_LEN + 1]) {
+        _cleanup_(freep) char *text = NULL;
+        size_t len;
+
+        ret[0] = '\0';
+        if (read_file_full(path, 64, &text, &len) < 0)
+                return;
+        if (len == DHCP4_BOOT_ID_LEN + 1 && text[DHCP4_BOOT_ID_LEN] == '\n')
+                text[DHCP4_BOOT_ID_LEN] = '\0';
+        if (dhcp4_boot_id_valid(text))
+                memcpy(ret, text, DHCP4_BOOT_ID_LEN + 1);
+        else
+                log_debug("%s does not hold a boot id; lease files are aged on the wall clock", path);
+}
+
 int dhcp4_persist_init(Dhcp4Persist *p, const char *state_dir, const char *ifname) {
         *p = (Dhcp4Persist) {};
         p->state_dir = strdup(state_dir);
@@ -28,6 +45,7 @@ int dhcp4_persist_init(Dhcp4Persist *p, const char *state_dir, const char *ifnam
                 p->policy_path = NULL;
                 return -ENOMEM;
         }
+        read_boot_id(DHCP4_PERSIST_BOOT_ID_PATH, p->boot_id);
         return 0;
 }
 
@@ -64,7 +82,7 @@ static int persist_write_lease(Dhcp4Persist *p) {
         size_t len;
         int r;
 
-        r = dhcp4_lease_file_format(&p->pending_lease, p->pending_realtime_usec, buf, sizeof(buf), &len);
+        r = dhcp4_lease_file_format(&p->pending_lease, &p->pending_stamp, buf, sizeof(buf), &len);
         if (r < 0) {
                 /* Not a disk problem: never retried. */
                 p->lease_dirty = false;
@@ -80,9 +98,14 @@ static int persist_write_lease(Dhcp4Persist *p) {
         return 0;
 }
 
-int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec) {
+int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec,
+                             uint64_t acquired_boottime_usec) {
         p->pending_lease = *l;
-        p->pending_realtime_usec = acquired_realtime_usec;
+        p->pending_stamp = (Dhcp4LeaseStamp) {
+                .realtime_usec = acquired_realtime_usec,
+                .boottime_usec = acquired_boottime_usec,
+        };
+        memcpy(p->pending_stamp.boot_id, p->boot_id, sizeof(p->boot_id));
         p->lease_dirty = true;
         return persist_write_lease(p);
 }
@@ -94,10 +117,35 @@ void dhcp4_persist_forget_lease(Dhcp4Persist *p) {
                 log_warning_errno(errno, "Failed to remove lease file %s: %m", p->lease_path);
 }
 
+/* How long ago the lease of the file was acquired. */
+static uint64_t lease_age(const Dhcp4Persist *p, const Dhcp4LeaseStamp *st, uint64_t now_realtime_usec,
+                          uint64_t now_boottime_usec) {
+        if (p->boot_id[0] && strcmp(st->boot_id, p->boot_id) == 0 && st->boottime_usec <= now_boottime_usec) {
+                uint64_t age = now_boottime_usec - st->boottime_usec;
+                uint64_t wall_age = usec_sub(now_realtime_usec, st->realtime_usec);
+
+                /* The wall clock moved by more than a second since the lease was written: say
+                 * so, since the dhclient-format times and the status follow the wall clock. */
+                if (st->realtime_usec > now_realtime_usec ||
+                    (wall_age > age ? wall_age - age : age - wall_age) > USEC_PER_SEC)
+                        log_info("The wall clock was set since the lease file was written; its age, %" PRIu64
+                                 " s, comes from the boot clock", age / USEC_PER_SEC);
+                return age;
+        }
+        if (st->realtime_usec > now_realtime_usec)
+                /* Written "in the future": a wall clock set back since, in an earlier boot.
+                 * Its true age is unknown; INIT-REBOOT asks the server anyway. */
+                log_warning("Lease file %s was written %" PRIu64 " s in the future by the wall clock (set back "
+                            "since?); taking it as just acquired, for the server to confirm",
+                            p->lease_path, (st->realtime_usec - now_realtime_usec) / USEC_PER_SEC);
+        return usec_sub(now_realtime_usec, st->realtime_usec);
+}
+
 int dhcp4_persist_load_lease(Dhcp4Persist *p, const char *ifname, const uint8_t mac[6], uint64_t now_usec,
-                             uint64_t now_realtime_usec, Dhcp4Lease *ret) {
+                             uint64_t now_realtime_usec, uint64_t now_boottime_usec, Dhcp4Lease *ret) {
         _cleanup_(freep) char *text = NULL;
-        uint64_t acquired_rt, elapsed;
+        Dhcp4LeaseStamp stamp;
+        uint64_t elapsed;
         const char *why = NULL;
         Dhcp4Lease l;
         size_t len;
@@ -110,7 +158,7 @@ int dhcp4_persist_load_lease(Dhcp4Persist *p, const char *ifname, const uint8_t 
                 log_warning_errno(r, "Lease file %s unreadable, ignoring it: %m", p->lease_path);
                 return 0;
         }
-        r = dhcp4_lease_file_parse(text, len, &l, &acquired_rt, &why);
+        r = dhcp4_lease_file_parse(text, len, &l, &stamp, &why);
         if (r < 0) {
                 log_warning("Lease file %s is corrupt (%s), ignoring it and starting with DISCOVER", p->lease_path,
                             why ? why : "unknown reason");
@@ -120,7 +168,7 @@ int dhcp4_persist_load_lease(Dhcp4Persist *p, const char *ifname, const uint8_t 
                 log_info("Lease file %s belongs to another MAC address, ignoring it", p->lease_path);
                 return 0;
         }
-        elapsed = usec_sub(now_realtime_usec, acquired_rt);
+        elapsed = lease_age(p, &stamp, now_realtime_usec, now_boottime_usec);
         if (l.lifetime != UINT32_MAX && elapsed >= (uint64_t) l.lifetime * USEC_PER_SEC) {
                 log_info("Remembered lease for %s has expired, starting with DISCOVER", ifname);
                 return 0;

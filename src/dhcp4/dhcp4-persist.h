@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "dhcp4-engine.h"
+#include "dhcp4-lease-file.h"
 #include "infradhcp/lease.h"
 #include "time-util.h"
 
@@ -37,7 +38,11 @@ typedef struct Dhcp4Persist {
          * once per episode and shown in the status (error). */
         bool lease_dirty, policy_dirty;
         Dhcp4Lease pending_lease;
-        uint64_t pending_realtime_usec;
+        Dhcp4LeaseStamp pending_stamp;
+
+        /* This boot's id (DHCP4_PERSIST_BOOT_ID_PATH), "" when unreadable: a lease file
+         * of this boot is aged on CLOCK_BOOTTIME, which no one can set. */
+        char boot_id[DHCP4_BOOT_ID_LEN + 1];
         unsigned failures;   /* failed attempts in a row */
         char error[192];     /* what cannot be written and why; "" when all is on disk */
 } Dhcp4Persist;
@@ -45,14 +50,19 @@ typedef struct Dhcp4Persist {
 /* How often the daemon retries a failed write. */
 #define DHCP4_PERSIST_RETRY_USEC (10 * USEC_PER_SEC)
 
-/* Paths <state_dir>/<ifname>.lease and .policy; an empty policy. 0 or -ENOMEM. */
+#define DHCP4_PERSIST_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+
+/* Paths <state_dir>/<ifname>.lease and .policy; an empty policy; the boot id read.
+ * 0 or -ENOMEM. */
 int dhcp4_persist_init(Dhcp4Persist *p, const char *state_dir, const char *ifname);
 void dhcp4_persist_done(Dhcp4Persist *p);
 
-/* Writes the lease (acquired at acquired_realtime_usec, CLOCK_REALTIME). A failure is
- * returned (-errno), logged at the first of an episode only, and the lease is kept to
- * be written by dhcp4_persist_retry(); it stays in use either way. */
-int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec);
+/* Writes the lease, acquired at acquired_realtime_usec (CLOCK_REALTIME) =
+ * acquired_boottime_usec (CLOCK_BOOTTIME of this boot). A failure is returned
+ * (-errno), logged at the first of an episode only, and the lease is kept to be
+ * written by dhcp4_persist_retry(); it stays in use either way. */
+int dhcp4_persist_save_lease(Dhcp4Persist *p, const Dhcp4Lease *l, uint64_t acquired_realtime_usec,
+                             uint64_t acquired_boottime_usec);
 /* Removes the lease file (a missing one is fine; other failures are logged); a lease
  * still waiting to be written is dropped. */
 void dhcp4_persist_forget_lease(Dhcp4Persist *p);
@@ -64,11 +74,14 @@ static inline bool dhcp4_persist_dirty(const Dhcp4Persist *p) {
  * something still could not be written (retry later). */
 int dhcp4_persist_retry(Dhcp4Persist *p);
 /* Reads the lease file. Returns 1 with the lease in *ret, its acquired_usec converted
- * to the caller's clock (now_usec on that clock, now_realtime_usec on CLOCK_REALTIME),
- * when it is usable: it parses, belongs to mac (option 61 = 01:mac) and has not
- * expired. Returns 0 otherwise, after logging why (a missing file silently). */
+ * to the caller's clock (now_usec on that clock; now_realtime_usec and
+ * now_boottime_usec the same instant on CLOCK_REALTIME and CLOCK_BOOTTIME), when it is
+ * usable: it parses, belongs to mac (option 61 = 01:mac) and has not expired. Its age
+ * comes from CLOCK_BOOTTIME when the file was written in this boot (a wall clock set
+ * since, by NTP or by hand, changes nothing), else from the wall clock. Returns 0
+ * otherwise, after logging why (a missing file silently). */
 int dhcp4_persist_load_lease(Dhcp4Persist *p, const char *ifname, const uint8_t mac[6], uint64_t now_usec,
-                             uint64_t now_realtime_usec, Dhcp4Lease *ret);
+                             uint64_t now_realtime_usec, uint64_t now_boottime_usec, Dhcp4Lease *ret);
 
 /* The policy in force: require is NULL when none is required. */
 static inline const Dhcp4Subnet *dhcp4_persist_require(const Dhcp4Persist *p) {

@@ -179,13 +179,15 @@ static void check_lease(const Dhcp4Lease *l) {
 static void check_persist(const Dhcp4Lease *l) {
         char buf[DHCP4_LEASE_FILE_MAX];
         Dhcp4Lease back;
-        uint64_t rt = 0;
+        Dhcp4LeaseStamp st = { .realtime_usec = UINT64_C(1757230000000000), .boottime_usec = 42,
+                               .boot_id = "0f6c3a1e-8d2b-4c55-9b1a-2f0e7d6c5b4a" }, st2;
         size_t len;
         const char *err = NULL;
 
-        CHECK(dhcp4_lease_file_format(l, UINT64_C(1757230000000000), buf, sizeof(buf), &len) == 0);
-        CHECK(dhcp4_lease_file_parse(buf, len, &back, &rt, &err) == 0);
-        CHECK(rt == UINT64_C(1757230000000000));
+        CHECK(dhcp4_lease_file_format(l, &st, buf, sizeof(buf), &len) == 0);
+        CHECK(dhcp4_lease_file_parse(buf, len, &back, &st2, &err) == 0);
+        CHECK(st2.realtime_usec == st.realtime_usec && st2.boottime_usec == st.boottime_usec &&
+              strcmp(st2.boot_id, st.boot_id) == 0);
         CHECK(back.address.s_addr == l->address.s_addr && back.prefixlen == l->prefixlen);
         CHECK(back.server_id.s_addr == l->server_id.s_addr && back.lifetime == l->lifetime);
         CHECK(back.t1 == l->t1 && back.t2 == l->t2);

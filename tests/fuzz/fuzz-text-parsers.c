@@ -72,12 +72,12 @@ static void check_lease_equal(const Dhcp4Lease *a, const Dhcp4Lease *b) {
 static void fuzz_lease_file(const char *text, size_t len) {
         char buf[DHCP4_LEASE_FILE_MAX], buf2[DHCP4_LEASE_FILE_MAX];
         Dhcp4Lease l, l2;
-        uint64_t rt = 0, rt2 = 0;
+        Dhcp4LeaseStamp st, st2;
         const char *err = NULL;
         size_t n, n2;
         int r;
 
-        r = dhcp4_lease_file_parse(text, len, &l, &rt, &err);
+        r = dhcp4_lease_file_parse(text, len, &l, &st, &err);
         if (r < 0) {
                 CHECK(r == -EBADMSG && err && err[0]);
                 return;
@@ -87,12 +87,15 @@ static void fuzz_lease_file(const char *text, size_t len) {
         CHECK(l.n_routers <= LEASE_MAX_ROUTERS && l.n_dns <= LEASE_MAX_DNS && l.n_routes <= LEASE_MAX_ROUTES);
         CHECK(memchr(l.hostname, 0, sizeof(l.hostname)) && memchr(l.domain, 0, sizeof(l.domain)));
 
-        CHECK(dhcp4_lease_file_format(&l, rt, buf, sizeof(buf), &n) == 0);
+        /* A boot id is either absent or valid, with its boot clock. */
+        CHECK(st.boot_id[0] == '\0' ? st.boottime_usec == 0 : dhcp4_boot_id_valid(st.boot_id));
+        CHECK(dhcp4_lease_file_format(&l, &st, buf, sizeof(buf), &n) == 0);
         CHECK(n == strlen(buf));
-        CHECK(dhcp4_lease_file_parse(buf, n, &l2, &rt2, &err) == 0);
-        CHECK(rt2 == rt);
+        CHECK(dhcp4_lease_file_parse(buf, n, &l2, &st2, &err) == 0);
+        CHECK(st2.realtime_usec == st.realtime_usec && st2.boottime_usec == st.boottime_usec &&
+              strcmp(st2.boot_id, st.boot_id) == 0);
         check_lease_equal(&l, &l2);
-        CHECK(dhcp4_lease_file_format(&l2, rt2, buf2, sizeof(buf2), &n2) == 0);
+        CHECK(dhcp4_lease_file_format(&l2, &st2, buf2, sizeof(buf2), &n2) == 0);
         CHECK(n2 == n && memcmp(buf, buf2, n) == 0);
 
         r = dhcp4_lease_file_format_dhclient(&l, "eth0.4093", REALTIME, buf, sizeof(buf), &n);

@@ -466,6 +466,10 @@ def text_seeds():
     s["lease-bad-missing"] = T(0, LEASE_MIN.replace(b"CLIENTID", b"CLIENT"))
     s["lease-bad-nul"] = T(0, LEASE_MIN + b"X=\0\n")
     s["lease-bad-route"] = T(0, LEASE_MIN + b"ROUTES=10.1.0.1/16,0.0.0.0\n")
+    boot = b"BOOT_ID=0f6c3a1e-8d2b-4c55-9b1a-2f0e7d6c5b4a\nACQUIRED_BOOTTIME_USEC=5000000000\n"
+    s["lease-boot-stamp"] = T(0, LEASE + boot)
+    s["lease-bad-boot-id"] = T(0, LEASE_MIN + boot.replace(b"0f6c", b"0F6C"))
+    s["lease-bad-boot-half"] = T(0, LEASE_MIN + boot.split(b"\n")[0] + b"\n")
     s["policy"] = T(1, b"# infradhcp offer policy (generated; do not edit)\nREFUSE=10.1.0.0/16 10.2.0.0/16\n"
                        b"REQUIRE=10.0.0.0/16\n")
     s["policy-require-only"] = T(1, b"REQUIRE=10.0.0.0/16\nFUTURE=1\n")

@@ -45,6 +45,11 @@ in the kernel (addresses, routes, links) and in the daemon's log and status.
               (kea, 20 s lease, T1 10 s), nothing expires early or late, and status
               shows leaseStart/expiry on the clock the daemon now has (start = now -
               elapsed, expiry - start = lifetime).
+  clock-jump-restart  bound (dnsmasq, 120 s lease), then stopped (SIGTERM), the wall
+              clock set +1 day, started again: the lease file of this boot is aged on
+              CLOCK_BOOTTIME (its BOOT_ID and ACQUIRED_BOOTTIME_USEC), so the daemon
+              confirms the address by INIT-REBOOT instead of taking the lease as
+              expired; the log names the age it used; again with -1 day.
 """
 
 import argparse
@@ -474,8 +479,47 @@ def scenario_clock_jump(topo, args):
         rq.time - t_bind, rq2.time - rq.time))
 
 
+def scenario_clock_jump_restart(topo, args):
+    check(args.fake_realtime and os.path.exists(args.fake_realtime), "--fake-realtime SHIM.so is needed")
+    FakeClock.shim = args.fake_realtime
+    DAY = 86400
+    s, sif, c, cif, cap, server, client, addr, subnet = setup(topo, args, lease=120, server_kind="dnsmasq",
+                                                              cls=FakeClock)
+
+    def restart(offset_days, what):
+        """SIGTERM (the address stays), the wall clock moved, start again: the lease of
+        this boot is aged on the boot clock, so it is confirmed by INIT-REBOOT."""
+        ack = [p for p in cap.packets() if p.type == "ACK"][-1]
+        client.proc.stop(signal.SIGTERM)
+        check(c.ipv4(cif) == [addr], "SIGTERM removed the address")
+        client.set_offset(offset_days * DAY)
+        t = time.time()
+        client.start()
+        rq = cap.wait(lambda ps: [p for p in ps if p.time > t and p.from_client], 10, "a message after %s" % what)[0]
+        check(rq.type == "REQUEST" and rq.requested_ip == addr and rq.ciaddr == "0.0.0.0",
+              "after %s the first message is %r, want the INIT-REBOOT REQUEST for %s" % (what, rq, addr))
+        m = client.proc.wait_log(r"its age, (\d+) s, comes from the boot clock", 5)
+        age = int(m.group(1))
+        want = t - ack.time
+        check(abs(age - want) <= 2, "%s: age %d s from the boot clock, %.1f s since the ACK" % (what, age, want))
+        client.wait_state("BOUND", 15)
+        check(c.ipv4(cif) == [addr], "after %s: addresses %s, want only %s" % (what, c.ipv4(cif), addr))
+        disc = [p for p in cap.packets() if p.time > t and p.type == "DISCOVER"]
+        check(not disc, "after %s: DISCOVER %r" % (what, disc))
+        log("%s: INIT-REBOOT of %s, age %d s by the boot clock" % (what, addr, age))
+
+    time.sleep(3)
+    # +1 day: the wall clock says the 120 s lease ended long ago.
+    restart(1, "a restart with the wall clock +1 day")
+    time.sleep(6)
+    # -1 day (2 days back from the last write): the wall clock says it was acquired tomorrow.
+    restart(-1, "a restart with the wall clock -1 day")
+    log("PASS clock-jump-restart")
+
+
 SCENARIOS = {
     "clock-jump": scenario_clock_jump,
+    "clock-jump-restart": scenario_clock_jump_restart,
     "link-recreate": scenario_link_recreate,
     "mac-change": scenario_mac_change,
     "no-net-admin": scenario_no_net_admin,

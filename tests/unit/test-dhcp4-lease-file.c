@@ -21,6 +21,9 @@
 #include "macro.h"
 #include "time-util.h"
 
+/* A stamp of the wall clock only (a file written before boot ids were stored). */
+#define WALL(rt) (&(Dhcp4LeaseStamp) { .realtime_usec = (rt) })
+
 static struct in_addr A(const char *s) {
         struct in_addr a;
 
@@ -119,12 +122,12 @@ static void test_format_exact(void **state) {
         char buf[DHCP4_LEASE_FILE_MAX];
         size_t len = 0;
 
-        assert_int_equal(dhcp4_lease_file_format(&l, ACQ_REALTIME, buf, sizeof(buf), &len), 0);
+        assert_int_equal(dhcp4_lease_file_format(&l, WALL(ACQ_REALTIME), buf, sizeof(buf), &len), 0);
         assert_string_equal(buf, full_text);
         assert_int_equal(len, strlen(full_text));
 
         l = minimal_lease();
-        assert_int_equal(dhcp4_lease_file_format(&l, 5, buf, sizeof(buf), &len), 0);
+        assert_int_equal(dhcp4_lease_file_format(&l, WALL(5), buf, sizeof(buf), &len), 0);
         assert_string_equal(buf,
                             "# infradhcp lease file (generated; do not edit)\n"
                             "ADDRESS=192.168.7.9\n"
@@ -140,15 +143,16 @@ static void test_format_exact(void **state) {
 static void round_trip(const Dhcp4Lease *l, uint64_t realtime) {
         char buf[DHCP4_LEASE_FILE_MAX];
         Dhcp4Lease out;
-        uint64_t rt = 0;
+        Dhcp4LeaseStamp rt = {};
         const char *err = NULL;
         size_t len;
 
-        assert_int_equal(dhcp4_lease_file_format(l, realtime, buf, sizeof(buf), &len), 0);
+        assert_int_equal(dhcp4_lease_file_format(l, WALL(realtime), buf, sizeof(buf), &len), 0);
         assert_int_equal(dhcp4_lease_file_parse(buf, len, &out, &rt, &err), 0);
         assert_null(err);
         assert_lease_equal(l, &out);
-        assert_true(rt == realtime);
+        assert_true(rt.realtime_usec == realtime);
+        assert_int_equal(rt.boot_id[0], 0);
         assert_true(out.acquired_usec == 0);
 }
 
@@ -186,12 +190,12 @@ static void test_round_trip(void **state) {
 static void test_escaping(void **state) {
         Dhcp4Lease l = minimal_lease(), out;
         char buf[DHCP4_LEASE_FILE_MAX];
-        uint64_t rt;
+        Dhcp4LeaseStamp rt;
         size_t len;
 
         strcpy(l.hostname, "a b\\c\n\x01\x7f\xc3\xa9=#");
         strcpy(l.domain, " lead.trail ");
-        assert_int_equal(dhcp4_lease_file_format(&l, 1, buf, sizeof(buf), &len), 0);
+        assert_int_equal(dhcp4_lease_file_format(&l, WALL(1), buf, sizeof(buf), &len), 0);
         assert_non_null(strstr(buf, "\nHOSTNAME=a\\x20b\\x5cc\\x0a\\x01\\x7f\\xc3\\xa9=#\n"));
         assert_non_null(strstr(buf, "\nDOMAINNAME=\\x20lead.trail\\x20\n"));
         assert_int_equal(dhcp4_lease_file_parse(buf, len, &out, &rt, NULL), 0);
@@ -217,7 +221,7 @@ static void test_tolerated(void **state) {
                 "ACQUIRED_REALTIME_USEC=99\n"
                 "\n";
         Dhcp4Lease out;
-        uint64_t rt;
+        Dhcp4LeaseStamp rt;
 
         assert_int_equal(dhcp4_lease_file_parse(text, strlen(text), &out, &rt, NULL), 0);
         assert_int_equal(ntohl(out.address.s_addr), 0xc0a80709);
@@ -229,7 +233,7 @@ static void test_tolerated(void **state) {
         assert_int_equal(out.t1, 500);
         assert_int_equal(out.t2, 875);
         assert_int_equal(out.client_id[1], 0xaa);
-        assert_true(rt == 99);
+        assert_true(rt.realtime_usec == 99 && rt.boot_id[0] == 0);
 
         /* Absent T1/T2 with an infinite lease stay infinite. */
         static const char inf[] =
@@ -275,7 +279,7 @@ static void set_value(const char *text, const char *key, const char *value, char
 
 static void expect_bad(const char *text, size_t len, const char *reason) {
         Dhcp4Lease out = { .mtu = 4242 };
-        uint64_t rt = 4242;
+        Dhcp4LeaseStamp rt = { .realtime_usec = 4242 };
         const char *err = NULL;
 
         int r = dhcp4_lease_file_parse(text, len, &out, &rt, &err);
@@ -286,7 +290,44 @@ static void expect_bad(const char *text, size_t len, const char *reason) {
                 assert_string_equal(err, reason);
         /* Outputs untouched on failure. */
         assert_int_equal(out.mtu, 4242);
-        assert_true(rt == 4242);
+        assert_true(rt.realtime_usec == 4242);
+}
+
+#define BOOT "0f6c3a1e-8d2b-4c55-9b1a-2f0e7d6c5b4a"
+
+static void test_boot_stamp(void **state) {
+        Dhcp4Lease l = minimal_lease(), out;
+        Dhcp4LeaseStamp st = { .realtime_usec = 5, .boottime_usec = 123456789, .boot_id = BOOT }, back;
+        char buf[DHCP4_LEASE_FILE_MAX], text[DHCP4_LEASE_FILE_MAX];
+        size_t len;
+
+        assert_int_equal(dhcp4_lease_file_format(&l, &st, buf, sizeof(buf), &len), 0);
+        assert_non_null(strstr(buf, "\nACQUIRED_REALTIME_USEC=5\nBOOT_ID=" BOOT "\nACQUIRED_BOOTTIME_USEC=123456789\n"));
+        assert_int_equal(dhcp4_lease_file_parse(buf, len, &out, &back, NULL), 0);
+        assert_true(back.realtime_usec == st.realtime_usec && back.boottime_usec == st.boottime_usec);
+        assert_string_equal(back.boot_id, st.boot_id);
+
+        /* Both or neither. */
+        drop_line(buf, "BOOT_ID", text);
+        expect_bad(text, strlen(text), "ACQUIRED_BOOTTIME_USEC without BOOT_ID");
+        drop_line(buf, "ACQUIRED_BOOTTIME_USEC", text);
+        expect_bad(text, strlen(text), "BOOT_ID without ACQUIRED_BOOTTIME_USEC");
+        /* Not a boot id: upper case, short, braces, a dash misplaced, empty. */
+        static const char *const bad_ids[] = { "0F6C3A1E-8D2B-4C55-9B1A-2F0E7D6C5B4A", "0f6c3a1e-8d2b-4c55-9b1a-2f0e7d6c5b4",
+                                               "{f6c3a1e-8d2b-4c55-9b1a-2f0e7d6c5b4}", "0f6c3a1e8-d2b-4c55-9b1a-2f0e7d6c5b4a",
+                                               "" };
+        for (size_t i = 0; i < ELEMENTSOF(bad_ids); i++) {
+                set_value(buf, "BOOT_ID", bad_ids[i], text, sizeof(text));
+                expect_bad(text, strlen(text), "BOOT_ID malformed");
+                assert_false(dhcp4_boot_id_valid(bad_ids[i]));
+        }
+        set_value(buf, "ACQUIRED_BOOTTIME_USEC", "-1", text, sizeof(text));
+        expect_bad(text, strlen(text), "ACQUIRED_BOOTTIME_USEC malformed");
+        /* The formatter refuses what the parser would. */
+        strcpy(st.boot_id, "not-a-boot-id");
+        assert_int_equal(dhcp4_lease_file_format(&l, &st, buf, sizeof(buf), &len), -EINVAL);
+        assert_int_equal(dhcp4_lease_file_format(&l, NULL, buf, sizeof(buf), &len), -EINVAL);
+        assert_true(dhcp4_boot_id_valid(BOOT));
 }
 
 static void test_missing_mandatory(void **state) {
@@ -296,7 +337,7 @@ static void test_missing_mandatory(void **state) {
                                                 "DOMAINNAME", "T1", "T2" };
         char text[sizeof(full_text)], reason[64];
         Dhcp4Lease out;
-        uint64_t rt;
+        Dhcp4LeaseStamp rt;
 
         for (size_t i = 0; i < ELEMENTSOF(mandatory); i++) {
                 drop_line(full_text, mandatory[i], text);
@@ -417,7 +458,7 @@ static void test_garbage(void **state) {
         uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
         char buf[512];
         Dhcp4Lease out;
-        uint64_t rt;
+        Dhcp4LeaseStamp rt;
 
         for (unsigned iter = 0; iter < 2000; iter++) {
                 size_t n = 1 + iter % sizeof(buf);
@@ -453,7 +494,7 @@ static void test_format_errors(void **state) {
         do {                                                                                                 \
                 l = full_lease();                                                                            \
                 mutation;                                                                                    \
-                assert_int_equal(dhcp4_lease_file_format(&l, 1, buf, sizeof(buf), NULL), -EINVAL);         \
+                assert_int_equal(dhcp4_lease_file_format(&l, WALL(1), buf, sizeof(buf), NULL), -EINVAL);         \
                 assert_int_equal(dhcp4_lease_file_format_dhclient(&l, "eth0", 1, buf, sizeof(buf), NULL), \
                                  -EINVAL);                                                                   \
         } while (0)
@@ -473,12 +514,12 @@ static void test_format_errors(void **state) {
 
         /* Too small a buffer: -ENOBUFS at every size below the need, success at it. */
         l = full_lease();
-        assert_int_equal(dhcp4_lease_file_format(&l, 1, buf, sizeof(buf), &need), 0);
+        assert_int_equal(dhcp4_lease_file_format(&l, WALL(1), buf, sizeof(buf), &need), 0);
         for (size_t size = 1; size <= need; size++)
-                assert_int_equal(dhcp4_lease_file_format(&l, 1, buf, size, &len), -ENOBUFS);
-        assert_int_equal(dhcp4_lease_file_format(&l, 1, buf, need + 1, &len), 0);
+                assert_int_equal(dhcp4_lease_file_format(&l, WALL(1), buf, size, &len), -ENOBUFS);
+        assert_int_equal(dhcp4_lease_file_format(&l, WALL(1), buf, need + 1, &len), 0);
         assert_int_equal(len, need);
-        assert_int_equal(dhcp4_lease_file_format(&l, 1, buf, 0, &len), -EINVAL);
+        assert_int_equal(dhcp4_lease_file_format(&l, WALL(1), buf, 0, &len), -EINVAL);
 
         assert_int_equal(dhcp4_lease_file_format_dhclient(&l, "eth0", 1, buf, sizeof(buf), &need), 0);
         for (size_t size = 1; size <= need; size++)
@@ -704,6 +745,7 @@ int main(void) {
                 cmocka_unit_test(test_format_errors),     cmocka_unit_test(test_dhclient_exact),
                 cmocka_unit_test(test_dhclient_ended),
                 cmocka_unit_test(test_policy_round_trip), cmocka_unit_test(test_policy_corrupt),
+                cmocka_unit_test(test_boot_stamp),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
