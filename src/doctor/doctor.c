@@ -75,7 +75,12 @@ typedef enum FixKind {
         FIX_STOP_PROCESS,       /* SIGTERM */
         FIX_MCAST_ROUTE,        /* add 224.0.0.0/4 */
         FIX_ADDRESS_DEL,        /* remove an address that is not infradhcpd's */
+        FIX_LEASE_SET_ASIDE,    /* another client's lease file renamed to FILE.infradhcp-doctor */
+        FIX_OPFLEX_REWRITE,     /* opflex peer / vxlan remote-ip set (line 1: base, 2: renderer) */
 } FixKind;
+
+/* The name a lease file is set aside under: no reader's *.lease / *.leases. */
+#define LEASE_ASIDE_SUFFIX ".infradhcp-doctor"
 
 typedef struct Finding {
         const char *check;
@@ -1292,8 +1297,16 @@ static void check_link_state(Doctor *d) {
 /* ------------------------------------------------------------------------- */
 /* Other clients' lease files, opflex files */
 
+static void lease_set_aside_finding(Doctor *d, Finding *f, const char *path) {
+        if (!f || !d->lease_known)
+                return;
+        f->autofix = FIX_LEASE_SET_ASIDE;
+        f->path = strdup(path);
+}
+
 static void check_lease_file(Doctor *d, const char *path) {
-        _cleanup_(freep) char *text = NULL;
+        _cleanup_(freep) char *text = NULL, *set_aside = NULL;
+        Finding *f = NULL;
         DhclientLease leases[64];
         size_t len, n = 0;
         unsigned line = 0;
@@ -1314,26 +1327,42 @@ static void check_lease_file(Doctor *d, const char *path) {
         memcpy(ours + 1, d->link.mac, 6);
         dhclient_client_id_format(ours, 7, want, sizeof(want));
         snprintf(src, sizeof(src), "%s:%u", shown(d, path), leases[i].line);
+        /* With infradhcpd's lease known the file is not its export (whose newest block is
+         * its lease): set it aside so readers of the directory see infradhcpd's. */
+        set_aside = d->lease_known ? strdupf("; --fix renames %s to %s" LEASE_ASIDE_SUFFIX " (--undo renames it back)",
+                                             shown(d, path), shown(d, path))
+                                   : strdup("");
         if (leases[i].client_id_len == 0)
-                add(d, "client-id", STATUS_PROBLEM, src,
-                    "add \"send dhcp-client-identifier = hardware;\" to /etc/dhcp/dhclient.conf for any dhclient "
-                    "that still runs here (infradhcpd always sends 01:<MAC>)",
-                    "the newest dhclient lease for %s (the one ACI's host agent reads) was obtained without a client "
-                    "identifier; infradhcpd sends %s, so the fabric sees two different clients",
-                    d->o->ifname, want);
+                f = add(d, "client-id", STATUS_PROBLEM, src, NULL,
+                        "the newest dhclient lease for %s (the one ACI's host agent reads) was obtained without a "
+                        "client identifier; infradhcpd sends %s, so the fabric sees two different clients",
+                        d->o->ifname, want);
         else if (leases[i].client_id_len != 7 || memcmp(leases[i].client_id, ours, 7) != 0)
-                add(d, "client-id", STATUS_PROBLEM, src,
-                    "remove the stale lease file, or make the other client send 01:<MAC> "
-                    "(dhclient.conf: send dhcp-client-identifier = hardware;)",
-                    "the newest dhclient lease for %s has client identifier %s, infradhcpd sends %s", d->o->ifname,
-                    dhclient_client_id_format(leases[i].client_id, leases[i].client_id_len, got, sizeof(got)), want);
+                f = add(d, "client-id", STATUS_PROBLEM, src, NULL,
+                        "the newest dhclient lease for %s has client identifier %s, infradhcpd sends %s",
+                        d->o->ifname,
+                        dhclient_client_id_format(leases[i].client_id, leases[i].client_id_len, got, sizeof(got)),
+                        want);
+        if (f)
+                f->fix = strdupf("%s%s",
+                                 leases[i].client_id_len == 0
+                                         ? "add \"send dhcp-client-identifier = hardware;\" to /etc/dhcp/dhclient.conf "
+                                           "for any dhclient that still runs here (infradhcpd always sends 01:<MAC>)"
+                                         : "remove the stale lease file, or make the other client send 01:<MAC> "
+                                           "(dhclient.conf: send dhcp-client-identifier = hardware;)",
+                                 set_aside ? set_aside : "");
+        lease_set_aside_finding(d, f, path);
         if (d->lease_known && leases[i].has_address && leases[i].address.s_addr != d->daemon_address.s_addr) {
                 char a[INET_ADDRSTRLEN];
+                _cleanup_(freep) char *fix = strdupf("remove or replace the stale file: ACI's host agent computes the "
+                                                     "opflex anycast addresses from it%s",
+                                                     set_aside ? set_aside : "");
+
                 inet_ntop(AF_INET, &leases[i].address, a, sizeof(a));
-                add(d, "client-id", STATUS_PROBLEM, src,
-                    "remove or replace the stale file: ACI's host agent computes the opflex anycast addresses from it",
-                    "the newest dhclient lease for %s says fixed-address %s, but infradhcpd's address is %s",
-                    d->o->ifname, a, inet_ntoa(d->daemon_address));
+                f = add(d, "client-id", STATUS_PROBLEM, src, fix,
+                        "the newest dhclient lease for %s says fixed-address %s, but infradhcpd's address is %s",
+                        d->o->ifname, a, inet_ntoa(d->daemon_address));
+                lease_set_aside_finding(d, f, path);
         }
 }
 
@@ -1389,12 +1418,21 @@ static void check_opflex_file(Doctor *d, const char *dir, const char *file, cons
                                         (const char *const[]){ "renderers", "stitched-mode", "encap", "vxlan",
                                                                "remote-ip" },
                                         5);
-        if (have && strcmp(have, want) != 0)
-                add(d, "opflex", STATUS_PROBLEM, shown(d, path),
-                    "infradhcp-agent rewrites it right after each address change (restart infradhcp-agent to "
-                    "reconcile now)",
-                    "%s has %s %s, but %s/%u needs %s", file, base ? "opflex peer" : "vxlan remote-ip", have,
-                    inet_ntoa(d->daemon_address), d->daemon_prefixlen, want);
+        if (have && strcmp(have, want) != 0) {
+                _cleanup_(freep) char *fix = strdupf(
+                        "infradhcp-agent rewrites it right after each address change (restart infradhcp-agent to "
+                        "reconcile now); --fix sets %s to %s in it now, every other field kept, atomically",
+                        base ? "opflex.peers[0].hostname" : "renderers.stitched-mode.encap.vxlan.remote-ip", want);
+                Finding *f = add(d, "opflex", STATUS_PROBLEM, shown(d, path), fix, "%s has %s %s, but %s/%u needs %s",
+                                 file, base ? "opflex peer" : "vxlan remote-ip", have, inet_ntoa(d->daemon_address),
+                                 d->daemon_prefixlen, want);
+                if (f) {
+                        f->autofix = FIX_OPFLEX_REWRITE;
+                        f->path = strdup(path);
+                        f->content = strdup(want);
+                        f->line = base ? 1 : 2;
+                }
+        }
         json_object_put(o);
 }
 
@@ -1727,17 +1765,55 @@ static int apply_fix(Doctor *d, json_object *rec, Finding *f) {
                 r = rtnl_addr_del(d->rtnl, d->ifindex, f->addr.address, f->addr.prefixlen);
                 return r < 0 ? r : 0;
         }
+        case FIX_LEASE_SET_ASIDE: {
+                _cleanup_(freep) char *to = strdupf("%s" LEASE_ASIDE_SUFFIX, f->path);
+
+                if (!to)
+                        return -ENOMEM;
+                if (access(to, F_OK) >= 0)
+                        return -EEXIST; /* set aside before and not undone: keep both */
+                a = action_new("rename-file", "path", json_object_new_string(f->path), "to",
+                               json_object_new_string(to), NULL);
+                r = record_append(d, rec, a);
+                if (r < 0)
+                        return r;
+                return rename(f->path, to) < 0 ? -errno : 0;
+        }
+        case FIX_OPFLEX_REWRITE: {
+                _cleanup_(freep) char *text = NULL, *out = NULL;
+                char err[256] = "";
+                size_t len;
+                struct stat st;
+
+                r = read_text(f->path, &text, &len);
+                if (r < 0)
+                        return r;
+                r = f->line == 1 ? agent_opflex_base_transform(text, len, f->content, &out, err, sizeof(err))
+                                 : agent_opflex_renderer_transform(text, len, f->content, &out, err, sizeof(err));
+                if (r <= 0)
+                        return r; /* 0: it has the value by now */
+                if (stat(f->path, &st) < 0)
+                        return -errno;
+                a = action_new("edit-file", "path", json_object_new_string(f->path),
+                               "before", json_object_new_string_len(text, (int)len),
+                               "after", json_object_new_string(out),
+                               "mode", json_object_new_int((int)(st.st_mode & 07777)), NULL);
+                r = record_append(d, rec, a);
+                return r < 0 ? r : write_file_atomic(f->path, out, strlen(out), st.st_mode & 07777);
+        }
         case FIX_NONE:
                 break;
         }
         return 0;
 }
 
-/* Order: configuration first (so nothing restarts what we stop), then processes,
- * then the link. Each distinct fix once. */
+/* Order: configuration first (so nothing restarts what we stop), then processes
+ * (a dhclient would rewrite the lease file set aside next), lease files,
+ * then the link, and the opflex files last (from the address left). Each distinct fix
+ * once. */
 static const FixKind fix_order[] = {
         FIX_NM_UNMANAGE, FIX_NETWORKD_UNMANAGED, FIX_NETPLAN_OVERRIDE, FIX_IFUPDOWN_MANUAL,
-        FIX_STOP_PROCESS, FIX_ADDRESS_DEL, FIX_MCAST_ROUTE,
+        FIX_STOP_PROCESS, FIX_LEASE_SET_ASIDE, FIX_ADDRESS_DEL, FIX_MCAST_ROUTE, FIX_OPFLEX_REWRITE,
 };
 
 static bool same_fix(const Finding *a, const Finding *b) {
@@ -1875,6 +1951,21 @@ static int undo_action(Doctor *d, json_object *a, char **ret_note) {
                         return -EEXIST;
                 }
                 return write_file_atomic(path, before, strlen(before), (mode_t)json_object_get_int(mode));
+        }
+        if (strcmp(type, "rename-file") == 0) {
+                const char *to = jget(a, "to");
+
+                if (!path || !to)
+                        return -EBADMSG;
+                if (access(path, F_OK) >= 0) {
+                        *ret_note = strdupf("%s exists again: %s left as it is", shown(d, path), shown(d, to));
+                        return -EEXIST;
+                }
+                if (access(to, F_OK) < 0) {
+                        *ret_note = strdupf("%s is gone", shown(d, to));
+                        return 0;
+                }
+                return rename(to, path) < 0 ? -errno : 0;
         }
         if (strcmp(type, "nm-managed") == 0) {
                 bool previous = json_object_object_get_ex(a, "previous", &v) && json_object_get_boolean(v);

@@ -258,6 +258,26 @@ def scenario_leases():
         check(any("dhclient-c7ae4e3b" in f["source"] and "00:50:56:97:da:24" in f["message"] for f in got),
               f"client id mismatch not found: {srcs}")
         log("leases: " + "; ".join(f"{f['source']}: {f['message'][:60]}" for f in got))
+        check(all(f["autoFix"] for f in got), f"a stale lease without the set-aside fix: {got}")
+
+        # --fix sets the stale files aside (readers of *.lease[s] no longer see them),
+        # leaves the matching one, and --undo puts them back byte for byte.
+        before = snapshot(root)
+        out = doctor(root, "--fix", expect=0)
+        check(not [f for f in problems(out) if f["check"] == "client-id"], f"client-id left: {problems(out)}")
+        stale = [f"var/lib/dhcp/dhclient.{IF}.leases", f"var/lib/NetworkManager/dhclient-c7ae4e3b-{IF}.lease"]
+        for rel in stale:
+            check(not os.path.exists(os.path.join(root, rel)) and
+                  os.path.exists(os.path.join(root, rel + ".infradhcp-doctor")), f"{rel} not set aside")
+        check(os.path.exists(os.path.join(root, f"var/lib/dhclient/dhclient--{IF}.lease")),
+              "the lease that matches was moved")
+        p = subprocess.run([CTL, "--root", root, "doctor", "--undo", IF, "--link-mac", trees.MAC],
+                           capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, f"--undo: exit {p.returncode}\n{p.stdout}{p.stderr}")
+        after = snapshot(root)
+        diff = sorted(set(after) ^ set(before)) + sorted(k for k in before if k in after and after[k] != before[k])
+        check(not diff, f"--undo did not restore the lease files: {diff}")
+        log("leases: --fix set the stale files aside, --undo put them back")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -9,7 +9,7 @@ networkd         a real systemd-networkd with DHCP=ipv4 for the interface remove
                  D-Bus) networkd leaves it alone through a reload and a reconfigure;
                  --undo hands the link back to networkd.
 link-state       a foreign address (removed, put back by --undo), opflex files that
-                 disagree with the address, a missing 224.0.0.0/4 route while infradhcpd
+                 disagree with the address (the peer set by --fix, restored by --undo), a missing 224.0.0.0/4 route while infradhcpd
                  is stopped (added, removed by --undo).
 networkmanager   a real NetworkManager 1.42 (dns=none, rc-manager=unmanaged) with its
                  automatic "Wired connection" flushes infradhcpd's address; doctor names
@@ -362,11 +362,28 @@ def scenario_link_state(topo, ctl, daemon):
     check(len(opf) == 1 and "10.1.0.30" in opf[0]["message"] and net + ".30" in opf[0]["message"],
           f"01-base.conf's wrong peer must be reported, 10-renderer.conf's right remote-ip not: {opf}")
 
-    doctor(ctl, c.argv, cif, state, client.runtime_dir, "--fix", root=root)
+    check(opf[0].get("autoFix"), f"the opflex mismatch has no --fix: {opf}")
+    base = os.path.join(opflex, "01-base.conf")
+    with open(base, "rb") as f:
+        base_before = f.read()
+    with open(os.path.join(opflex, "10-renderer.conf"), "rb") as f:
+        renderer_before = f.read()
+
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, "--fix", *opf_args, root=root)
+    check(rc == 0, f"--fix: exit {rc}: {problems(out)}")
     check("192.0.2.7" not in c.ipv4(cif) and addr in c.ipv4(cif), f"--fix: addresses {c.ipv4(cif)}")
-    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, "--undo", root=root)
+    with open(base) as f:
+        fixed = json.load(f)
+    check(fixed == {"opflex": {"name": "n", "peers": [{"hostname": net + ".30", "port": "8009"}]}},
+          f"--fix: 01-base.conf is {fixed}")
+    with open(os.path.join(opflex, "10-renderer.conf"), "rb") as f:
+        check(f.read() == renderer_before, "--fix rewrote 10-renderer.conf, which was right")
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, "--undo", *opf_args, root=root)
     check(rc == 0 and "192.0.2.7" in c.ipv4(cif), f"--undo did not put 192.0.2.7 back: {c.ipv4(cif)}")
-    log("foreign address: found, removed, put back by --undo; the opflex peer mismatch named")
+    with open(base, "rb") as f:
+        check(f.read() == base_before, "--undo did not restore 01-base.conf byte for byte")
+    log("foreign address: found, removed, put back by --undo; the opflex peer mismatch named, set to "
+        f"{net}.30 by --fix (other fields kept), restored by --undo")
 
     # Stopped (SIGTERM keeps the address and the lease file): nobody keeps the route.
     client.proc.send_signal(signal.SIGTERM)
