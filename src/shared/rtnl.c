@@ -221,10 +221,9 @@ static int rtnl_socket_open(struct mnl_socket **ret) {
         return 0;
 }
 
-int rtnl_new(Rtnl **ret) {
-        static const unsigned groups[] = { RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE };
+int rtnl_new_request(Rtnl **ret) {
         Rtnl *rtnl;
-        int one = 1, rcvbuf = RTNL_MONITOR_RCVBUF;
+        int one = 1;
         int r;
 
         if (!ret)
@@ -234,8 +233,7 @@ int rtnl_new(Rtnl **ret) {
         if (!rtnl)
                 return -ENOMEM;
         rtnl->req_buf = malloc(RTNL_BUFFER_SIZE);
-        rtnl->mon_buf = malloc(RTNL_BUFFER_SIZE);
-        if (!rtnl->req_buf || !rtnl->mon_buf) {
+        if (!rtnl->req_buf) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -248,27 +246,62 @@ int rtnl_new(Rtnl **ret) {
          * option and we filter in user space, which we always do anyway. */
         (void) mnl_socket_setsockopt(rtnl->req, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 
-        r = rtnl_socket_open(&rtnl->mon);
-        if (r < 0)
-                goto fail;
-        /* SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the daemon has; fall back if not. */
-        if (setsockopt(mnl_socket_get_fd(rtnl->mon), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
-                (void) setsockopt(mnl_socket_get_fd(rtnl->mon), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-        for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
-                unsigned g = groups[i];
-
-                if (mnl_socket_setsockopt(rtnl->mon, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0) {
-                        r = -errno;
-                        goto fail;
-                }
-        }
-
         *ret = rtnl;
         return 0;
 
 fail:
         rtnl_free(rtnl);
         return r;
+}
+
+int rtnl_monitor_open(Rtnl *rtnl) {
+        static const unsigned groups[] = { RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE };
+        int rcvbuf = RTNL_MONITOR_RCVBUF;
+        struct mnl_socket *mon = NULL;
+        int r;
+
+        if (!rtnl)
+                return -EINVAL;
+        if (rtnl->mon)
+                return 0;
+        if (!rtnl->mon_buf) {
+                rtnl->mon_buf = malloc(RTNL_BUFFER_SIZE);
+                if (!rtnl->mon_buf)
+                        return -ENOMEM;
+        }
+        r = rtnl_socket_open(&mon);
+        if (r < 0)
+                return r;
+        /* SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the daemon has; fall back if not. */
+        if (setsockopt(mnl_socket_get_fd(mon), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+                (void) setsockopt(mnl_socket_get_fd(mon), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+        for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
+                unsigned g = groups[i];
+
+                if (mnl_socket_setsockopt(mon, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0) {
+                        r = -errno;
+                        mnl_socket_close(mon);
+                        return r;
+                }
+        }
+        rtnl->mon = mon;
+        return 0;
+}
+
+int rtnl_new(Rtnl **ret) {
+        Rtnl *rtnl;
+        int r;
+
+        r = rtnl_new_request(&rtnl);
+        if (r < 0)
+                return r;
+        r = rtnl_monitor_open(rtnl);
+        if (r < 0) {
+                rtnl_free(rtnl);
+                return r;
+        }
+        *ret = rtnl;
+        return 0;
 }
 
 Rtnl *rtnl_free(Rtnl *rtnl) {
@@ -700,7 +733,9 @@ uint32_t rtnl_request_portid(const Rtnl *rtnl) {
 }
 
 int rtnl_monitor_fd(const Rtnl *rtnl) {
-        return rtnl ? mnl_socket_get_fd(rtnl->mon) : -EINVAL;
+        if (!rtnl)
+                return -EINVAL;
+        return rtnl->mon ? mnl_socket_get_fd(rtnl->mon) : -EBADF;
 }
 
 int rtnl_monitor_dispatch(Rtnl *rtnl, RtnlEventHandler cb, void *userdata) {
@@ -708,6 +743,8 @@ int rtnl_monitor_dispatch(Rtnl *rtnl, RtnlEventHandler cb, void *userdata) {
 
         if (!rtnl || !cb)
                 return -EINVAL;
+        if (!rtnl->mon)
+                return -EBADF;
 
         for (unsigned i = 0; i < RTNL_MONITOR_BUDGET; i++) {
                 ssize_t n;

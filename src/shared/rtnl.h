@@ -81,7 +81,14 @@ typedef struct RtnlRoute {
         uint32_t table;           /* RTA_TABLE; 0 in a request means RT_TABLE_MAIN */
 } RtnlRoute;
 
+/* Both sockets: requests and the monitor (subscribed to link, IPv4 address and IPv4
+ * route changes). */
 int rtnl_new(Rtnl **ret);
+/* The request socket only; rtnl_monitor_open() adds the monitor later (infradhcpd
+ * subscribes once its first DHCP packet is out, then re-reads its link so that nothing
+ * that changed in between is missed). rtnl_monitor_open() on an open monitor is a no-op. */
+int rtnl_new_request(Rtnl **ret);
+int rtnl_monitor_open(Rtnl *rtnl);
 Rtnl *rtnl_free(Rtnl *rtnl);
 static inline void rtnl_freep(Rtnl **p) {
         if (*p)
@@ -174,7 +181,8 @@ typedef int (*RtnlEventHandler)(Rtnl *rtnl, const RtnlEvent *event, void *userda
 
 const char *rtnl_event_type_to_string(RtnlEventType t);
 
-/* The monitor fd (O_CLOEXEC|O_NONBLOCK), owned by rtnl; poll it for EPOLLIN. */
+/* The monitor fd (O_CLOEXEC|O_NONBLOCK), owned by rtnl; poll it for EPOLLIN. -EBADF
+ * before rtnl_monitor_open(). */
 int rtnl_monitor_fd(const Rtnl *rtnl);
 /* Reads every queued notification without blocking and calls cb for each one (and
  * once with RTNL_EVENT_OVERRUN if the kernel reported ENOBUFS). Malformed messages are

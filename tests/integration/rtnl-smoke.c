@@ -749,6 +749,10 @@ static void test_udp(Rtnl *rtnl, Peer *peer) {
         CHECK_RC(rtnl_addr_del(rtnl, ifindex_a, a, 24), 1);
 }
 
+static int ignore_event(Rtnl *r, const RtnlEvent *ev, void *userdata) {
+        return 0;
+}
+
 int main(void) {
         _cleanup_(rtnl_freep) Rtnl *rtnl = NULL;
         char path[64];
@@ -791,6 +795,23 @@ int main(void) {
         ifindex_b = (int) if_nametoindex(name_b);
         CHECK(ifindex_b > 0);
         enter(ns_main);
+
+        /* The request socket alone (infradhcpd before its first packet): requests work,
+         * there is no monitor until it is opened, and it then sees what changes. */
+        {
+                Rtnl *r0 = NULL;
+                RtnlLink l;
+
+                CHECK_RC(rtnl_new_request(&r0), 0);
+                CHECK_RC(rtnl_monitor_fd(r0), -EBADF);
+                CHECK_RC(rtnl_monitor_dispatch(r0, ignore_event, NULL), -EBADF);
+                CHECK_RC(rtnl_link_get_by_index(r0, ifindex_a, &l), 0);
+                CHECK_RC(rtnl_monitor_open(r0), 0);
+                CHECK(rtnl_monitor_fd(r0) >= 0);
+                CHECK_RC(rtnl_monitor_open(r0), 0); /* again: the same socket */
+                CHECK(fcntl(rtnl_monitor_fd(r0), F_GETFL) & O_NONBLOCK);
+                rtnl_free(r0);
+        }
 
         CHECK_RC(rtnl_new(&rtnl), 0);
         CHECK(rtnl_monitor_fd(rtnl) >= 0);
