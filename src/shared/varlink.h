@@ -74,7 +74,8 @@ VarlinkServer *varlink_server_free(VarlinkServer *s);
 DEFINE_FREEP(VarlinkServer, varlink_server_free)
 
 /* Registers interface `name` with its IDL text (served by GetInterfaceDescription) and
- * a method table (borrowed: must outlive the server). -EEXIST if already registered,
+ * a method table (both borrowed, not copied: they must outlive the server; they are
+ * static tables). -EEXIST if already registered,
  * -EINVAL for an invalid name. */
 int varlink_server_add_interface(VarlinkServer *s, const char *name, const char *idl,
                                  const VarlinkMethod *methods, void *userdata);
@@ -82,6 +83,10 @@ int varlink_server_add_interface(VarlinkServer *s, const char *name, const char 
  * stale socket, and makes the socket 0666 (anyone may read status; privileged
  * methods check the caller). -ENAMETOOLONG if the path does not fit sun_path. */
 int varlink_server_listen(VarlinkServer *s, const char *path);
+/* Whether a server accepts on the socket at path: 1, or 0 (no such file, a stale
+ * socket nobody accepts on, or no socket at all), or -errno. Nothing is removed or
+ * created; varlink_server_listen() decides about a stale socket. */
+int varlink_socket_in_use(const char *path);
 /* Takes an already connected socket as a client connection (tests, socket activation
  * of an accepted fd). The fd is owned by the server afterwards, even on failure. */
 int varlink_server_add_connection(VarlinkServer *s, int fd);
