@@ -31,12 +31,15 @@ int capability_drop_except(const cap_value_t *keep, size_t n_keep) {
         if (!caps)
                 return -errno;
 
-        /* The bounding set first: it needs CAP_SETPCAP, which goes with the rest below. */
+        /* The bounding set first: it needs CAP_SETPCAP, which goes with the rest below.
+         * Dropping a capability that is not in the set is a no-op, so each is dropped
+         * without reading the set first (one prctl per capability instead of two: this
+         * runs while the server answers the first DISCOVER). */
         if (CAP_IS_SUPPORTED(CAP_SETPCAP)) {
                 cap_flag_value_t v = CAP_CLEAR;
                 (void) cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &v);
                 for (cap_value_t c = 0; v == CAP_SET && c <= last; c++) {
-                        if (in_list(c, keep, n_keep) || cap_get_bound(c) <= 0)
+                        if (in_list(c, keep, n_keep))
                                 continue;
                         if (cap_drop_bound(c) < 0 && errno != EINVAL) {
                                 r = -errno;
@@ -45,8 +48,10 @@ int capability_drop_except(const cap_value_t *keep, size_t n_keep) {
                 }
         }
 
-        /* Ambient capabilities would survive an exec; there is none, but clear them. */
-        if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0 && errno != EINVAL && errno != EPERM) {
+        /* Ambient capabilities would survive an exec; there is none, but clear them, in
+         * one call (libcap's cap_reset_ambient() asks about each capability first). */
+        if (CAP_AMBIENT_SUPPORTED() && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+            errno != EINVAL && errno != EPERM) {
                 r = -errno;
                 goto finish;
         }
