@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * infradhcpd's system call allow-list (seccomp-bpf through libseccomp), installed by
- * the daemon itself once start-up is over, so it holds without systemd too. What it
- * allows and why: docs/security.md. Not here: capabilities (capability-util), the
- * decision when to install it (infradhcpd.c).
+ * infradhcpd's system call allow-list, installed by the daemon itself so it holds
+ * without systemd too. The BPF program is built from the rules in dhcp4-seccomp-policy.c
+ * by libseccomp when infradhcpd is built (dhcp4-seccomp-gen.c); installing it is one
+ * seccomp(2) call, with no libseccomp at run time. What it allows and why, and when it
+ * is installed: docs/security.md. Not here: capabilities (capability-util), the decision
+ * when to install it (infradhcpd.c).
  */
 #pragma once
 
@@ -23,10 +25,14 @@ int dhcp4_seccomp_mode_from_string(const char *s);
 
 /* Sets PR_SET_NO_NEW_PRIVS and loads the filter into the kernel for this process
  * (the daemon is single-threaded; the filter is inherited by nothing, since it never
- * forks). Returns 0 (also for OFF, doing nothing), or a negative errno; on failure no
- * filter is loaded. */
+ * forks). Returns 0 (also for OFF, doing nothing), or a negative errno: -EOPNOTSUPP for
+ * LOG on a kernel without SECCOMP_RET_LOG (before 4.14); on failure no filter is loaded. */
 int dhcp4_seccomp_install(Dhcp4SeccompMode mode);
 
-/* The allowed system call names, NULL-terminated (for docs and tests). Calls unknown
- * on this architecture are skipped when the filter is built. */
-extern const char *const dhcp4_seccomp_allowed[];
+/* The program install() loads for `mode` (ENFORCE or LOG) into prog (at least
+ * dhcp4_seccomp_program_len() instructions), with tgkill limited to `pid`. Returns the
+ * number of instructions, -EINVAL for OFF or an unknown mode. For the unit test, which
+ * compares it with what libseccomp builds from the rules at test time. */
+struct sock_filter;
+int dhcp4_seccomp_program(Dhcp4SeccompMode mode, unsigned pid, struct sock_filter *prog, size_t n);
+size_t dhcp4_seccomp_program_len(Dhcp4SeccompMode mode);

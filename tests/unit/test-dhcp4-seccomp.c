@@ -3,7 +3,9 @@
  * infradhcpd's seccomp filter, installed exactly as the daemon installs it
  * (dhcp4_seccomp_install), in a child process per case: what the daemon does at run
  * time still works, and each forbidden call kills the child with SIGSYS. No privilege
- * needed (the filter sets no_new_privs itself).
+ * needed (the filter sets no_new_privs itself). The program the daemon loads was
+ * compiled when it was built: it must be the very program libseccomp builds from the
+ * rules (dhcp4-seccomp-policy.c) now, for this process's pid.
  */
 
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,9 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
+
 #include <cmocka.h>
+#include <seccomp.h>
 
 #include "dhcp4-seccomp.h"
+#include "dhcp4-seccomp-policy.h"
 
 /* The sanitizer runtimes make calls of their own at exit (LeakSanitizer ptraces): the
  * children leave with _exit() and the filtered cases are skipped under ASan. */
@@ -186,6 +193,10 @@ static int do_prctl_set(void) {
 static int do_bpf(void) {
         return syscall(SYS_bpf, 0, NULL, 0) < 0 ? 1 : 0;
 }
+static int do_tgkill_other(void) {
+        /* the parent's pid, as compiled into the program's placeholder it is not */
+        return syscall(SYS_tgkill, getppid(), getppid(), 0) < 0 ? 1 : 0;
+}
 
 static void test_forbidden(void **state) {
         static const struct {
@@ -198,13 +209,76 @@ static void test_forbidden(void **state) {
                 { "setuid", do_setuid },         { "mount", do_mount },
                 { "mmap(W+X)", do_wx_mmap },     { "mprotect(+X)", do_mprotect_exec },
                 { "kill(1)", do_kill_other },    { "prctl(PR_SET_DUMPABLE)", do_prctl_set },
-                { "bpf", do_bpf },
+                { "bpf", do_bpf },               { "tgkill(parent)", do_tgkill_other },
         };
 #ifdef UNDER_ASAN
         skip();
 #endif
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 assert_killed(run_filtered(DHCP4_SECCOMP_ENFORCE, cases[i].fn), cases[i].name);
+}
+
+/* abort() signals the process itself (tgkill with its own pid, patched into the
+ * program at install time): it dies of SIGABRT, not of SIGSYS. */
+static int do_abort(void) {
+        const struct rlimit none = {};
+        (void) setrlimit(RLIMIT_CORE, &none); /* no core file from the test */
+        abort();
+}
+
+static void test_abort_allowed(void **state) {
+        int status;
+#ifdef UNDER_ASAN
+        skip();
+#endif
+        status = run_filtered(DHCP4_SECCOMP_ENFORCE, do_abort);
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+                fail_msg("abort(): want death by SIGABRT, got %s %d", WIFSIGNALED(status) ? "signal" : "exit",
+                         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+/* What libseccomp builds from the rules for `action` and `pid`, as the generator does. */
+static size_t libseccomp_program(uint32_t action, unsigned pid, struct sock_filter *prog, size_t n) {
+        scmp_filter_ctx ctx;
+        FILE *f;
+        long size;
+
+        assert_int_equal(seccomp_api_set(3), 0);
+        assert_int_equal(dhcp4_seccomp_policy_build(action, pid, &ctx), 0);
+        f = tmpfile();
+        assert_non_null(f);
+        assert_int_equal(seccomp_export_bpf(ctx, fileno(f)), 0);
+        seccomp_release(ctx);
+        size = lseek(fileno(f), 0, SEEK_END);
+        assert_true(size > 0 && size % sizeof(struct sock_filter) == 0);
+        assert_true((size_t) size <= n * sizeof(struct sock_filter));
+        assert_int_equal(pread(fileno(f), prog, size, 0), size);
+        fclose(f);
+        return size / sizeof(struct sock_filter);
+}
+
+static void test_program_is_libseccomps(void **state) {
+        static const struct {
+                Dhcp4SeccompMode mode;
+                uint32_t action;
+        } modes[] = { { DHCP4_SECCOMP_ENFORCE, SCMP_ACT_KILL_PROCESS }, { DHCP4_SECCOMP_LOG, SCMP_ACT_LOG } };
+        struct sock_filter built[1024], want[1024], small[4];
+        unsigned pid = (unsigned) getpid();
+
+        for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+                size_t n = libseccomp_program(modes[i].action, pid, want, 1024);
+                int len = dhcp4_seccomp_program(modes[i].mode, pid, built, 1024);
+
+                assert_int_equal(len, (int) n);
+                assert_int_equal(dhcp4_seccomp_program_len(modes[i].mode), n);
+                assert_memory_equal(built, want, n * sizeof(struct sock_filter));
+                /* another pid gives another program: the pid really is in it */
+                assert_int_equal(dhcp4_seccomp_program(modes[i].mode, pid + 1, built, 1024), (int) n);
+                assert_memory_not_equal(built, want, n * sizeof(struct sock_filter));
+        }
+        assert_int_equal(dhcp4_seccomp_program(DHCP4_SECCOMP_ENFORCE, pid, small, 4), -ENOBUFS);
+        assert_int_equal(dhcp4_seccomp_program(DHCP4_SECCOMP_OFF, pid, built, 1024), -EINVAL);
+        assert_int_equal(dhcp4_seccomp_program_len(DHCP4_SECCOMP_OFF), 0);
 }
 
 /* LOG mode allows what ENFORCE kills (the kernel only logs it); OFF installs nothing. */
@@ -232,6 +306,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_allowed),
                 cmocka_unit_test(test_forbidden),
+                cmocka_unit_test(test_abort_allowed),
+                cmocka_unit_test(test_program_is_libseccomps),
                 cmocka_unit_test(test_log_and_off),
                 cmocka_unit_test(test_mode_strings),
         };

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Build-time generator of infradhcpd's seccomp program: compiles the rules of
+ * dhcp4-seccomp-policy.c with libseccomp, once per mode (calls outside the list kill
+ * the process, or are only logged), and writes them as C arrays of struct sock_filter
+ * for dhcp4-seccomp.c. The daemon then installs the filter with one seccomp(2) call,
+ * without libseccomp (docs/security.md: compiling the filter at start cost 2 ms and
+ * about 150 kB of heap, and the library stays mapped for nothing afterwards).
+ *
+ * The one value known only at run time, the daemon's own pid (tgkill() may signal it
+ * alone: abort()), is compiled as a placeholder; the generator lists the instructions
+ * that compare against it and fails unless each is a `jeq #placeholder`, which the
+ * daemon patches with getpid() before loading. It runs on the architecture it builds
+ * for (natively, or through meson's exe_wrapper when cross-compiling), so the program
+ * checks that architecture, as libseccomp does at run time.
+ *
+ *   dhcp4-seccomp-gen OUTPUT.h
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "dhcp4-seccomp-policy.h"
+
+/* Not a pid (pid_max is at most 2^22), and no syscall number, flag or constant the
+ * rules compare with. */
+#define SELF_PID_PLACEHOLDER 0x5eccf1d0u
+
+static int build(uint32_t action, struct sock_filter **ret, size_t *ret_n) {
+        scmp_filter_ctx ctx;
+        FILE *f = NULL;
+        long size;
+        int r;
+
+        r = dhcp4_seccomp_policy_build(action, SELF_PID_PLACEHOLDER, &ctx);
+        if (r < 0)
+                return r;
+        f = tmpfile();
+        r = f ? seccomp_export_bpf(ctx, fileno(f)) : -errno;
+        seccomp_release(ctx);
+        if (r < 0)
+                goto fail;
+        size = lseek(fileno(f), 0, SEEK_END);
+        if (size <= 0 || size % sizeof(struct sock_filter) != 0 || size > 65536) {
+                r = -EBADMSG;
+                goto fail;
+        }
+        *ret = malloc(size);
+        if (!*ret || pread(fileno(f), *ret, size, 0) != size) {
+                r = -EIO;
+                goto fail;
+        }
+        *ret_n = size / sizeof(struct sock_filter);
+        fclose(f);
+        return 0;
+fail:
+        if (f)
+                fclose(f);
+        return r;
+}
+
+static int emit(FILE *out, const char *name, uint32_t action) {
+        struct sock_filter *prog = NULL;
+        size_t n = 0, n_pid = 0;
+        int r = build(action, &prog, &n);
+
+        if (r < 0) {
+                fprintf(stderr, "dhcp4-seccomp-gen: cannot build the %s program: %s\n", name, strerror(-r));
+                return r;
+        }
+        fprintf(out, "static const struct sock_filter dhcp4_seccomp_program_%s[%zu] = {\n", name, n);
+        for (size_t i = 0; i < n; i++)
+                fprintf(out, "        { 0x%02x, %u, %u, 0x%08x },\n", prog[i].code, prog[i].jt, prog[i].jf, prog[i].k);
+        fprintf(out, "};\n/* instructions comparing with the daemon's own pid (tgkill) */\n");
+        fprintf(out, "static const uint16_t dhcp4_seccomp_program_%s_pid[] = {", name);
+        for (size_t i = 0; i < n; i++) {
+                if (prog[i].k != SELF_PID_PLACEHOLDER)
+                        continue;
+                if (prog[i].code != (BPF_JMP | BPF_JEQ | BPF_K)) {
+                        fprintf(stderr, "dhcp4-seccomp-gen: the pid placeholder is used by instruction %zu "
+                                "(code 0x%02x), not a jeq\n", i, prog[i].code);
+                        free(prog);
+                        return -EBADMSG;
+                }
+                fprintf(out, "%s%zu", n_pid ? ", " : " ", i);
+                n_pid++;
+        }
+        fprintf(out, " };\n\n");
+        free(prog);
+        if (n_pid == 0) {
+                fprintf(stderr, "dhcp4-seccomp-gen: the %s program does not compare with the pid placeholder\n", name);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        const struct scmp_version *v = seccomp_version();
+        FILE *out;
+        int r;
+
+        if (argc != 2) {
+                fprintf(stderr, "usage: dhcp4-seccomp-gen OUTPUT.h\n");
+                return 2;
+        }
+        /* The program must not depend on the kernel of the build machine: API level 3
+         * (SECCOMP_RET_KILL_PROCESS and SECCOMP_RET_LOG, Linux 4.14) without probing it.
+         * The daemon checks SECCOMP_RET_LOG itself before loading the log program. */
+        r = seccomp_api_set(3);
+        if (r < 0) {
+                fprintf(stderr, "dhcp4-seccomp-gen: seccomp_api_set(3): %s\n", strerror(-r));
+                return 1;
+        }
+        out = fopen(argv[1], "we");
+        if (!out) {
+                fprintf(stderr, "dhcp4-seccomp-gen: %s: %m\n", argv[1]);
+                return 1;
+        }
+        fprintf(out, "/* Generated by dhcp4-seccomp-gen from dhcp4-seccomp-policy.c with libseccomp %u.%u.%u;\n"
+                     " * do not edit. */\n#pragma once\n\n#include <linux/filter.h>\n#include <stdint.h>\n\n"
+                     "#define DHCP4_SECCOMP_SELF_PID_PLACEHOLDER 0x%08xu\n\n",
+                v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, SELF_PID_PLACEHOLDER);
+        r = emit(out, "enforce", SCMP_ACT_KILL_PROCESS);
+        if (r >= 0)
+                r = emit(out, "log", SCMP_ACT_LOG);
+        if (fclose(out) != 0 && r >= 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(argv[1]);
+                return 1;
+        }
+        return 0;
+}
