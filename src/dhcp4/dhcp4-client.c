@@ -106,6 +106,7 @@ struct Dhcp4Client {
          * a step of the wall clock (dhcp4_wallclock_convert). */
         Dhcp4WallClock start_wallclock;
 
+        uint64_t seed; /* of the engine's, ACD's and attachment detection's PRNGs */
         bool dispatching;
         /* The CONFIGURE of the bind being dispatched failed: that bind is not persisted,
          * not reported, and the engine is told (dhcp4_engine_configure_failed). */
@@ -1145,14 +1146,17 @@ static void client_load_policy(Dhcp4Client *c) {
 
 /* Takes the interface (at start, or when one of our name appears after ours was
  * deleted): its ifindex, MAC and carrier, then starts the engine with the remembered
- * lease (INIT-REBOOT) when there is one for this MAC, else INIT. */
+ * lease (INIT-REBOOT) when there is one for this MAC, else INIT. First packet first:
+ * the DISCOVER or REQUEST goes out before the interface's housekeeping
+ * (promote_secondaries, foreign addresses), which only has to be done before a reply
+ * is acted on, and replies are read by the event loop afterwards. */
 static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
         bool first = !c->attached_once;
         Dhcp4Lease remembered;
         bool have_lease;
         uint64_t now;
         char m[18];
-        int r;
+        int r, k;
 
         if (!link->has_mac)
                 return log_error_errno(-EPROTONOSUPPORT, "%s has no Ethernet address; DHCP needs one", c->ifname);
@@ -1167,13 +1171,6 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
                 dhcp4_client_dna_set_mac(c->dna, c->mac);
         }
         dhcp4_link_init(&c->link, c->rtnl, c->ifindex, c->ifname, &c->config);
-        /* Without promote_secondaries, removing the primary address of a subnet removes
-         * every secondary of that subnet too: make-before-break would then lose the new
-         * lease when the old address (same pool) goes. */
-        r = rtnl_link_set_promote_secondaries(c->rtnl, c->ifindex, true);
-        if (r < 0)
-                log_warning_errno(r, "Cannot enable promote_secondaries on %s; replacing an address in the "
-                                  "same subnet may briefly remove the new one: %m", c->ifname);
         if (first)
                 log_info("Starting on %s (ifindex %d, MAC %s, client id 01:%s, carrier %s)", c->ifname, c->ifindex,
                          format_mac(c->mac, m), m, c->carrier ? "up" : "down");
@@ -1194,9 +1191,6 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
                          addr_str(remembered.address, a), remembered.prefixlen);
                 /* The export files hold it from the previous run: a NAK must end it there. */
                 dhcp4_export_remembered(&c->export, &remembered, engine_to_realtime(remembered.acquired_usec));
-        } else {
-                /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
-                dhcp4_link_remove_foreign_addresses(&c->link, NULL, 0);
         }
         /* Told before start, so no DISCOVER is queued for a link without carrier. */
         r = dhcp4_engine_link(c->engine, c->carrier, engine_now());
@@ -1207,17 +1201,27 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
         r = dhcp4_engine_start(c->engine, have_lease ? &remembered : NULL, engine_now());
         if (r < 0)
                 return log_error_errno(r, "Failed to start the DHCP engine: %m");
-        return client_dispatch(c);
+        r = client_dispatch(c); /* the first packet */
+
+        /* Without promote_secondaries, removing the primary address of a subnet removes
+         * every secondary of that subnet too: make-before-break would then lose the new
+         * lease when the old address (same pool) goes. */
+        k = rtnl_link_set_promote_secondaries(c->rtnl, c->ifindex, true);
+        if (k < 0)
+                log_warning_errno(k, "Cannot enable promote_secondaries on %s; replacing an address in the "
+                                  "same subnet may briefly remove the new one: %m", c->ifname);
+        if (!have_lease)
+                /* Nothing of ours to keep: no address other than a lease of ours belongs here. */
+                dhcp4_link_remove_foreign_addresses(&c->link, NULL, 0);
+        return r;
 }
 
 int dhcp4_client_start(Dhcp4Client *c) {
         Dhcp4EngineConfig ec;
-        Dhcp4AcdConfig acd_config;
         RtnlLink link;
-        uint64_t seed;
         int r;
 
-        r = rtnl_new(&c->rtnl);
+        r = rtnl_new_request(&c->rtnl);
         if (r < 0)
                 return log_error_errno(r, "Failed to open rtnetlink: %m");
         r = rtnl_link_get_by_name(c->rtnl, c->ifname, &link);
@@ -1234,18 +1238,33 @@ int dhcp4_client_start(Dhcp4Client *c) {
         if (r < 0)
                 return log_error_errno(r, "Invalid engine configuration: %m");
         memcpy(ec.mac, c->mac, 6);
-        if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-                seed = clock_now(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)c->ifindex;
-        ec.seed = seed;
+        if (getrandom(&c->seed, sizeof(c->seed), GRND_NONBLOCK) != sizeof(c->seed))
+                c->seed = clock_now(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)c->ifindex;
+        ec.seed = c->seed;
         r = dhcp4_engine_new(&c->engine, &ec);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the DHCP engine: %m");
+
+        r = sd_event_add_time(c->event, &c->timer_source, CLOCK_BOOTTIME, UINT64_MAX, 0, on_timer, c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the lease timer: %m");
+        /* Timers in this daemon are protocol deadlines: no coalescing slack. */
+        (void)sd_event_source_set_time_accuracy(c->timer_source, 1);
+        (void)sd_event_source_set_enabled(c->timer_source, SD_EVENT_OFF);
+
+        client_load_policy(c);
+        return client_attach(c, &link);
+}
+
+int dhcp4_client_start_rest(Dhcp4Client *c) {
+        Dhcp4AcdConfig acd_config;
+        int r;
 
         r = dhcp4_config_to_acd(&c->config, &acd_config);
         if (r < 0)
                 return log_error_errno(r, "Invalid conflict detection configuration: %m");
         if (acd_config.enabled) {
-                r = dhcp4_acd_new(&c->acd, &acd_config, c->mac, seed ^ UINT64_C(0x9e3779b97f4a7c15));
+                r = dhcp4_acd_new(&c->acd, &acd_config, c->mac, c->seed ^ UINT64_C(0x9e3779b97f4a7c15));
                 if (r < 0)
                         return log_error_errno(r, "Failed to create conflict detection: %m");
                 r = sd_event_add_time(c->event, &c->acd_timer_source, CLOCK_BOOTTIME, UINT64_MAX, 0, on_acd_timer,
@@ -1257,25 +1276,23 @@ int dhcp4_client_start(Dhcp4Client *c) {
         }
 
         r = dhcp4_client_dna_new(&c->dna, c->event, c->ifindex, c->ifname, c->mac, &c->config.dna,
-                                 seed ^ UINT64_C(0xd1b54a32d192ed03), client_confirm, c);
+                                 c->seed ^ UINT64_C(0xd1b54a32d192ed03), client_confirm, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up attachment detection: %m");
         if (!c->config.dna.enabled)
                 log_info("Attachment detection is off ([Attachment] Detect=no): a move to another network is "
                          "noticed only through the controller");
 
+        r = rtnl_monitor_open(c->rtnl);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to rtnetlink notifications: %m");
         r = sd_event_add_io(c->event, &c->rtnl_source, rtnl_monitor_fd(c->rtnl), EPOLLIN, on_rtnl_readable, c);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch rtnetlink: %m");
-        r = sd_event_add_time(c->event, &c->timer_source, CLOCK_BOOTTIME, UINT64_MAX, 0, on_timer, c);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the lease timer: %m");
-        /* Timers in this daemon are protocol deadlines: no coalescing slack. */
-        (void)sd_event_source_set_time_accuracy(c->timer_source, 1);
-        (void)sd_event_source_set_enabled(c->timer_source, SD_EVENT_OFF);
-
-        client_load_policy(c);
-        return client_attach(c, &link);
+        /* What changed between the first read of the link and the subscription (carrier,
+         * MAC, the interface gone) would not be notified: read it once more. */
+        client_resync(c);
+        return client_dispatch(c);
 }
 
 void dhcp4_client_stop(Dhcp4Client *c) {

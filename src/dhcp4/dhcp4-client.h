@@ -36,9 +36,17 @@ int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, con
 Dhcp4Client *dhcp4_client_free(Dhcp4Client *c);
 DEFINE_FREEP(Dhcp4Client, dhcp4_client_free)
 
-/* Resolves the interface, opens netlink, loads the persisted lease and starts the
- * engine. Returns 0 or -errno (e.g. -ENODEV: no such interface). */
+/* Start-up in two steps, first packet first (docs/design.md, "Start-up"):
+ * dhcp4_client_start() does only what the first DISCOVER or INIT-REBOOT REQUEST needs
+ * (the rtnetlink request socket, the link, the persisted offer policy and lease, the
+ * engine, the packet socket and the lease timer) and sends it; then the interface's
+ * housekeeping (promote_secondaries, foreign addresses). dhcp4_client_start_rest(),
+ * called right after while the server answers, adds conflict detection, attachment
+ * detection and the rtnetlink monitor, and re-reads the link so that a change made in
+ * between is not missed. Nothing is read from the network before the event loop runs.
+ * Both return 0 or -errno (e.g. -ENODEV: no such interface). */
 int dhcp4_client_start(Dhcp4Client *c);
+int dhcp4_client_start_rest(Dhcp4Client *c);
 /* SIGTERM path: stop without releasing; the kernel lifetime keeps the address. */
 void dhcp4_client_stop(Dhcp4Client *c);
 

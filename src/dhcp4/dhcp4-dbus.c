@@ -457,14 +457,25 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 int dhcp4_dbus_new(Dhcp4Dbus **ret, sd_event *event, Dhcp4Client *client) {
         _cleanup_(dhcp4_dbus_freep) Dhcp4Dbus *d = NULL;
+        sd_bus *bus = NULL;
         const char *ifname;
         int r;
 
         if (!ret || !event || !client)
                 return -EINVAL;
+        /* The bus first: connecting synchronously (a local socket answers or fails at
+         * once), so that a node or a container without one costs one connect() and
+         * nothing else (issue 13). The authentication and Hello run in the event loop. */
+        r = sd_bus_open_system_with_description(&bus, "infradhcpd");
+        if (r < 0)
+                return r;
         d = calloc(1, sizeof(*d));
-        if (!d)
+        if (!d) {
+                sd_bus_close_unref(bus);
                 return -ENOMEM;
+        }
+        d->bus = bus; /* consumed */
+        (void)sd_bus_set_exit_on_disconnect(d->bus, false);
         d->client = client;
         dhcp4_client_get_status(client, &d->shown);
         d->announced = d->shown;
@@ -475,13 +486,6 @@ int dhcp4_dbus_new(Dhcp4Dbus **ret, sd_event *event, Dhcp4Client *client) {
         r = sd_bus_path_encode(DHCP4_DBUS_PATH_PREFIX, ifname, &d->path);
         if (r < 0)
                 return r;
-
-        /* Connects synchronously (a local socket answers or fails at once); the
-         * authentication and Hello run in the event loop. */
-        r = sd_bus_open_system_with_description(&d->bus, "infradhcpd");
-        if (r < 0)
-                return r;
-        (void)sd_bus_set_exit_on_disconnect(d->bus, false);
 
         r = sd_bus_add_filter(d->bus, &d->filter_slot, on_incoming, d);
         if (r < 0)

@@ -766,6 +766,22 @@ void dhcp4_varlink_on_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new
         rr_on_state(v, new_state);
 }
 
+int dhcp4_varlink_check_free(const char *runtime_dir, const char *ifname) {
+        _cleanup_(freep) char *path = NULL;
+        int r;
+
+        if (!runtime_dir || !ifname)
+                return -EINVAL;
+        if (asprintf(&path, "%s/%s/" DHCP4_VARLINK_SOCKET_NAME, runtime_dir, ifname) < 0) {
+                path = NULL;
+                return -ENOMEM;
+        }
+        r = varlink_socket_in_use(path);
+        if (r > 0)
+                return log_error_errno(-EADDRINUSE, "Cannot listen on varlink socket %s: %m", path);
+        return r < 0 ? r : 0;
+}
+
 int dhcp4_varlink_new(Dhcp4Varlink **ret, sd_event *event, Dhcp4Client *client, const char *runtime_dir) {
         _cleanup_(dhcp4_varlink_freep) Dhcp4Varlink *v = NULL;
         _cleanup_(freep) char *path = NULL;

@@ -19,6 +19,11 @@
 
 typedef struct Dhcp4Varlink Dhcp4Varlink;
 
+/* Before the daemon sends anything: -EADDRINUSE (logged) when another infradhcpd
+ * answers on <runtime_dir>/<ifname>/io.infradhcp.Client, the interface being its;
+ * else 0 (or -errno). Creates nothing: dhcp4_varlink_new() comes after the first packet. */
+int dhcp4_varlink_check_free(const char *runtime_dir, const char *ifname);
+
 /* Creates the server and listens on <runtime_dir>/<ifname>/io.infradhcp.Client.
  * Returns 0 or -errno (-EADDRINUSE: another daemon answers on that socket). */
 int dhcp4_varlink_new(Dhcp4Varlink **ret, sd_event *event, Dhcp4Client *client, const char *runtime_dir);

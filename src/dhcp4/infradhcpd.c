@@ -7,9 +7,13 @@
  *   infradhcpd [--config FILE] [--state-dir DIR] [--runtime-dir DIR] [--log-level LEVEL]
  *              [--system-call-filter yes|no|log] IFNAME
  *
- * Least privilege (docs/security.md): once the control sockets and netlink are open,
- * every capability but CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE goes and
- * no_new_privs is set; once the client has started, the seccomp allow-list is loaded.
+ * Start-up, first packet first (docs/design.md, "Start-up"): configuration, the link,
+ * the persisted lease, the packet socket, and the first DISCOVER or INIT-REBOOT REQUEST
+ * is sent; then, while the server answers, every capability but CAP_NET_ADMIN,
+ * CAP_NET_RAW and CAP_NET_BIND_SERVICE goes (no_new_privs set), the seccomp allow-list
+ * is loaded, and the rest is set up (conflict and attachment detection, the netlink
+ * monitor, varlink, D-Bus, the metrics file) before the event loop reads anything
+ * (docs/security.md).
  *
  * Signals: SIGTERM/SIGINT stop without releasing (the address keeps its kernel
  * lifetime), SIGUSR1 renews now, SIGUSR2 releases (DHCPRELEASE, address removed,
@@ -227,8 +231,9 @@ static int on_sigusr(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-/* Everything that needs more than the network capabilities is open by now: the state
- * and runtime directories, the varlink socket, the bus. What stays, and why
+/* Everything that needs more than the network capabilities is done by now: the state
+ * and runtime directories exist (the varlink socket and the bus connection, opened
+ * after, need nothing but uid 0 owning the runtime directory). What stays, and why
  * (docs/security.md): CAP_NET_ADMIN for addresses, routes and SO_RCVBUFFORCE on the
  * netlink socket; CAP_NET_RAW for the packet and ARP sockets (reopened in every state
  * that broadcasts) and SO_BINDTOIFINDEX; CAP_NET_BIND_SERVICE for the UDP socket bound
@@ -276,6 +281,7 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGUSR1);
         sigaddset(&mask, SIGUSR2);
+        /* Blocked now, watched below: a signal in between waits for its signalfd. */
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
 
@@ -284,6 +290,39 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to create the event loop: %m");
                 goto finish;
         }
+        /* An infradhcpd already running on this interface: not a packet from this one. */
+        r = dhcp4_varlink_check_free(args.runtime_dir, args.ifname);
+        if (r < 0) {
+                log_error_errno(r, "Failed to listen for control connections under %s: %m", args.runtime_dir);
+                goto finish;
+        }
+        r = dhcp4_client_new(&d.client, d.event, args.ifname, &config, args.state_dir);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the client: %m");
+                goto finish;
+        }
+
+        /* First packet first (docs/design.md, "Start-up"): the link, the persisted lease
+         * and the packet socket, and the DISCOVER or INIT-REBOOT REQUEST is on the wire.
+         * Everything below runs while the server answers; its answer is read by the event
+         * loop, so by then the capabilities are dropped and the filter is in place. */
+        r = dhcp4_client_start(d.client);
+        if (r < 0)
+                goto finish;
+
+        /* Least privilege before anything from outside is parsed (docs/security.md):
+         * nothing has been read from the network yet, and nothing from a local client. */
+        r = drop_privileges();
+        if (r < 0)
+                goto finish;
+        r = dhcp4_seccomp_install(args.seccomp);
+        if (r < 0) {
+                log_error_errno(r, "Failed to install the system call filter: %m");
+                goto finish;
+        }
+        if (args.seccomp != DHCP4_SECCOMP_OFF)
+                log_debug("System call filter installed (%s)", args.seccomp == DHCP4_SECCOMP_LOG ? "log only" : "enforcing");
+
         (void)sd_event_set_watchdog(d.event, true);
         if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, on_sigterm, &d)) < 0 ||
             (r = sd_event_add_signal(d.event, NULL, SIGINT, on_sigterm, &d)) < 0 ||
@@ -292,12 +331,9 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Failed to watch signals: %m");
                 goto finish;
         }
-
-        r = dhcp4_client_new(&d.client, d.event, args.ifname, &config, args.state_dir);
-        if (r < 0) {
-                log_error_errno(r, "Failed to set up the client: %m");
+        r = dhcp4_client_start_rest(d.client);
+        if (r < 0)
                 goto finish;
-        }
         r = dhcp4_varlink_new(&d.varlink, d.event, d.client, args.runtime_dir);
         if (r < 0) {
                 log_error_errno(r, "Failed to listen for control connections under %s: %m", args.runtime_dir);
@@ -319,24 +355,10 @@ int main(int argc, char *argv[]) {
                         goto finish;
                 }
                 dhcp4_client_set_change_handler(d.client, dhcp4_textfile_on_change, d.textfile);
+                /* The start-up's changes happened before it existed. */
+                dhcp4_textfile_on_change(d.client, d.textfile);
                 log_debug("Writing metrics to %s", config.metrics_textfile_path);
         }
-
-        r = drop_privileges();
-        if (r < 0)
-                goto finish;
-
-        r = dhcp4_client_start(d.client);
-        if (r < 0)
-                goto finish;
-
-        r = dhcp4_seccomp_install(args.seccomp);
-        if (r < 0) {
-                log_error_errno(r, "Failed to install the system call filter: %m");
-                goto finish;
-        }
-        if (args.seccomp != DHCP4_SECCOMP_OFF)
-                log_debug("System call filter installed (%s)", args.seccomp == DHCP4_SECCOMP_LOG ? "log only" : "enforcing");
 
         (void)sd_notify(false, "READY=1\nSTATUS=Started");
         r = sd_event_loop(d.event);

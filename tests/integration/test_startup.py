@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""infradhcpd's start-up order (issue 13, docs/design.md "Start-up", docs/security.md),
+read from the system calls the daemon makes (strace -f) against dnsmasq:
+
+  order   fresh (DISCOVER) and restarted on its persisted lease (INIT-REBOOT REQUEST):
+          the first DHCP packet leaves before the varlink socket is bound, before the
+          system bus is connected to, before the rtnetlink monitor subscribes, before the
+          capability drop and the seccomp filter; the capability drop and the filter come
+          before the first read of the packet socket and before any control connection
+          is accepted (nothing from outside is parsed unfiltered); the bus is tried once;
+          the lease works under strace, and the remembered lease is confirmed with the
+          INIT-REBOOT REQUEST after the restart.
+  second  a second infradhcpd for an interface whose daemon is running sends nothing
+          (no DHCP packet on the wire while the first stays BOUND), says why and exits 1;
+          the first keeps its lease and its varlink socket.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+import netns
+from netns import check, log
+
+SYSCALLS = "socket,bind,connect,sendto,sendmsg,recvfrom,recvmsg,setsockopt,capset,seccomp,accept4"
+BUS = "/nonexistent/infradhcp-test-bus"  # netns.InfraDhcpd's DBUS_SYSTEM_BUS_ADDRESS
+
+
+class Traced(netns.InfraDhcpd):
+    """infradhcpd under strace -f, its system calls written to trace_path."""
+
+    def __init__(self, *a, trace_path, **kw):
+        super().__init__(*a, **kw)
+        self.trace_path = trace_path
+
+    def argv(self):
+        return ["strace", "-f", "-qq", "-e", "trace=" + SYSCALLS, "-o", self.trace_path] + super().argv()
+
+
+def trace_events(path):
+    """[(index, syscall, line)] from strace's output, in order."""
+    out = []
+    with open(path, errors="replace") as f:
+        for i, line in enumerate(f):
+            m = re.match(r"^\d+\s+(\w+)\(", line)
+            if m:
+                out.append((i, m.group(1), line.rstrip()))
+    return out
+
+
+def first(events, pred, what):
+    for e in events:
+        if pred(e):
+            return e[0]
+    raise netns.CheckFailed("no %s in the trace" % what)
+
+
+def check_order(path, case):
+    ev = trace_events(path)
+    packet_fds = set()
+    for _i, name, line in ev:
+        m = re.match(r"^\d+\s+socket\(AF_PACKET, SOCK_DGRAM.* = (\d+)$", line)
+        if m:
+            packet_fds.add(m.group(1))
+    check(packet_fds, "no packet socket in the trace")
+
+    def on_packet_fd(line):
+        m = re.match(r"^\d+\s+\w+\((\d+),", line)
+        return m and m.group(1) in packet_fds
+
+    sent = first(ev, lambda e: e[1] == "sendto" and on_packet_fd(e[2]) and "AF_PACKET" in e[2],
+                 "DHCP packet sent on the packet socket")
+    varlink = first(ev, lambda e: e[1] == "bind" and "io.infradhcp.Client" in e[2], "bind of the varlink socket")
+    bus = [e for e in ev if e[1] == "connect" and BUS in e[2]]
+    monitor = first(ev, lambda e: e[1] == "setsockopt" and "NETLINK_ADD_MEMBERSHIP" in e[2],
+                    "rtnetlink monitor subscription")
+    capset = first(ev, lambda e: e[1] == "capset", "capset (capability drop)")
+    seccomp = first(ev, lambda e: e[1] == "seccomp" and "SECCOMP_SET_MODE_FILTER" in e[2], "seccomp filter")
+    read = first(ev, lambda e: e[1] in ("recvmsg", "recvfrom") and on_packet_fd(e[2]) and "= -1 EAGAIN" not in e[2],
+                 "first read of the packet socket")
+    accepts = [e[0] for e in ev if e[1] == "accept4"]
+    log("%s: first packet at trace line %d; varlink bind %d, bus connect %s, monitor %d, capset %d, "
+        "seccomp %d, first packet read %d" % (case, sent, varlink, [b[0] for b in bus], monitor, capset, seccomp,
+                                              read))
+    for what, at in (("the varlink socket", varlink), ("the rtnetlink monitor", monitor),
+                     ("the capability drop", capset), ("the seccomp filter", seccomp)):
+        check(sent < at, "%s: %s (line %d) came before the first packet (line %d)" % (case, what, at, sent))
+    check(len(bus) == 1, "%s: the system bus was tried %d times, want once" % (case, len(bus)))
+    check(sent < bus[0][0], "%s: the bus connect came before the first packet" % case)
+    for what, at in (("the capability drop", capset), ("the seccomp filter", seccomp)):
+        check(at < read, "%s: the packet socket was read (line %d) before %s (line %d)" % (case, read, what, at))
+        for a in accepts:
+            check(at < a, "%s: a control connection was accepted before %s" % (case, what))
+
+
+def scenario_order(topo, args):
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    cap = netns.Capture(topo, c, cif).start()
+    netns.Dnsmasq(topo, s, sif, subnet, lease=600).start()
+    state = topo.mkdir("state")
+    for case in ("fresh", "init-reboot"):
+        trace = topo.path("strace-%s.txt" % case)
+        c.flush_addresses(cif)
+        t = time.time()
+        d = Traced(topo, c, cif, args.daemon, state_dir=state, trace_path=trace)
+        d.start()
+        addr = d.wait_address(timeout=30, pred=subnet.in_pool)
+        d.wait_state("BOUND", 15)
+        if case == "init-reboot":
+            d.proc.wait_log(r"Remembered lease %s/\d+ found" % re.escape(addr), 5)
+            first_req = cap.wait(lambda ps: [p for p in ps if p.time > t and p.from_client], 5, "the first packet")
+            check(first_req[0].type == "REQUEST", "after the restart the first packet is %s, want the "
+                  "INIT-REBOOT REQUEST" % first_req[0].type)
+        # a control connection while running: accepted after the filter
+        out = netns.run(c.argv([args.ctl, "status", cif, "--runtime-dir", d.runtime_dir]), check=False)
+        check(out.returncode == 0, "infradhcpctl status failed: %s" % out.stderr)
+        d.proc.stop()
+        check_order(trace, case)
+        log("%s: bound %s" % (case, addr))
+
+
+def scenario_second(topo, args):
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    cap = netns.Capture(topo, c, cif).start()
+    netns.Dnsmasq(topo, s, sif, subnet, lease=600).start()
+    a = netns.InfraDhcpd(topo, c, cif, args.daemon, state_dir=topo.mkdir("state-a"))
+    a.start()
+    addr = a.wait_address(timeout=20, pred=subnet.in_pool)
+    a.wait_state("BOUND", 10)
+    time.sleep(0.5)
+    t = time.time()
+    b = netns.InfraDhcpd(topo, c, cif, args.daemon, state_dir=topo.mkdir("state-b"))
+    b.runtime_dir = a.runtime_dir
+    b.start()
+    netns.wait_for(lambda: not b.proc.alive(), 10, "the second infradhcpd to exit")
+    rc = b.proc.popen.returncode
+    check(rc == 1, "the second infradhcpd exited %s, want 1:\n%s" % (rc, b.proc.tail()))
+    b.proc.wait_log(r"Cannot listen on varlink socket .*: Address already in use", 1)
+    time.sleep(1.0)  # anything it had sent would be in the capture by now
+    sent = [p for p in cap.packets() if p.time > t and p.from_client]
+    check(not sent, "the second infradhcpd sent %s" % [p.type for p in sent])
+    check(a.proc.alive() and addr in c.ipv4(cif), "the first infradhcpd or its address is gone")
+    out = netns.run(c.argv([args.ctl, "status", cif, "--runtime-dir", a.runtime_dir]), check=False)
+    check(out.returncode == 0 and "BOUND" in out.stdout, "the first daemon's varlink socket: %s%s" % (
+        out.stdout, out.stderr))
+    a.proc.stop()
+
+
+SCENARIOS = {"order": scenario_order, "second": scenario_second}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    ap.add_argument("--daemon", required=True)
+    ap.add_argument("--ctl", required=True)
+    args = ap.parse_args()
+    netns.require_root()
+    if args.scenario == "order" and subprocess.run(["strace", "-V"], stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.DEVNULL).returncode != 0:
+        log("FAIL startup-order: strace is not installed (scripts/install-deps)")
+        return 1
+    with netns.Topology("su") as topo:
+        try:
+            SCENARIOS[args.scenario](topo, args)
+        except netns.CheckFailed as e:
+            log("FAIL startup-%s: %s" % (args.scenario, e))
+            topo.dump_logs()
+            return 1
+    log("PASS startup-%s" % args.scenario)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
