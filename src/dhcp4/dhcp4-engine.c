@@ -318,6 +318,15 @@ static int input_begin(Dhcp4Engine *e) {
         return 0;
 }
 
+/* A command (release, renew, rebind, confirm): an input that a stopped engine refuses. */
+static int command_begin(Dhcp4Engine *e) {
+        int r = input_begin(e);
+
+        if (r < 0)
+                return r;
+        return e->state == DHCP4_STATE_STOPPED ? -ESTALE : 0;
+}
+
 static int input_end(Dhcp4Engine *e, int r) {
         if (r >= 0 && e->overflowed)
                 return -ENOBUFS;
@@ -918,12 +927,10 @@ static int engine_confirm_timeout(Dhcp4Engine *e, uint64_t now) {
 int dhcp4_engine_confirm(Dhcp4Engine *e, uint64_t now) {
         int r;
 
-        r = input_begin(e);
+        r = command_begin(e);
         if (r < 0)
                 return r;
         switch (e->state) {
-        case DHCP4_STATE_STOPPED:
-                return -ESTALE;
         case DHCP4_STATE_BOUND:
         case DHCP4_STATE_RENEWING:
         case DHCP4_STATE_REBINDING:
@@ -1501,11 +1508,9 @@ int dhcp4_engine_configure_failed(Dhcp4Engine *e, uint64_t now) {
 int dhcp4_engine_release(Dhcp4Engine *e, uint64_t now) {
         int r;
 
-        r = input_begin(e);
+        r = command_begin(e);
         if (r < 0)
                 return r;
-        if (e->state == DHCP4_STATE_STOPPED)
-                return -ESTALE;
         e->configure_failures = 0;
         if (e->state == DHCP4_STATE_RELEASED)
                 return 0;
@@ -1539,13 +1544,11 @@ int dhcp4_engine_release(Dhcp4Engine *e, uint64_t now) {
 int dhcp4_engine_renew(Dhcp4Engine *e, uint64_t now) {
         int r;
 
-        r = input_begin(e);
+        r = command_begin(e);
         if (r < 0)
                 return r;
 
         switch (e->state) {
-        case DHCP4_STATE_STOPPED:
-                return -ESTALE;
         case DHCP4_STATE_BOUND:
                 return input_end(e, engine_enter_renewing(e, now));
         case DHCP4_STATE_RENEWING:
@@ -1562,13 +1565,11 @@ int dhcp4_engine_renew(Dhcp4Engine *e, uint64_t now) {
 int dhcp4_engine_rebind(Dhcp4Engine *e, uint64_t now) {
         int r;
 
-        r = input_begin(e);
+        r = command_begin(e);
         if (r < 0)
                 return r;
 
         switch (e->state) {
-        case DHCP4_STATE_STOPPED:
-                return -ESTALE;
         case DHCP4_STATE_BOUND:
         case DHCP4_STATE_RENEWING:
                 return input_end(e, engine_enter_rebinding(e, now));
