@@ -5,12 +5,15 @@ read from the system calls the daemon makes (strace -f) against dnsmasq:
 
   order   fresh (DISCOVER) and restarted on its persisted lease (INIT-REBOOT REQUEST):
           the first DHCP packet leaves before the varlink socket is bound, before the
-          system bus is connected to, before the rtnetlink monitor subscribes, before the
+          system bus is connected to, before the rtnetlink monitor subscribes, before
+          promote_secondaries is set, before the
           capability drop and the seccomp filter; the capability drop and the filter come
           before the first read of the packet socket and before any control connection
           is accepted (nothing from outside is parsed unfiltered); the bus is tried once;
           the lease works under strace, and the remembered lease is confirmed with the
           INIT-REBOOT REQUEST after the restart.
+  recreate the interface deleted and created again (same name and MAC): on its return
+          the INIT-REBOOT REQUEST leaves before promote_secondaries is set, as at start.
   second  a second infradhcpd for an interface whose daemon is running sends nothing
           (no DHCP packet on the wire while the first stays BOUND), says why and exits 1;
           the first keeps its lease and its varlink socket.
@@ -82,11 +85,13 @@ def check_order(path, case):
     seccomp = first(ev, lambda e: e[1] == "seccomp" and "SECCOMP_SET_MODE_FILTER" in e[2], "seccomp filter")
     read = first(ev, lambda e: e[1] in ("recvmsg", "recvfrom") and on_packet_fd(e[2]) and "= -1 EAGAIN" not in e[2],
                  "first read of the packet socket")
+    setlink = first(ev, lambda e: e[1] == "sendto" and "RTM_SETLINK" in e[2], "promote_secondaries (RTM_SETLINK)")
     accepts = [e[0] for e in ev if e[1] == "accept4"]
     log("%s: first packet at trace line %d; varlink bind %d, bus connect %s, monitor %d, capset %d, "
         "seccomp %d, first packet read %d" % (case, sent, varlink, [b[0] for b in bus], monitor, capset, seccomp,
                                               read))
     for what, at in (("the varlink socket", varlink), ("the rtnetlink monitor", monitor),
+                     ("promote_secondaries", setlink),
                      ("the capability drop", capset), ("the seccomp filter", seccomp)):
         check(sent < at, "%s: %s (line %d) came before the first packet (line %d)" % (case, what, at, sent))
     check(len(bus) == 1, "%s: the system bus was tried %d times, want once" % (case, len(bus)))
@@ -152,7 +157,69 @@ def scenario_second(topo, args):
     a.proc.stop()
 
 
-SCENARIOS = {"order": scenario_order, "second": scenario_second}
+def dhcp_sends_before_setlinks(path):
+    """For each RTM_SETLINK (promote_secondaries, one per attachment of the interface) in
+    the trace: how many DHCP packet sockets (AF_PACKET bound to ETH_P_IP) had sent their
+    first packet before it. [(setlink line, count)]"""
+    ev = trace_events(path)
+    bound, sent_first, out = set(), set(), []
+    for i, name, line in ev:
+        m = re.match(r"^\d+\s+bind\((\d+), \{sa_family=AF_PACKET, sll_protocol=htons\(ETH_P_IP\)", line)
+        if m:
+            bound.add(m.group(1))
+            sent_first.discard(m.group(1))  # a new socket on a reused fd number
+            continue
+        m = re.match(r"^\d+\s+sendto\((\d+), ", line)
+        if m and m.group(1) in bound and "AF_PACKET" in line:
+            bound.discard(m.group(1))
+            sent_first.add((m.group(1), i))
+            continue
+        if name == "sendto" and "RTM_SETLINK" in line:
+            out.append((i, len(sent_first)))
+    return out
+
+
+def scenario_recreate(topo, args):
+    """The interface deleted and created again (same name and MAC, a new ifindex): the
+    daemon's return path (client_attach again) sends its INIT-REBOOT REQUEST before the
+    interface's housekeeping, as at start."""
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    server = netns.Dnsmasq(topo, s, sif, subnet, lease=600).start()
+    trace = topo.path("strace-recreate.txt")
+    d = Traced(topo, c, cif, args.daemon, state_dir=topo.mkdir("state"), trace_path=trace)
+    d.start()
+    addr = d.wait_address(timeout=30, pred=subnet.in_pool)
+    d.wait_state("BOUND", 15)
+    mac, old_index = c.mac(cif), c.ifindex(cif)
+    mark = len(d.proc.text())
+    c.ip("link", "del", cif)
+    d.proc.wait_log(r"Interface %s \(ifindex %d\) was removed" % (cif, old_index), 10, mark)
+    # The new interface appears under its name with carrier already up (created under
+    # another name, up, then renamed): a link without carrier sends nothing until the
+    # carrier comes, so only then is the order on the return path what is observed.
+    tmp = topo.unique("t")
+    topo.veth(s, sif, c, tmp, mac_b=mac)
+    netns.wait_for(lambda: "LOWER_UP" in c.ip_json("link", "show", "dev", tmp)[0].get("flags", []), 10,
+                   "carrier on the new veth")
+    server.stop()  # its interface went with the pair: serve the new one
+    server.start()
+    c.ip("link", "set", "dev", tmp, "name", cif)
+    d.proc.wait_log(r"Interface %s is back \(ifindex %d, MAC %s, client id 01:%s, carrier up\)" % (
+        cif, c.ifindex(cif), mac, mac), 15, mark)
+    d.wait_state("BOUND", 30, mark)
+    check(c.ipv4(cif) == [addr], "addresses on the new link: %s, want [%s]" % (c.ipv4(cif), addr))
+    d.proc.stop()
+    marks = dhcp_sends_before_setlinks(trace)
+    log("recreate: RTM_SETLINK at trace lines %s, DHCP packet sockets with a packet out before each %s" % (
+        [m[0] for m in marks], [m[1] for m in marks]))
+    check(len(marks) == 2, "want one promote_secondaries per attachment (2), got %d" % len(marks))
+    for k, (line, n) in enumerate(marks, 1):
+        check(n >= k, "attachment %d: promote_secondaries (trace line %d) came before its first DHCP packet" % (
+            k, line))
+
+
+SCENARIOS = {"order": scenario_order, "second": scenario_second, "recreate": scenario_recreate}
 
 
 def main():
@@ -162,9 +229,9 @@ def main():
     ap.add_argument("--ctl", required=True)
     args = ap.parse_args()
     netns.require_root()
-    if args.scenario == "order" and subprocess.run(["strace", "-V"], stdout=subprocess.DEVNULL,
+    if args.scenario in ("order", "recreate") and subprocess.run(["strace", "-V"], stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.DEVNULL).returncode != 0:
-        log("FAIL startup-order: strace is not installed (scripts/install-deps)")
+        log("FAIL startup-%s: strace is not installed (scripts/install-deps)" % args.scenario)
         return 1
     with netns.Topology("su") as topo:
         try:
