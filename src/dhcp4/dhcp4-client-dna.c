@@ -342,6 +342,14 @@ void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, uint32_t event, uint32_t fla
         (void) hint(d, notify_peers ? DHCP4_DNA_TRIGGER_NOTIFY_PEERS : DHCP4_DNA_TRIGGER_LINK_CHANGE);
 }
 
+void dhcp4_client_dna_link_baseline(Dhcp4ClientDna *d, uint32_t flags, uint8_t operstate) {
+        if (!d || d->has_link)
+                return;
+        d->has_link = true;
+        d->link_flags = flags;
+        d->link_operstate = operstate;
+}
+
 int dhcp4_client_dna_check(Dhcp4ClientDna *d) {
         if (!d || !dhcp4_dna_get_enabled(d->dna))
                 return -EOPNOTSUPP;

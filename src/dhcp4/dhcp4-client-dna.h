@@ -51,6 +51,9 @@ void dhcp4_client_dna_set_mac(Dhcp4ClientDna *d, const uint8_t mac[6]);
  * (other than IFF_PROMISC/IFF_ALLMULTI, which tcpdump toggles) or of the operstate
  * since the last notification, a link-change hint. */
 void dhcp4_client_dna_link_event(Dhcp4ClientDna *d, uint32_t event, uint32_t flags, uint8_t operstate);
+/* The link as read (not notified): the state the first notification is compared with,
+ * when there is none yet. Never a hint. */
+void dhcp4_client_dna_link_baseline(Dhcp4ClientDna *d, uint32_t flags, uint8_t operstate);
 /* Operator: check now (never waits for the hold-off nor the rate limit). Returns 0,
  * or -ENOTCONN when there is no lease to check, -EOPNOTSUPP when detection is off. */
 int dhcp4_client_dna_check(Dhcp4ClientDna *d);

@@ -918,6 +918,10 @@ static int client_apply_link(Dhcp4Client *c, const RtnlLink *link, bool hints) {
                 /* A link change without carrier change: a live migration shows nothing
                  * else (RFC 4436 hints, docs/dna.md). */
                 dhcp4_client_dna_link_event(c->dna, link->event, link->flags, link->operstate);
+        else if (!hints)
+                /* Read, not notified (start-up: the monitor subscribes after the first
+                 * packet, then reads the link): what the first notification compares with. */
+                dhcp4_client_dna_link_baseline(c->dna, link->flags, link->operstate);
         if (link->carrier != c->carrier) {
                 c->carrier = link->carrier;
                 log_info("%s carrier %s", c->ifname, c->carrier ? "up: confirming the lease" : "down");
