@@ -9,7 +9,8 @@ nothing, and --undo must restore every file of the tree byte for byte (modes and
 directories included), after which the same problems are found again.
 
 --scenario leases: other clients' lease files (client id, stale address) in a tree.
---scenario stray-dhclient, networkd, networkmanager: the live checks (below).
+--scenario stray-dhclient, second-infradhcpd, networkd, networkmanager, link-state: the live
+checks (test_doctor_live.py).
 """
 
 import argparse

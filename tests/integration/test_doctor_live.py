@@ -3,6 +3,9 @@
 stray-dhclient   infradhcpd bound on a veth, then a real dhclient started on it: doctor
                  names the dhclient's pid, --fix stops it (infradhcpd keeps its address),
                  --undo starts the same dhclient command line again.
+second-infradhcpd  a second infradhcpd on the same interface: named (the rightful one,
+                 the peer of the control socket, is not), stopped by --fix, started
+                 again by --undo.
 networkd         a real systemd-networkd with DHCP=ipv4 for the interface removes
                  infradhcpd's address (its client named by its socket on the link);
                  after --fix (Unmanaged=yes file + Reload over
@@ -176,6 +179,69 @@ def scenario_stray_dhclient(topo, ctl, daemon):
     log(f"--undo restarted dhclient as pid {newpid}: {' '.join(argv)}")
     os.kill(newpid, signal.SIGTERM)
     wait_for(lambda: not os.path.exists(f"/proc/{newpid}"), 5, "restarted dhclient gone")
+
+
+def find_cmdline(argv):
+    """The pid running exactly argv, or None."""
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[:-1] == [a.encode() for a in argv]:
+                    return int(p)
+        except OSError:
+            pass
+    return None
+
+
+def scenario_second_infradhcpd(topo, ctl, daemon):
+    """A second infradhcpd for the same interface (its own state and runtime dirs, as a
+    hand-started copy would have): named as a second daemon, the rightful one (the
+    peer of the control socket doctor is given) left alone; --fix stops the second,
+    --undo starts its command line again."""
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    netns.SERVERS["dnsmasq"](topo, s, sif, subnet, lease=600).start()
+    client, addr = start_infradhcpd(topo, daemon, c, cif, subnet)
+    state = topo.mkdir("doctor-state")
+    root = topo.mkdir("empty-root")
+    second = netns.InfraDhcpd(topo, c, cif, daemon)
+    second.start()
+    second.proc.wait_log(r"STATE=", 10)
+    pid = second.proc.pid
+
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, root=root)
+    found = problems(out, "process")
+    check(rc == 1 and len(found) == 1 and found[0].get("source") == f"pid {pid}" and
+          "a second infradhcpd" in found[0]["message"] and found[0]["autoFix"],
+          f"the second infradhcpd (pid {pid}) must be the one process finding: exit {rc} {found}")
+    check(not any(f.get("source") == f"pid {client.proc.pid}" for f in out["findings"]),
+          f"the rightful infradhcpd (pid {client.proc.pid}) was reported: {out['findings']}")
+
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, "--fix", root=root)
+    wait_for(lambda: not second.proc.alive(), 10, "the second infradhcpd stopped by --fix")
+    check(client.proc.alive(), "--fix stopped the rightful infradhcpd")
+    client.proc.send_signal(signal.SIGUSR1)  # renew: the address is (again) the rightful one's
+    wait_for(lambda: addr in c.ipv4(cif), 15, f"infradhcpd's {addr} on {cif} after --fix")
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, root=root)
+    check(rc == 0, f"doctor after --fix: exit {rc}: {problems(out)}")
+    log(f"second infradhcpd {pid} stopped by --fix; pid {client.proc.pid} kept {addr}; doctor clean")
+
+    with open(os.path.join(state, "doctor", f"{cif}.json")) as f:
+        argv = [a for a in json.load(f)["actions"] if a["type"] == "stop-process"][0]["argv"]
+    check(argv == second.argv(), f"recorded command line {argv} is not the second daemon's")
+    rc, out = doctor(ctl, c.argv, cif, state, client.runtime_dir, "--undo", root=root)
+    newpid = None
+    try:
+        check(rc == 0, f"--undo: exit {rc}: {out}")
+        newpid = wait_for(lambda: find_cmdline(argv), 5, "the second infradhcpd's command line running again")
+        log(f"--undo restarted the second infradhcpd as pid {newpid}")
+    finally:
+        newpid = newpid or find_cmdline(argv)
+        if newpid:
+            os.kill(newpid, signal.SIGTERM)
+            wait_for(lambda: not os.path.exists(f"/proc/{newpid}"), 10, "restarted infradhcpd gone")
 
 
 def private_bus(sb):
@@ -401,6 +467,7 @@ def scenario_link_state(topo, ctl, daemon):
 
 SCENARIOS = {
     "stray-dhclient": scenario_stray_dhclient,
+    "second-infradhcpd": scenario_second_infradhcpd,
     "networkd": scenario_networkd,
     "networkmanager": scenario_networkmanager,
     "link-state": scenario_link_state,
