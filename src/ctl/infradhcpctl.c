@@ -1291,13 +1291,25 @@ static int parse_args(int argc, char *argv[]) {
         return 1;
 }
 
+/* doctor's exit status 1 means "problems found": its bad usage must be 2 ("could not
+ * check") also when the option parser, before the verb is known, refuses the line. No
+ * option value can be "doctor" but --link-parent's, which applies to doctor only. */
+static bool argv_names_doctor(int argc, char *argv[]) {
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "doctor") == 0)
+                        return true;
+        return false;
+}
+
 int main(int argc, char *argv[]) {
         const char *verb;
         int r, n;
 
         r = parse_args(argc, argv);
-        if (r <= 0)
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (r < 0)
+                return argv_names_doctor(argc, argv) ? DOCTOR_EXIT_UNCHECKED : EXIT_FAILURE;
+        if (r == 0)
+                return EXIT_SUCCESS;
         verb = optind < argc ? argv[optind] : "list";
         n = optind < argc ? argc - optind - 1 : 0;
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {

@@ -9,6 +9,7 @@ nothing, and --undo must restore every file of the tree byte for byte (modes and
 directories included), after which the same problems are found again.
 
 --scenario leases: other clients' lease files (client id, stale address) in a tree.
+--scenario exit-status: exit 2 (no such interface, bad usage, a file that does not parse).
 --scenario stray-dhclient, second-infradhcpd, networkd, networkmanager, link-state: the live
 checks (test_doctor_live.py).
 """
@@ -283,6 +284,29 @@ def scenario_leases():
         shutil.rmtree(root, ignore_errors=True)
 
 
+def scenario_exit_status():
+    """Exit status 2 when something could not be checked: no such interface, bad usage,
+    a file that does not parse (named with its line); the --json report says so too."""
+    p = subprocess.run([CTL, "doctor", "idhnosuch0"], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 2 and "no such interface" in p.stderr, f"no such interface: exit {p.returncode} {p.stderr}")
+    for argv in (["doctor", "lo", "--fix", "--undo"], ["doctor"], ["doctor", "lo", "--bogus"]):
+        p = subprocess.run([CTL] + argv, capture_output=True, text=True, timeout=30)
+        check(p.returncode == 2 and p.stderr.startswith("infradhcpctl"), f"{argv}: exit {p.returncode} {p.stderr}")
+    root = tempfile.mkdtemp(prefix="idh-doctor-exit-")
+    try:
+        write_tree(root, {"etc/netplan/50-cloud-init.yaml": "network:\n  vlans: [\n"})
+        out = doctor(root, expect=2)
+        errors = [f for f in out["findings"] if f["status"] == "error"]
+        check(out.get("exitStatus") == 2 and len(errors) == 1 and
+              errors[0]["message"] == "cannot parse /etc/netplan/50-cloud-init.yaml:3: not valid YAML",
+              f"unparsable netplan: {out}")
+        t = text_doctor(root)
+        check(t.returncode == 2 and "1 check not done" in t.stdout, f"text report: {t.returncode}\n{t.stdout}")
+        log("exit status 2: no such interface, bad usage, a file that does not parse (file:line)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
     global CTL
     ap = argparse.ArgumentParser()
@@ -300,6 +324,8 @@ def main():
                 scenario_tree(name)
         elif args.scenario == "leases":
             scenario_leases()
+        elif args.scenario == "exit-status":
+            scenario_exit_status()
         else:
             import test_doctor_live as live
             return live.run(args.scenario, CTL, os.path.abspath(args.daemon), args.keep_tmp)
