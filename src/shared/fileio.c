@@ -194,18 +194,21 @@ int read_file_full(const char *path, size_t max_size, char **ret, size_t *ret_le
 
 int mkdir_p(const char *path, mode_t mode) {
         _cleanup_(freep) char *p = NULL;
+        struct stat st;
         size_t n;
 
         if (!path || !*path)
                 return -EINVAL;
+        /* The usual case (a daemon's state and runtime directories at every start): it is
+         * there already, one stat() instead of a mkdir() and a stat() per component. */
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
         p = strdup(path);
         if (!p)
                 return -ENOMEM;
 
         n = strlen(p);
         for (size_t i = 1; i <= n; i++) {
-                struct stat st;
-
                 if (p[i] != '/' && p[i] != '\0')
                         continue;
                 if (p[i - 1] == '/')
