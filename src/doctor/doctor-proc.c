@@ -79,6 +79,16 @@ static void split_cmdline(const char *cmdline, size_t len, Args *a) {
         }
 }
 
+/* An argument left after the options and their values: an interface the client was
+ * started for (dhclient, dhcpcd and udhcpc take them as positional arguments). */
+static void positional(const char *s, const char *ifname, bool *named, bool *ours) {
+        if (s[0] == '-')
+                return;
+        *named = true;
+        if (strcmp(s, ifname) == 0)
+                *ours = true;
+}
+
 static int classify_dhclient(const Args *a, const char *ifname, DoctorProc *ret) {
         bool named = false, ours = false;
 
@@ -95,11 +105,7 @@ static int classify_dhclient(const Args *a, const char *ifname, DoctorProc *ret)
                         i++;
                         continue;
                 }
-                if (s[0] == '-')
-                        continue;
-                named = true;
-                if (strcmp(s, ifname) == 0)
-                        ours = true;
+                positional(s, ifname, &named, &ours);
         }
         ret->all_interfaces = !named;
         return ours || !named;
@@ -139,11 +145,7 @@ static int classify_dhcpcd(const Args *a, const char *ifname, DoctorProc *ret) {
                         i++;
                         continue;
                 }
-                if (s[0] == '-')
-                        continue;
-                named = true;
-                if (strcmp(s, ifname) == 0)
-                        ours = true;
+                positional(s, ifname, &named, &ours);
         }
         if (control)
                 return 0; /* talks to a running dhcpcd and exits */
