@@ -87,6 +87,7 @@ IFADDRMSG = struct.Struct("=BBBBI")
 ETH_P_ALL = 0x0003
 SO_TIMESTAMPNS = 35  # asm-generic/socket.h (SO_TIMESTAMPNS_OLD); SCM_ has the same value
 PACKET_OUTGOING = 4
+DHCPOFFER = 2
 DHCPACK = 5
 
 DEFAULT_CLIENTS = "infradhcpd,infradhcpd-noacd,dhclient,dhcpcd,udhcpc,floor,floor-linked"
@@ -165,9 +166,10 @@ def _dhcp_of(frame):
 
 
 def _capture_marks(s, t0):
-    """Drains the capture: kernel times (ns) of the client's first DHCP packet and of the
-    first ACK after it, both after t0; None where not seen."""
-    first = ack = None
+    """Drains the capture: kernel times (ns), all after t0, of the client's first DHCP
+    packet, the server's first OFFER after it, the client's next packet after that OFFER
+    (its REQUEST) and the first ACK; None where not seen."""
+    first = offer = request = ack = None
     while True:
         try:
             data, anc, _fl, addr = s.recvmsg(2048, socket.CMSG_SPACE(16))
@@ -183,11 +185,17 @@ def _capture_marks(s, t0):
         d = _dhcp_of(data)
         if not d:
             continue
-        if d[0] == 68 and addr[2] == PACKET_OUTGOING and first is None:
-            first = ts
-        elif d[0] == 67 and d[2] == DHCPACK and first is not None and ack is None:
-            ack = ts
-    return first, ack
+        if d[0] == 68 and addr[2] == PACKET_OUTGOING:
+            if first is None:
+                first = ts
+            elif offer is not None and request is None:
+                request = ts
+        elif d[0] == 67 and first is not None:
+            if d[2] == DHCPOFFER and offer is None:
+                offer = ts
+            elif d[2] == DHCPACK and ack is None:
+                ack = ts
+    return first, offer, request, ack
 
 
 def _descendants(pid):
@@ -267,10 +275,10 @@ def _one(spec, c, argv, ifindex, log_path, settle, want_memory):
     nl.close()
     res = {"ms": None}
     if got is not None:
-        first, ack = _capture_marks(cap, t0)
-        res = {"ms": (got[0] - t0) / 1e6, "address": got[1],
-               "first_ms": (first - t0) / 1e6 if first else None,
-               "ack_ms": (ack - t0) / 1e6 if ack else None}
+        first, offer, request, ack = _capture_marks(cap, t0)
+        res = {"ms": (got[0] - t0) / 1e6, "address": got[1]}
+        for k, v in (("first_ms", first), ("offer_ms", offer), ("request_ms", request), ("ack_ms", ack)):
+            res[k] = (v - t0) / 1e6 if v else None
     cap.close()
     # let the client finish its bind (scripts, persisting) and go idle
     time.sleep(settle)
@@ -500,6 +508,9 @@ def main():
     # A binary just linked sits in dirty page-cache pages, which smaps counts as the
     # mapping's Private_Dirty: write them back first, or a fresh build looks 200 kB fatter.
     os.sync()
+    # A binary linked a moment ago has its pages dirty in the page cache until written
+    # back, and smaps counts them as the process's private dirty memory: write them first.
+    os.sync()
     load_start = loadavg()
     host_before = host_files()
     with netns.Topology("bn") as topo:
@@ -571,6 +582,19 @@ def main():
             print("%-16s %-7s %s %s %s %s %s" % (name, case, fmt_ms(ex).rjust(9), fmt_ms(m2f).rjust(11),
                                                  fmt_ms(f2a).rjust(11), fmt_ms(a2d).rjust(11),
                                                  fmt_ms(summary[name].get(case))))
+
+    print()
+    print("fresh DORA on the wire (medians, ms): the server's answers and the client's turn between them")
+    print("%-16s %12s %14s %12s" % ("client", "1st->OFFER", "OFFER->REQUEST", "REQUEST->ACK"))
+    for name in names:
+        rs = [r for r in results[name]["fresh"] if r.get("offer_ms") and r.get("request_ms") and r.get("ack_ms")]
+        if not rs:
+            continue
+        d_o = med([r["offer_ms"] - r["first_ms"] for r in rs])
+        o_r = med([r["request_ms"] - r["offer_ms"] for r in rs])
+        r_a = med([r["ack_ms"] - r["request_ms"] for r in rs])
+        summary[name]["offer_to_request_ms"] = o_r
+        print("%-16s %s %s %s" % (name, fmt_ms(d_o).rjust(12), fmt_ms(o_r).rjust(14), fmt_ms(r_a).rjust(12)))
 
     print()
     print("memory while bound and idle (kB, smaps_rollup summed over the client's processes, medians)")
