@@ -1260,7 +1260,7 @@ int dhcp4_client_start(Dhcp4Client *c) {
         return client_attach(c, &link);
 }
 
-int dhcp4_client_start_rest(Dhcp4Client *c) {
+int dhcp4_client_start_detection(Dhcp4Client *c) {
         Dhcp4AcdConfig acd_config;
         int r;
 
@@ -1286,6 +1286,11 @@ int dhcp4_client_start_rest(Dhcp4Client *c) {
         if (!c->config.dna.enabled)
                 log_info("Attachment detection is off ([Attachment] Detect=no): a move to another network is "
                          "noticed only through the controller");
+        return 0;
+}
+
+int dhcp4_client_start_monitor(Dhcp4Client *c) {
+        int r;
 
         r = rtnl_monitor_open(c->rtnl);
         if (r < 0)
@@ -1294,7 +1299,8 @@ int dhcp4_client_start_rest(Dhcp4Client *c) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch rtnetlink: %m");
         /* What changed between the first read of the link and the subscription (carrier,
-         * MAC, the interface gone) would not be notified: read it once more. */
+         * MAC, the interface gone, and once bound our address or route removed) would not
+         * be notified: read it once more. */
         client_resync(c);
         return client_dispatch(c);
 }
@@ -1310,6 +1316,10 @@ void dhcp4_client_stop(Dhcp4Client *c) {
         client_close_raw(c);
         client_close_udp(c);
         client_close_arp(c);
+}
+
+Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c) {
+        return c && c->engine ? dhcp4_engine_get_state(c->engine) : DHCP4_STATE_STOPPED;
 }
 
 void dhcp4_client_set_state_handler(Dhcp4Client *c, Dhcp4ClientStateHandler h, void *userdata) {

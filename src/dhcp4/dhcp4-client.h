@@ -36,17 +36,20 @@ int dhcp4_client_new(Dhcp4Client **ret, sd_event *event, const char *ifname, con
 Dhcp4Client *dhcp4_client_free(Dhcp4Client *c);
 DEFINE_FREEP(Dhcp4Client, dhcp4_client_free)
 
-/* Start-up in two steps, first packet first (docs/design.md, "Start-up"):
+/* Start-up in three steps, first packet first (docs/design.md, "Start-up"):
  * dhcp4_client_start() does only what the first DISCOVER or INIT-REBOOT REQUEST needs
  * (the rtnetlink request socket, the link, the persisted offer policy and lease, the
  * engine, the packet socket and the lease timer) and sends it; then the interface's
- * housekeeping (promote_secondaries, foreign addresses). dhcp4_client_start_rest(),
- * called right after while the server answers, adds conflict detection, attachment
- * detection and the rtnetlink monitor, and re-reads the link so that a change made in
- * between is not missed. Nothing is read from the network before the event loop runs.
- * Both return 0 or -errno (e.g. -ENODEV: no such interface). */
+ * housekeeping (promote_secondaries, foreign addresses). dhcp4_client_start_detection(),
+ * called right after and before anything is read, adds conflict and attachment
+ * detection (no socket yet: those open when a probe or a check starts), so that the ACK
+ * is probed as configured however soon it comes. dhcp4_client_start_monitor() may
+ * come later, between packets: it subscribes to rtnetlink and re-reads the link (and,
+ * once bound, checks the address and route), so that a change made before is not
+ * missed. All return 0 or -errno (e.g. -ENODEV: no such interface). */
 int dhcp4_client_start(Dhcp4Client *c);
-int dhcp4_client_start_rest(Dhcp4Client *c);
+int dhcp4_client_start_detection(Dhcp4Client *c);
+int dhcp4_client_start_monitor(Dhcp4Client *c);
 /* SIGTERM path: stop without releasing; the kernel lifetime keeps the address. */
 void dhcp4_client_stop(Dhcp4Client *c);
 
@@ -81,6 +84,8 @@ bool dhcp4_client_sequence_running(const Dhcp4Client *c);
  * (STOPPED, no lease). Reads the engine clock for the quarantine; lease times are
  * converted to CLOCK_REALTIME once per lease. */
 void dhcp4_client_get_status(Dhcp4Client *c, Dhcp4ClientStatus *ret);
+/* The engine's state (DHCP4_STATE_STOPPED before dhcp4_client_start()). */
+Dhcp4State dhcp4_client_get_state(const Dhcp4Client *c);
 
 /* Attachment detection (docs/dna.md): the operator's `infradhcpctl check`: test the
  * peers now. 0, -ENOTCONN without a lease, -EOPNOTSUPP when detection is off. */

@@ -11,9 +11,10 @@
  * the persisted lease, the packet socket, and the first DISCOVER or INIT-REBOOT REQUEST
  * is sent; then, while the server answers, every capability but CAP_NET_ADMIN,
  * CAP_NET_RAW and CAP_NET_BIND_SERVICE goes (no_new_privs set), the seccomp allow-list
- * is loaded, and the rest is set up (conflict and attachment detection, the netlink
- * monitor, varlink, D-Bus, the metrics file) before the event loop reads anything
- * (docs/security.md).
+ * is loaded and conflict and attachment detection are created, before the event loop
+ * reads anything (docs/security.md). The rest (the netlink monitor, signals, varlink,
+ * D-Bus, the metrics file, READY=1) is set up by the event loop in steps that yield to
+ * the server's answers, so that it never stands between an OFFER and our REQUEST.
  *
  * Signals: SIGTERM/SIGINT stop without releasing (the address keeps its kernel
  * lifetime), SIGUSR1 renews now, SIGUSR2 releases (DHCPRELEASE, address removed,
@@ -44,6 +45,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
+#include "time-util.h"
 
 
 typedef struct Args {
@@ -197,13 +199,37 @@ typedef struct Daemon {
         Dhcp4Varlink *varlink;
         Dhcp4Dbus *dbus; /* NULL without a system bus */
         Dhcp4Textfile *textfile; /* NULL without [Metrics] TextfilePath= */
+        const Args *args;
+        const Dhcp4Config *config;
+        sd_event_source *setup_source;
+        sd_event_source *setup_timer;
+        unsigned setup_next; /* SetupStep */
 } Daemon;
+
+static void setup_begin(Daemon *d);
+
+/* The first exchange is over when the engine is anywhere but on its way from start to
+ * the first ACK (or NAK): probing or bound, waiting for the link, declined... */
+static bool exchange_over(Dhcp4State state) {
+        switch (state) {
+        case DHCP4_STATE_INIT:
+        case DHCP4_STATE_SELECTING:
+        case DHCP4_STATE_REQUESTING:
+        case DHCP4_STATE_INIT_REBOOT:
+        case DHCP4_STATE_REBOOTING:
+                return false;
+        default:
+                return true;
+        }
+}
 
 /* One state handler fans out to every status consumer. */
 static void on_client_state(Dhcp4Client *c, Dhcp4State old_state, Dhcp4State new_state, void *userdata) {
         Daemon *d = userdata;
         dhcp4_varlink_on_state(c, old_state, new_state, d->varlink);
         dhcp4_dbus_on_state(c, old_state, new_state, d->dbus);
+        if (exchange_over(new_state))
+                setup_begin(d);
 }
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -246,7 +272,103 @@ static int drop_privileges(void) {
         r = capability_drop_except(keep, ELEMENTSOF(keep));
         if (r < 0)
                 return log_error_errno(r, "Failed to drop capabilities: %m");
-        log_debug("Capabilities now: %s", *capability_effective_names(names, sizeof(names)) ? names : "none");
+        if (log_get_max_level() >= LOG_DEBUG) /* the names cost two capget()s */
+                log_debug("Capabilities now: %s",
+                          *capability_effective_names(names, sizeof(names)) ? names : "none");
+        return 0;
+}
+
+/* What no DHCP packet needs (docs/design.md, "Start-up"): set up once the first
+ * exchange is over (the ACK or NAK acted on), or SETUP_WAIT_USEC after the start when
+ * the server is slower than that, in steps: one per dispatch of an idle-priority defer
+ * source. A server that answers within SETUP_WAIT_USEC sees an exchange undisturbed by
+ * our set-up (no CPU, no rtnl lock taken between its answers); a slower one gets its
+ * answers read, and the next packet sent, between two steps, since the packet socket
+ * has the normal priority. Signals wait, blocked, for their step; a control client finds
+ * no socket until its step (as before the daemon started); READY=1 comes last. */
+#define SETUP_WAIT_USEC (20 * USEC_PER_MSEC)
+
+typedef enum SetupStep {
+        SETUP_MONITOR,
+        SETUP_SIGNALS,
+        SETUP_VARLINK,
+        SETUP_DBUS,
+        SETUP_METRICS,
+        SETUP_READY,
+        _SETUP_STEP_MAX,
+} SetupStep;
+
+static int setup_step(Daemon *d, SetupStep step) {
+        int r;
+
+        switch (step) {
+        case SETUP_MONITOR:
+                return dhcp4_client_start_monitor(d->client);
+        case SETUP_SIGNALS:
+                if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d)) < 0 ||
+                    (r = sd_event_add_signal(d->event, NULL, SIGINT, on_sigterm, d)) < 0 ||
+                    (r = sd_event_add_signal(d->event, NULL, SIGUSR1, on_sigusr, d)) < 0 ||
+                    (r = sd_event_add_signal(d->event, NULL, SIGUSR2, on_sigusr, d)) < 0)
+                        return log_error_errno(r, "Failed to watch signals: %m");
+                return 0;
+        case SETUP_VARLINK:
+                r = dhcp4_varlink_new(&d->varlink, d->event, d->client, d->args->runtime_dir);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to listen for control connections under %s: %m",
+                                               d->args->runtime_dir);
+                return 0;
+        case SETUP_DBUS:
+                r = dhcp4_dbus_new(&d->dbus, d->event, d->client);
+                if (r < 0)
+                        /* No bus at all (no socket, nobody listening: containers, initrd,
+                         * the tests) is normal: said at debug level, so that a real error
+                         * that follows is the first and only line. A bus that exists but
+                         * fails is worth a notice. */
+                        log_full(r == -ENOENT || r == -ECONNREFUSED ? LOG_DEBUG : LOG_NOTICE, r, NULL,
+                                 "No system bus; D-Bus interface disabled: %m");
+                return 0;
+        case SETUP_METRICS:
+                if (!d->config->metrics_textfile_path[0])
+                        return 0;
+                r = dhcp4_textfile_new(&d->textfile, d->event, d->client, d->config->metrics_textfile_path);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the metrics file %s: %m",
+                                               d->config->metrics_textfile_path);
+                dhcp4_client_set_change_handler(d->client, dhcp4_textfile_on_change, d->textfile);
+                /* The start-up's changes happened before it existed. */
+                dhcp4_textfile_on_change(d->client, d->textfile);
+                log_debug("Writing metrics to %s", d->config->metrics_textfile_path);
+                return 0;
+        case SETUP_READY:
+                (void)sd_notify(false, "READY=1\nSTATUS=Started");
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+static void setup_begin(Daemon *d) {
+        if (!d->setup_source || d->setup_next > 0 ||
+            sd_event_source_get_enabled(d->setup_source, NULL) > 0)
+                return;
+        (void)sd_event_source_set_enabled(d->setup_source, SD_EVENT_ON);
+        d->setup_timer = sd_event_source_disable_unref(d->setup_timer);
+}
+
+static int on_setup_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        setup_begin(userdata);
+        return 0;
+}
+
+static int on_setup(sd_event_source *s, void *userdata) {
+        Daemon *d = userdata;
+        int r;
+
+        r = setup_step(d, d->setup_next++);
+        if (r < 0)
+                return sd_event_exit(d->event, EXIT_FAILURE);
+        if (d->setup_next >= _SETUP_STEP_MAX)
+                (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
         return 0;
 }
 
@@ -305,7 +427,8 @@ int main(int argc, char *argv[]) {
         /* First packet first (docs/design.md, "Start-up"): the link, the persisted lease
          * and the packet socket, and the DISCOVER or INIT-REBOOT REQUEST is on the wire.
          * Everything below runs while the server answers; its answer is read by the event
-         * loop, so by then the capabilities are dropped and the filter is in place. */
+         * loop, so by then the capabilities are dropped and the filter is in place, and
+         * the set-up steps give way to it. */
         r = dhcp4_client_start(d.client);
         if (r < 0)
                 goto finish;
@@ -323,44 +446,29 @@ int main(int argc, char *argv[]) {
         if (args.seccomp != DHCP4_SECCOMP_OFF)
                 log_debug("System call filter installed (%s)", args.seccomp == DHCP4_SECCOMP_LOG ? "log only" : "enforcing");
 
+        r = dhcp4_client_start_detection(d.client);
+        if (r < 0)
+                goto finish;
         (void)sd_event_set_watchdog(d.event, true);
-        if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, on_sigterm, &d)) < 0 ||
-            (r = sd_event_add_signal(d.event, NULL, SIGINT, on_sigterm, &d)) < 0 ||
-            (r = sd_event_add_signal(d.event, NULL, SIGUSR1, on_sigusr, &d)) < 0 ||
-            (r = sd_event_add_signal(d.event, NULL, SIGUSR2, on_sigusr, &d)) < 0) {
-                log_error_errno(r, "Failed to watch signals: %m");
-                goto finish;
-        }
-        r = dhcp4_client_start_rest(d.client);
-        if (r < 0)
-                goto finish;
-        r = dhcp4_varlink_new(&d.varlink, d.event, d.client, args.runtime_dir);
+        d.args = &args;
+        d.config = &config;
+        r = sd_event_add_defer(d.event, &d.setup_source, on_setup, &d);
+        if (r >= 0)
+                /* accuracy 1 µs: sd-event's default (0) would coalesce it up to 250 ms late */
+                r = sd_event_add_time_relative(d.event, &d.setup_timer, CLOCK_MONOTONIC, SETUP_WAIT_USEC, 1,
+                                               on_setup_timer, &d);
         if (r < 0) {
-                log_error_errno(r, "Failed to listen for control connections under %s: %m", args.runtime_dir);
+                log_error_errno(r, "Failed to schedule the set-up: %m");
                 goto finish;
         }
-        r = dhcp4_dbus_new(&d.dbus, d.event, d.client);
-        if (r < 0)
-                /* No bus at all (no socket, nobody listening: containers, initrd, the
-                 * tests) is normal: said at debug level, so that a real error that
-                 * follows is the first and only line. A bus that exists but fails is
-                 * worth a notice. */
-                log_full(r == -ENOENT || r == -ECONNREFUSED ? LOG_DEBUG : LOG_NOTICE, r, NULL,
-                         "No system bus; D-Bus interface disabled: %m");
+        (void)sd_event_source_set_priority(d.setup_source, SD_EVENT_PRIORITY_IDLE);
+        (void)sd_event_source_set_enabled(d.setup_source, SD_EVENT_OFF);
         dhcp4_client_set_state_handler(d.client, on_client_state, &d);
-        if (config.metrics_textfile_path[0]) {
-                r = dhcp4_textfile_new(&d.textfile, d.event, d.client, config.metrics_textfile_path);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to set up the metrics file %s: %m", config.metrics_textfile_path);
-                        goto finish;
-                }
-                dhcp4_client_set_change_handler(d.client, dhcp4_textfile_on_change, d.textfile);
-                /* The start-up's changes happened before it existed. */
-                dhcp4_textfile_on_change(d.client, d.textfile);
-                log_debug("Writing metrics to %s", config.metrics_textfile_path);
-        }
+        /* An exchange already over (no carrier: the engine waits in INIT, and the timer
+         * starts the set-up; a start that failed at once) needs no wait. */
+        if (exchange_over(dhcp4_client_get_state(d.client)))
+                setup_begin(&d);
 
-        (void)sd_notify(false, "READY=1\nSTATUS=Started");
         r = sd_event_loop(d.event);
         if (r < 0) {
                 log_error_errno(r, "Event loop failed: %m");
@@ -369,6 +477,8 @@ int main(int argc, char *argv[]) {
         ret = r;
 
 finish:
+        sd_event_source_disable_unref(d.setup_timer);
+        sd_event_source_disable_unref(d.setup_source);
         dhcp4_textfile_flush(d.textfile); /* the last status, STOPPED after SIGTERM */
         dhcp4_textfile_free(d.textfile);
         dhcp4_dbus_free(d.dbus);

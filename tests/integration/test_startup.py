@@ -5,13 +5,17 @@ read from the system calls the daemon makes (strace -f) against dnsmasq:
 
   order   fresh (DISCOVER) and restarted on its persisted lease (INIT-REBOOT REQUEST):
           the first DHCP packet leaves before the varlink socket is bound, before the
-          system bus is connected to, before the rtnetlink monitor subscribes, before
+          system bus is looked for, before the rtnetlink monitor subscribes, before
           promote_secondaries is set, before the
           capability drop and the seccomp filter; the capability drop and the filter come
           before the first read of the packet socket and before any control connection
-          is accepted (nothing from outside is parsed unfiltered); the bus is tried once;
-          the lease works under strace, and the remembered lease is confirmed with the
-          INIT-REBOOT REQUEST after the restart.
+          is accepted (nothing from outside is parsed unfiltered); a bus socket that does
+          not exist is looked for once and never connected to; the set-up no packet needs
+          (monitor, varlink, bus) begins after the address is configured, or no sooner
+          than its 20 ms wait; the lease works under strace, and the remembered lease is
+          confirmed with the INIT-REBOOT REQUEST after the restart.
+  slow    dnsmasq holding its OFFER for a second: the set-up runs after its 20 ms wait,
+          before the OFFER is read, and the daemon answers status (SELECTING) meanwhile.
   recreate the interface deleted and created again (same name and MAC): on its return
           the INIT-REBOOT REQUEST leaves before promote_secondaries is set, as at start.
   second  a second infradhcpd for an interface whose daemon is running sends nothing
@@ -29,8 +33,10 @@ import time
 import netns
 from netns import check, log
 
-SYSCALLS = "socket,bind,connect,sendto,sendmsg,recvfrom,recvmsg,setsockopt,capset,seccomp,accept4"
+SYSCALLS = "socket,bind,connect,sendto,sendmsg,recvfrom,recvmsg,setsockopt,capset,seccomp,accept4,newfstatat,stat,statx"
 BUS = "/nonexistent/infradhcp-test-bus"  # netns.InfraDhcpd's DBUS_SYSTEM_BUS_ADDRESS
+# infradhcpd.c SETUP_WAIT_USEC: the set-up waits this long for the first exchange to end
+SETUP_WAIT_S = 0.020
 
 
 class Traced(netns.InfraDhcpd):
@@ -41,17 +47,32 @@ class Traced(netns.InfraDhcpd):
         self.trace_path = trace_path
 
     def argv(self):
-        return ["strace", "-f", "-qq", "-e", "trace=" + SYSCALLS, "-o", self.trace_path] + super().argv()
+        return ["strace", "-f", "-qq", "-ttt", "-e", "trace=" + SYSCALLS, "-o", self.trace_path] + super().argv()
 
 
-def trace_events(path):
-    """[(index, syscall, line)] from strace's output, in order."""
+def trace_lines(path):
+    """[(time, "PID rest")] of strace -ttt's output: the time apart, the line as without it."""
     out = []
     with open(path, errors="replace") as f:
-        for i, line in enumerate(f):
-            m = re.match(r"^\d+\s+(\w+)\(", line)
+        for line in f:
+            m = re.match(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$", line.rstrip())
             if m:
-                out.append((i, m.group(1), line.rstrip()))
+                out.append((float(m.group(2)), "%s %s" % (m.group(1), m.group(3))))
+            else:
+                out.append((None, line.rstrip()))
+    return out
+
+
+def trace_events(path, times=None):
+    """[(index, syscall, line)] from strace's output, in order; `times`, a dict, gets
+    each index's time."""
+    out = []
+    for i, (t, line) in enumerate(trace_lines(path)):
+        m = re.match(r"^\d+\s+(\w+)\(", line)
+        if m:
+            out.append((i, m.group(1), line))
+            if times is not None:
+                times[i] = t
     return out
 
 
@@ -62,8 +83,9 @@ def first(events, pred, what):
     raise netns.CheckFailed("no %s in the trace" % what)
 
 
-def check_order(path, case):
-    ev = trace_events(path)
+def check_order(path, case, slow_server=False):
+    times = {}
+    ev = trace_events(path, times)
     packet_fds = set()
     for _i, name, line in ev:
         m = re.match(r"^\d+\s+socket\(AF_PACKET, SOCK_DGRAM.* = (\d+)$", line)
@@ -79,6 +101,8 @@ def check_order(path, case):
                  "DHCP packet sent on the packet socket")
     varlink = first(ev, lambda e: e[1] == "bind" and "io.infradhcp.Client" in e[2], "bind of the varlink socket")
     bus = [e for e in ev if e[1] == "connect" and BUS in e[2]]
+    bus_look = first(ev, lambda e: e[1] in ("newfstatat", "stat", "statx") and BUS in e[2],
+                     "the look for the system bus socket")
     monitor = first(ev, lambda e: e[1] == "setsockopt" and "NETLINK_ADD_MEMBERSHIP" in e[2],
                     "rtnetlink monitor subscription")
     capset = first(ev, lambda e: e[1] == "capset", "capset (capability drop)")
@@ -94,8 +118,32 @@ def check_order(path, case):
                      ("promote_secondaries", setlink),
                      ("the capability drop", capset), ("the seccomp filter", seccomp)):
         check(sent < at, "%s: %s (line %d) came before the first packet (line %d)" % (case, what, at, sent))
-    check(len(bus) == 1, "%s: the system bus was tried %d times, want once" % (case, len(bus)))
-    check(sent < bus[0][0], "%s: the bus connect came before the first packet" % case)
+    # The bus socket does not exist: looked for once, after the first packet, and
+    # sd-bus never runs (no connect()).
+    check(not bus, "%s: a system bus socket that does not exist was connected to %d times" % (case, len(bus)))
+    check(sent < bus_look, "%s: the bus was looked for before the first packet" % case)
+    # The set-up that no packet needs waits for the exchange: it begins after the
+    # server's last answer is read (the ACK: the OFFER and the ACK fresh, the ACK alone
+    # after INIT-REBOOT) or, from a server slower than SETUP_WAIT_S, no sooner than that
+    # after the first packet (and then, from a slow server, before its answer is read).
+    setup = min(monitor, varlink, bus_look)
+    answers = [e[0] for e in ev if e[1] in ("recvmsg", "recvfrom") and on_packet_fd(e[2]) and
+               "= -1 EAGAIN" not in e[2]]
+    last = answers[(2 if case == "fresh" else 1) - 1] if len(answers) >= (2 if case == "fresh" else 1) else None
+    waited = times[setup] - times[sent]
+    log("%s: set-up began %.1f ms after the first packet (trace line %d); the ACK read at line %s" % (
+        case, waited * 1e3, setup, last))
+    if slow_server:
+        check(setup < read, "%s: the set-up waited for the slow server's answer (line %d, set-up %d)" % (
+            case, read, setup))
+        check(waited >= SETUP_WAIT_S - 0.001, "%s: the set-up began %.1f ms after the first packet, before "
+              "its wait of %.0f ms" % (case, waited * 1e3, SETUP_WAIT_S * 1e3))
+        check(waited < 0.5, "%s: the set-up began %.1f ms after the first packet: its %.0f ms wait ran late" % (
+            case, waited * 1e3, SETUP_WAIT_S * 1e3))
+    else:
+        check((last is not None and last < setup) or waited >= SETUP_WAIT_S - 0.001,
+              "%s: the set-up began %.1f ms after the first packet, before the ACK was read and before its "
+              "wait of %.0f ms" % (case, waited * 1e3, SETUP_WAIT_S * 1e3))
     for what, at in (("the capability drop", capset), ("the seccomp filter", seccomp)):
         check(at < read, "%s: the packet socket was read (line %d) before %s (line %d)" % (case, read, what, at))
         for a in accepts:
@@ -127,6 +175,40 @@ def scenario_order(topo, args):
         d.proc.stop()
         check_order(trace, case)
         log("%s: bound %s" % (case, addr))
+
+
+class SlowDnsmasq(netns.Dnsmasq):
+    """dnsmasq that holds each OFFER for a second (--dhcp-reply-delay)."""
+
+    def argv(self):
+        return super().argv() + ["--dhcp-reply-delay=1"]
+
+
+def scenario_slow(topo, args):
+    """A server slower than the set-up's wait: the set-up runs while it thinks, the
+    daemon answers status then (SELECTING), and the OFFER, read after the set-up, is
+    still requested and the lease bound."""
+    s, sif, c, cif = netns.client_server_topology(topo)
+    subnet = netns.Subnet()
+    SlowDnsmasq(topo, s, sif, subnet, lease=600).start()
+    trace = topo.path("strace-slow.txt")
+    d = Traced(topo, c, cif, args.daemon, state_dir=topo.mkdir("state"), trace_path=trace)
+    t = time.time()
+    d.start()
+    status = None
+    while time.time() < t + 0.8 and status is None:
+        out = netns.run(c.argv([args.ctl, "status", cif, "--runtime-dir", d.runtime_dir]), check=False)
+        if out.returncode == 0:
+            status = out.stdout
+        else:
+            time.sleep(0.02)
+    check(status is not None, "no status over varlink in the 0.8 s the server held its OFFER")
+    check("SELECTING" in status, "status while the server holds its OFFER:\n%s" % status)
+    addr = d.wait_address(timeout=30, pred=subnet.in_pool)
+    d.wait_state("BOUND", 15)
+    d.proc.stop()
+    check_order(trace, "slow", slow_server=True)
+    log("slow: status answered while waiting, bound %s" % addr)
 
 
 def scenario_second(topo, args):
@@ -219,7 +301,8 @@ def scenario_recreate(topo, args):
             k, line))
 
 
-SCENARIOS = {"order": scenario_order, "second": scenario_second, "recreate": scenario_recreate}
+SCENARIOS = {"order": scenario_order, "second": scenario_second, "recreate": scenario_recreate,
+             "slow": scenario_slow}
 
 
 def main():
@@ -229,7 +312,7 @@ def main():
     ap.add_argument("--ctl", required=True)
     args = ap.parse_args()
     netns.require_root()
-    if args.scenario in ("order", "recreate") and subprocess.run(["strace", "-V"], stdout=subprocess.DEVNULL,
+    if args.scenario in ("order", "recreate", "slow") and subprocess.run(["strace", "-V"], stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.DEVNULL).returncode != 0:
         log("FAIL startup-%s: strace is not installed (scripts/install-deps)" % args.scenario)
         return 1
