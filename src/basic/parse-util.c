@@ -237,6 +237,18 @@ const char *next_word(const char **p, const char *separators, size_t *ret_len) {
         return w;
 }
 
+const char *bus_address_unix_path(const char *address) {
+        static const char prefix[] = "unix:path=";
+        const char *path;
+
+        if (!address || strncmp(address, prefix, sizeof(prefix) - 1) != 0)
+                return NULL;
+        path = address + sizeof(prefix) - 1;
+        if (!*path || strpbrk(path, ",;%"))
+                return NULL;
+        return path;
+}
+
 int table_column(const char *header, size_t len, const char *name) {
         size_t i = 0, k = 0, nl = strlen(name);
 

@@ -37,3 +37,7 @@ bool ifname_valid(const char *s);
  * *p, returns the word there with its length in *ret_len and moves *p past it; NULL
  * (and *p at the end) when only separators are left. The string is not modified. */
 const char *next_word(const char **p, const char *separators, size_t *ret_len);
+/* The socket path of a D-Bus address that is exactly one "unix:path=PATH" (no other
+ * key, no second address, no %-escape), else NULL: an address only a D-Bus library
+ * should interpret. */
+const char *bus_address_unix_path(const char *address);

@@ -22,7 +22,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <systemd/sd-bus.h>
 
@@ -455,6 +457,18 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         return 0;
 }
 
+/* sd-bus's own default for the system bus (sd_bus_open_system()). */
+#define SYSTEM_BUS_DEFAULT_ADDRESS "unix:path=/run/dbus/system_bus_socket"
+
+int dhcp4_dbus_system_bus_missing(const char *address) {
+        const char *path = bus_address_unix_path(address ?: SYSTEM_BUS_DEFAULT_ADDRESS);
+        struct stat st;
+
+        if (!path)
+                return 0;
+        return stat(path, &st) < 0 && errno == ENOENT ? -ENOENT : 0;
+}
+
 int dhcp4_dbus_new(Dhcp4Dbus **ret, sd_event *event, Dhcp4Client *client) {
         _cleanup_(dhcp4_dbus_freep) Dhcp4Dbus *d = NULL;
         sd_bus *bus = NULL;
@@ -465,7 +479,11 @@ int dhcp4_dbus_new(Dhcp4Dbus **ret, sd_event *event, Dhcp4Client *client) {
                 return -EINVAL;
         /* The bus first: connecting synchronously (a local socket answers or fails at
          * once), so that a node or a container without one costs one connect() and
-         * nothing else (issue 13). The authentication and Hello run in the event loop. */
+         * nothing else (issue 13), and a bus socket that does not exist not even that.
+         * The authentication and Hello run in the event loop. */
+        r = dhcp4_dbus_system_bus_missing(secure_getenv("DBUS_SYSTEM_BUS_ADDRESS"));
+        if (r < 0)
+                return r;
         r = sd_bus_open_system_with_description(&bus, "infradhcpd");
         if (r < 0)
                 return r;

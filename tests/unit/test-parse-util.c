@@ -264,13 +264,28 @@ static void test_next_word(void **state) {
         assert_int_equal(l, 3);
 }
 
+static void test_bus_address_unix_path(void **state) {
+        static const char *const not_one_path[] = {
+                NULL, "", "unix:path=", "unix:abstract=/x", "unix:path=/run/a;unix:path=/run/b",
+                "unix:path=/run/a,guid=0123", "unix:path=/run/%2da", "tcp:host=localhost,port=1",
+                "UNIX:path=/run/a", "unix:path", "x-machine-unix:pid=1", "kernel:path=/dev/kdbus",
+        };
+
+        assert_string_equal(bus_address_unix_path("unix:path=/run/dbus/system_bus_socket"),
+                            "/run/dbus/system_bus_socket");
+        assert_string_equal(bus_address_unix_path("unix:path=relative"), "relative");
+        for (size_t i = 0; i < ELEMENTSOF(not_one_path); i++)
+                if (bus_address_unix_path(not_one_path[i]))
+                        fail_msg("\"%s\" taken for one socket path", not_one_path[i] ? not_one_path[i] : "(null)");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_u64),      cmocka_unit_test(test_u32),
                 cmocka_unit_test(test_bool),     cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_ipv4),     cmocka_unit_test(test_ipv4_prefix),
                 cmocka_unit_test(test_mac),      cmocka_unit_test(test_ifname),
-                cmocka_unit_test(test_next_word),
+                cmocka_unit_test(test_next_word), cmocka_unit_test(test_bus_address_unix_path),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
