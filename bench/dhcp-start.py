@@ -222,7 +222,7 @@ def _descendants(pid):
 def _memory_kb(pid):
     """smaps_rollup summed over pid and its descendants: {Rss, Pss, Uss, Private_Dirty, procs}."""
     tot = {k: 0 for k in SMAPS_FIELDS}
-    procs = 0
+    procs = faults = 0
     for p in _descendants(pid):
         try:
             with open("/proc/%d/smaps_rollup" % p) as f:
@@ -234,10 +234,17 @@ def _memory_kb(pid):
             k, _, v = line.partition(":")
             if k in tot:
                 tot[k] += int(v.split()[0])
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                st = f.read()
+            fields = st[st.rindex(")") + 2:].split()
+            faults += int(fields[7]) + int(fields[9])  # minflt, majflt
+        except (OSError, ValueError, IndexError):
+            pass
     if not procs:
         return None
     return {"rss": tot["Rss"], "pss": tot["Pss"], "uss": tot["Private_Clean"] + tot["Private_Dirty"],
-            "private_dirty": tot["Private_Dirty"], "procs": procs}
+            "private_dirty": tot["Private_Dirty"], "procs": procs, "faults": faults}
 
 
 def _stop(p):
@@ -469,7 +476,8 @@ def loadavg():
 
 def main():
     ap = argparse.ArgumentParser(description="start-to-address benchmark (issue 13)")
-    ap.add_argument("--runs", type=int, default=15, help="runs per client (>= 10 for the report)")
+    ap.add_argument("--runs", type=int, default=30, help="runs per client (>= 10 for the report; medians of "
+                    "fewer runs move by a millisecond from one run of the benchmark to the next here)")
     ap.add_argument("--daemon", help="infradhcpd binary (default: build*/src/dhcp4/infradhcpd if present)")
     ap.add_argument("--infradhcpd-config", help="infradhcpd --config FILE for the `infradhcpd` row "
                     "(`infradhcpd-noacd` always runs with [ACD] Enabled=no)")
@@ -597,16 +605,18 @@ def main():
         print("%-16s %s %s %s" % (name, fmt_ms(d_o).rjust(12), fmt_ms(o_r).rjust(14), fmt_ms(r_a).rjust(12)))
 
     print()
-    print("memory while bound and idle (kB, smaps_rollup summed over the client's processes, medians)")
-    print("%-16s %5s %7s %7s %7s %13s" % ("client", "procs", "RSS", "PSS", "USS", "private dirty"))
+    print("memory while bound and idle (kB, smaps_rollup summed over the client's processes, medians;")
+    print("page faults since fork, a cost of start-up on a virtual machine whose faults exit to the hypervisor)")
+    print("%-16s %5s %7s %7s %7s %13s %7s" % ("client", "procs", "RSS", "PSS", "USS", "private dirty", "faults"))
     for name in names:
         mems = [r["memory"] for r in results[name]["fresh"] if r.get("memory")]
         if not mems:
             continue
-        mm = {k: statistics.median([x[k] for x in mems]) for k in ("rss", "pss", "uss", "private_dirty", "procs")}
+        mm = {k: statistics.median([x.get(k, 0) for x in mems])
+              for k in ("rss", "pss", "uss", "private_dirty", "procs", "faults")}
         summary[name]["memory"] = mm
-        print("%-16s %5d %7d %7d %7d %13d" % (name, mm["procs"], mm["rss"], mm["pss"], mm["uss"],
-                                               mm["private_dirty"]))
+        print("%-16s %5d %7d %7d %7d %13d %7d" % (name, mm["procs"], mm["rss"], mm["pss"], mm["uss"],
+                                                   mm["private_dirty"], mm["faults"]))
 
     print()
     peers = [n for n in ("dhclient", "dhcpcd", "udhcpc", "floor", "floor-linked") if n in summary]
