@@ -1210,7 +1210,10 @@ static int client_attach(Dhcp4Client *c, const RtnlLink *link) {
         /* Without promote_secondaries, removing the primary address of a subnet removes
          * every secondary of that subnet too: make-before-break would then lose the new
          * lease when the old address (same pool) goes. */
-        k = rtnl_link_set_promote_secondaries(c->rtnl, c->ifindex, true);
+        /* Set once per boot and interface, and kept across our restarts: not written
+         * again (an RTM_SETLINK takes the rtnl lock the server's own netlink calls wait
+         * on, while it answers our first packet). */
+        k = link->promote_secondaries == 1 ? 0 : rtnl_link_set_promote_secondaries(c->rtnl, c->ifindex, true);
         if (k < 0)
                 log_warning_errno(k, "Cannot enable promote_secondaries on %s; replacing an address in the "
                                   "same subnet may briefly remove the new one: %m", c->ifname);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
@@ -146,6 +147,24 @@ bool rtnl_link_decode(const struct nlmsghdr *nlh, RtnlLink *ret) {
 
         if (tb[IFLA_EVENT] && !attr_get_u32(tb[IFLA_EVENT], &l.event))
                 return false;
+
+        /* The kernel sends IPv4's devconf as a flat array of u32, IPV4_DEVCONF_x at index
+         * x - 1 (inet_fill_link_af()). Anything else there is not ours to judge: unknown. */
+        l.promote_secondaries = -1;
+        if (tb[IFLA_AF_SPEC]) {
+                const struct nlattr *af[AF_INET + 1], *inet[IFLA_INET_MAX + 1];
+
+                if (nested_parse_attrs(tb[IFLA_AF_SPEC], af, AF_INET) && af[AF_INET] &&
+                    nested_parse_attrs(af[AF_INET], inet, IFLA_INET_MAX) && inet[IFLA_INET_CONF] &&
+                    mnl_attr_get_payload_len(inet[IFLA_INET_CONF]) >= IPV4_DEVCONF_PROMOTE_SECONDARIES * 4) {
+                        uint32_t v;
+
+                        memcpy(&v, (const uint8_t *) mnl_attr_get_payload(inet[IFLA_INET_CONF]) +
+                                           (IPV4_DEVCONF_PROMOTE_SECONDARIES - 1) * 4,
+                               sizeof(v));
+                        l.promote_secondaries = v != 0;
+                }
+        }
 
         if (tb[IFLA_LINKINFO]) {
                 const struct nlattr *info[IFLA_INFO_MAX + 1];

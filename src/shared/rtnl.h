@@ -53,6 +53,9 @@ typedef struct RtnlLink {
          * the driver asks to re-announce the host (virtio after a live migration, bonding
          * failover; the VLAN driver passes it on to its subinterfaces). */
         uint32_t event;
+        /* IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF[IPV4_DEVCONF_PROMOTE_SECONDARIES]: 0 or 1,
+         * -1 when the link has no IPv4 configuration in the message. */
+        int8_t promote_secondaries;
 } RtnlLink;
 
 typedef struct RtnlAddr {

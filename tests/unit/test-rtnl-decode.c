@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -111,6 +112,53 @@ static void test_link_ok(void **state) {
         assert_true(rtnl_link_decode(nlh, &l));
         assert_string_equal(l.kind, "veth");
         assert_int_equal(l.vlan_id, 0);
+}
+
+/* IFLA_AF_SPEC as inet_fill_link_af() fills it: AF_INET/IFLA_INET_CONF, a flat array
+ * of IPV4_DEVCONF_MAX u32, IPV4_DEVCONF_x at index x - 1. */
+static void put_inet_conf(struct nlmsghdr *nlh, size_t n, uint32_t promote) {
+        struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC), *inet;
+        uint32_t conf[IPV4_DEVCONF_MAX] = {};
+
+        conf[IPV4_DEVCONF_PROMOTE_SECONDARIES - 1] = promote;
+        conf[IPV4_DEVCONF_FORWARDING - 1] = 1;
+        inet = mnl_attr_nest_start(nlh, AF_INET);
+        mnl_attr_put(nlh, IFLA_INET_CONF, n * sizeof(uint32_t), conf);
+        mnl_attr_nest_end(nlh, inet);
+        mnl_attr_nest_end(nlh, spec);
+}
+
+static void test_link_inet_conf(void **state) {
+        unsigned up = IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
+        struct nlmsghdr *nlh;
+        RtnlLink l;
+        Msg m;
+
+        assert_true(rtnl_link_decode(link_msg(&m, RTM_NEWLINK, up), &l));
+        assert_int_equal(l.promote_secondaries, -1); /* no IPv4 configuration sent */
+
+        nlh = link_msg(&m, RTM_NEWLINK, up);
+        put_inet_conf(nlh, IPV4_DEVCONF_MAX, 1);
+        assert_true(rtnl_link_decode(nlh, &l));
+        assert_int_equal(l.promote_secondaries, 1);
+
+        nlh = link_msg(&m, RTM_NEWLINK, up);
+        put_inet_conf(nlh, IPV4_DEVCONF_MAX, 0);
+        assert_true(rtnl_link_decode(nlh, &l));
+        assert_int_equal(l.promote_secondaries, 0);
+
+        /* An array too short to hold the value: unknown, the link itself still decodes. */
+        nlh = link_msg(&m, RTM_NEWLINK, up);
+        put_inet_conf(nlh, IPV4_DEVCONF_PROMOTE_SECONDARIES - 1, 1);
+        assert_true(rtnl_link_decode(nlh, &l));
+        assert_int_equal(l.promote_secondaries, -1);
+        assert_string_equal(l.name, "ens192.4093");
+
+        /* IFLA_AF_SPEC that is no nest: unknown, not a malformed link. */
+        nlh = link_msg(&m, RTM_NEWLINK, up);
+        mnl_attr_put_u32(nlh, IFLA_AF_SPEC, 1);
+        assert_true(rtnl_link_decode(nlh, &l));
+        assert_int_equal(l.promote_secondaries, -1);
 }
 
 /* RTM_NEWLINK as rtnetlink_event() sends it for NETDEV_NOTIFY_PEERS: the link's
@@ -511,6 +559,7 @@ static void test_ack_message(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_link_ok),
+                cmocka_unit_test(test_link_inet_conf),
                 cmocka_unit_test(test_link_event),
                 cmocka_unit_test(test_link_unusual_but_valid),
                 cmocka_unit_test(test_link_malformed),
