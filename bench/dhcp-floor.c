@@ -6,10 +6,14 @@
  * interface: one packet socket, DISCOVER, the first OFFER, REQUEST, the ACK, one
  * RTM_NEWADDR, exit (or, with --reboot ADDRESS, the INIT-REBOOT REQUEST for ADDRESS,
  * the ACK, the address). No configuration, no files, no retransmission, no
- * validation beyond xid and message type, no event loop. Built twice by meson:
- * `dhcp-floor` (libc only) and `dhcp-floor-linked` (linked exactly as infradhcpd:
- * the same shared objects, flags and hardening), so the benchmark shows what the
- * protocol costs on this machine, and what loading infradhcpd's libraries adds.
+ * validation beyond xid and message type, no event loop. Built three times by meson:
+ * `dhcp-floor` (libc only), `dhcp-floor-linked` (linked exactly as infradhcpd: the
+ * same shared objects, flags and hardening) and `dhcp-floor-hardened` (linked so, and
+ * with infradhcpd's least privilege, issue 12: after its first packet and before it
+ * reads the answer it drops every capability but the three infradhcpd keeps and
+ * installs infradhcpd's own seccomp program, with infradhcpd's own functions). So the
+ * benchmark shows what the protocol costs on this machine, what loading infradhcpd's
+ * libraries adds, and what its least privilege adds.
  *
  * What it is not: a client. It trusts the wire (a benchmark tool on a veth inside
  * a namespace the benchmark made) and is never installed.
@@ -34,6 +38,32 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifdef FLOOR_HARDENED
+#include "capability-util.h"
+#include "dhcp4-seccomp.h"
+
+/* What infradhcpd does between its first packet and reading the answer (infradhcpd.c:
+ * drop_privileges(), dhcp4_seccomp_install()). */
+static int harden(void) {
+        static const cap_value_t keep[] = { CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE };
+        static int done;
+        int r;
+
+        if (done++)
+                return 0;
+        r = capability_drop_except(keep, sizeof(keep) / sizeof(keep[0]));
+        if (r >= 0)
+                r = dhcp4_seccomp_install(DHCP4_SECCOMP_ENFORCE);
+        if (r < 0)
+                fprintf(stderr, "dhcp-floor: least privilege: %s\n", strerror(-r));
+        return r;
+}
+#else
+static int harden(void) {
+        return 0;
+}
+#endif
 
 struct frame {
         struct iphdr ip;
@@ -206,14 +236,14 @@ int main(int argc, char *argv[]) {
 
         if (!yiaddr.s_addr) {
                 len = build(&f, 1, xid, mac, none, none);
-                if (sendto(fd, &f, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 ||
+                if (sendto(fd, &f, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 || harden() < 0 ||
                     wait_reply(fd, xid, 2, &yiaddr, &server, &prefixlen) < 0) {
                         fprintf(stderr, "dhcp-floor: no OFFER\n");
                         return 1;
                 }
         }
         len = build(&f, 3, xid, mac, yiaddr, server); /* server 0: INIT-REBOOT (RFC 2131 §4.3.2) */
-        if (sendto(fd, &f, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 ||
+        if (sendto(fd, &f, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 || harden() < 0 ||
             wait_reply(fd, xid, 5, &yiaddr, &server, &prefixlen) < 0) {
                 fprintf(stderr, "dhcp-floor: no ACK\n");
                 return 1;
@@ -223,7 +253,9 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "dhcp-floor: cannot add the address: %s\n", strerror(-r));
                 return 1;
         }
-        /* Stays until stopped, bound and idle, like the clients it is measured against. */
-        pause();
+        /* Stays until stopped, bound and idle, like the clients it is measured against
+         * (poll(), not pause(): the seccomp allow-list has no pause). */
+        for (;;)
+                (void)poll(NULL, 0, -1);
         return 0;
 }

@@ -16,6 +16,9 @@ What it is: every client under test, side by side in the same run, against dnsma
                     one RTM_NEWADDR; the physical floor of this machine
   floor-linked      the same program linked exactly as infradhcpd (same shared objects
                     and flags): the floor plus what loading those libraries costs
+  floor-hardened    floor-linked with infradhcpd's least privilege (issue 12): after
+                    its first packet, before reading the answer, infradhcpd's own
+                    capability drop and seccomp program
 
 Each run does, per client (the order rotates run by run so drift hits all alike):
 
@@ -58,7 +61,7 @@ and `--script /bin/true`; the benchmark fails if /etc/resolv.conf changed anyway
 What it is not: a test; it fails only when a client gets no address.
 
 Usage (root): bench/dhcp-start.py [--runs N] [--daemon build/src/dhcp4/infradhcpd]
-                  [--clients infradhcpd,infradhcpd-noacd,dhclient,dhcpcd,udhcpc,floor,floor-linked]
+                  [--clients infradhcpd,infradhcpd-noacd,dhclient,dhcpcd,udhcpc,floor,floor-linked,floor-hardened]
                   [--infradhcpd-config FILE] [--infradhcpd-args "ARGS"] [--settle S] [--json FILE]
 """
 
@@ -90,7 +93,7 @@ PACKET_OUTGOING = 4
 DHCPOFFER = 2
 DHCPACK = 5
 
-DEFAULT_CLIENTS = "infradhcpd,infradhcpd-noacd,dhclient,dhcpcd,udhcpc,floor,floor-linked"
+DEFAULT_CLIENTS = "infradhcpd,infradhcpd-noacd,dhclient,dhcpcd,udhcpc,floor,floor-linked,floor-hardened"
 SMAPS_FIELDS = ("Rss", "Pss", "Private_Clean", "Private_Dirty")
 
 
@@ -434,8 +437,8 @@ def client_specs(topo, cns, cif, names, daemon, icfg, iargs):
             c = netns.Udhcpc(topo, cns, cif)
             specs.append({"name": name, "argv": c.argv(), "forget": [],
                           "version_argv": ["busybox", "udhcpc", "--help"]})
-        elif name in ("floor", "floor-linked"):
-            exe = find_floor(daemon, "dhcp-floor" if name == "floor" else "dhcp-floor-linked")
+        elif name in ("floor", "floor-linked", "floor-hardened"):
+            exe = find_floor(daemon, "dhcp-" + name)
             if not exe:
                 sys.stderr.write("%s not built (bench/dhcp-floor.c): skipped\n" % name)
                 continue
@@ -619,7 +622,7 @@ def main():
                                                    mm["private_dirty"], mm["faults"]))
 
     print()
-    peers = [n for n in ("dhclient", "dhcpcd", "udhcpc", "floor", "floor-linked") if n in summary]
+    peers = [n for n in ("dhclient", "dhcpcd", "udhcpc", "floor", "floor-linked", "floor-hardened") if n in summary]
     for ours_name in ("infradhcpd-noacd", "infradhcpd"):
         inf = summary.get(ours_name)
         if not inf:
