@@ -1254,6 +1254,27 @@ def client_server_topology(topo, client_if=None, server_if=None, client_mac=None
     return s, server_if, c, client_if
 
 
+def run_scenarios(prefix, names, run, args):
+    """The main() of a suite of scenarios: each of `names` (or args.scenario alone,
+    unless it is "all") in a Topology of its own named after `prefix` (args.keep_tmp
+    keeps its directory), as run(name, topo, args). One line "ok   NAME (T s)" or
+    "FAIL NAME: why" per scenario; a failed check does not stop the others. Returns the
+    exit status: 1 if any failed."""
+    failed = []
+    for name in names if args.scenario == "all" else [args.scenario]:
+        log("===== scenario %s" % name)
+        t0 = time.monotonic()
+        try:
+            with Topology(prefix, keep_tmp=args.keep_tmp) as topo:
+                run(name, topo, args)
+        except CheckFailed as e:
+            print("FAIL %s: %s" % (name, e), flush=True)
+            failed.append(name)
+            continue
+        print("ok   %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
+    return 1 if failed else 0
+
+
 class Segment:
     """The shared L2 segment of bridged_topology(): what a test needs to know."""
 

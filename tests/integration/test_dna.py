@@ -376,6 +376,10 @@ def sc_off(topo, args):
     s.files.check_rewritten_for(s.p1)
 
 
+def run_scenario(name, topo, args):
+    globals()["sc_" + name.replace("-", "_")](topo, args)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--daemon", required=True, help="infradhcpd")
@@ -387,19 +391,7 @@ def main():
     ap.add_argument("--keep-tmp", action="store_true")
     args = ap.parse_args()
     netns.require_root()
-    failed = []
-    for name in SCENARIOS if args.scenario == "all" else [args.scenario]:
-        log("===== scenario %s" % name)
-        t0 = time.monotonic()
-        try:
-            with netns.Topology("dna", keep_tmp=args.keep_tmp) as topo:
-                globals()["sc_" + name.replace("-", "_")](topo, args)
-        except netns.CheckFailed as e:
-            print("FAIL %s: %s" % (name, e), flush=True)
-            failed.append(name)
-            continue
-        print("ok   %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
-    return 1 if failed else 0
+    return netns.run_scenarios("dna", SCENARIOS, run_scenario, args)
 
 
 if __name__ == "__main__":

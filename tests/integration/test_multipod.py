@@ -55,7 +55,6 @@ Usage (root): test_multipod.py --daemon PATH --agent PATH [--scenario NAME|all] 
 """
 
 import argparse
-import ipaddress
 import json
 import subprocess
 import shutil
@@ -522,19 +521,7 @@ def main():
     ap.add_argument("--keep-tmp", action="store_true")
     args = ap.parse_args()
     netns.require_root()
-    failed = []
-    for name in SCENARIOS if args.scenario == "all" else [args.scenario]:
-        log("===== scenario %s" % name)
-        t0 = time.monotonic()
-        try:
-            with netns.Topology("mp", keep_tmp=args.keep_tmp) as topo:
-                RUN[name](topo, args)
-        except netns.CheckFailed as e:
-            print("FAIL %s: %s" % (name, e), flush=True)
-            failed.append(name)
-            continue
-        print("ok   %s (%.1f s)" % (name, time.monotonic() - t0), flush=True)
-    return 1 if failed else 0
+    return netns.run_scenarios("mp", SCENARIOS, lambda name, topo, args: RUN[name](topo, args), args)
 
 
 if __name__ == "__main__":
